@@ -1,0 +1,3 @@
+from scalar.cli import main
+
+main()

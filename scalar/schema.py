@@ -1,0 +1,224 @@
+"""Records that cross a boundary: papers, questions, releases, predictions, run summaries.
+
+Every model round-trips through JSON (``model_dump_json`` / ``model_validate_json``). Field names
+follow the public contract in ARCHITECTURE.md §3; fields beyond the contract are optional so that
+files written by older versions still validate.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Difficulty = Literal["easy", "medium", "hard"]
+Task = Literal["mcq", "cloze"]
+CitationType = Literal["attributional", "descriptive"]
+DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+TASKS: tuple[str, ...] = ("mcq", "cloze")
+
+SCHEMA_VERSION = 1
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- papers
+
+
+class CitationSpan(_Record):
+    """One in-text citation: ``paragraph.text[start:end]`` is its visible text."""
+
+    start: int
+    end: int
+    ref: str  # a references[].key, e.g. "bib.bib12"
+    grouped: bool = False  # part of a citation group such as "[3, 7]" or "(A, 2020; B, 2021)"
+    citation_type: CitationType | None = None  # set by a typer (or an imported annotation)
+
+
+class Paragraph(_Record):
+    text: str
+    citations: list[CitationSpan] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _spans_inside(self) -> "Paragraph":
+        n = len(self.text)
+        for c in self.citations:
+            if not (0 <= c.start < c.end <= n):
+                raise ValueError(f"citation span {c.start}:{c.end} outside paragraph of length {n}")
+        return self
+
+
+class Section(_Record):
+    title: str
+    paragraphs: list[Paragraph] = Field(default_factory=list)
+    appendix: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+
+class Reference(_Record):
+    key: str
+    raw: str = ""
+    title: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+
+
+class Paper(_Record):
+    arxiv_id: str | None = None
+    version: str | None = None
+    title: str = ""
+    abstract: str = ""
+    authors: list[str] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    source: str | None = None  # "arxiv-html" | "ar5iv" | "pdf" | "reference-import" | ...
+    first_public_date: date | None = None
+
+    @model_validator(mode="after")
+    def _refs_resolve(self) -> "Paper":
+        keys = {r.key for r in self.references}
+        for s in self.sections:
+            for p in s.paragraphs:
+                for c in p.citations:
+                    if c.ref not in keys:
+                        raise ValueError(f"citation ref {c.ref!r} is not a reference key")
+        return self
+
+    def reference(self, key: str) -> Reference | None:
+        for r in self.references:
+            if r.key == key:
+                return r
+        return None
+
+
+class CitingPaper(_Record):
+    """Input to question generation: a citing paper plus the parsed full texts of the works it
+    cites that were resolved (reference key -> cited Paper)."""
+
+    paper: Paper
+    cited: dict[str, Paper] = Field(default_factory=dict)
+    first_public_date: date | None = None
+    venue: str | None = None
+
+
+# --------------------------------------------------------------------------- releases
+
+
+class Candidate(_Record):
+    key: str
+    arxiv_id: str | None = None
+    title: str | None = None
+    text: str
+
+
+class Question(_Record):
+    id: str
+    task: Task
+    difficulty: Difficulty
+    paper: str  # citing paper, "2410.05602v2"
+    first_public_date: date | None = None
+    section: str = ""
+    citation_type: CitationType | None = None
+    context: str  # paper text with **[MASKED_CITATION]** (mcq) or [MASK_1].. (cloze)
+    candidates: list[Candidate]
+    answer: int | list[int]  # mcq: gold index; cloze: candidate index per mask, in mask order
+    context_tokens: int = 0
+    context_budget: int | None = None  # the --context-tokens budget this variant was fitted to
+    gold_key: str | list[str] | None = None
+    title: str | None = None  # citing paper title, kept for prompts
+    source: str | None = None  # "scalar" | "reference-import"
+
+    @model_validator(mode="after")
+    def _answer_in_range(self) -> "Question":
+        answers = self.answer if isinstance(self.answer, list) else [self.answer]
+        if self.task == "mcq" and isinstance(self.answer, list):
+            raise ValueError("an mcq answer is a single index")
+        if self.task == "cloze" and not isinstance(self.answer, list):
+            raise ValueError("a cloze answer is a list of indices, one per mask")
+        for a in answers:
+            if not 0 <= a < len(self.candidates):
+                raise ValueError(f"answer {a} outside 0..{len(self.candidates) - 1}")
+        return self
+
+
+class TokenStats(_Record):
+    n: int = 0
+    mean: float = 0.0
+    p50: float = 0.0
+    p90: float = 0.0
+    max: int = 0
+    min: int = 0
+
+
+class ReleaseManifest(_Record):
+    schema_version: int = SCHEMA_VERSION
+    release_id: str
+    venue: str
+    build_date: date
+    generator_version: str
+    seed: int
+    source_cutoff: dict[str, date | None] = Field(default_factory=dict)  # earliest/latest first_public
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)  # difficulty -> task -> n
+    n_questions: int = 0
+    n_papers: int = 0
+    token_stats: TokenStats = Field(default_factory=TokenStats)
+    context_budgets: list[int] = Field(default_factory=list)
+    skipped: dict[str, int] = Field(default_factory=dict)  # reason -> papers skipped
+    rejected: dict[str, int] = Field(default_factory=dict)  # reason -> questions rejected
+    questions_sha256: str
+    notes: dict[str, str | int | float | None] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+class Prediction(_Record):
+    id: str
+    model: str
+    response: str | None = None
+    prediction: int | list[int] | None = None
+    correct: bool = False
+    error: str | None = None
+    parse_failure: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    truncated_tokens: int = 0
+    cached: bool = False
+
+
+class Score(_Record):
+    """Accuracy with a 95% interval (bootstrap over citing papers)."""
+
+    accuracy: float
+    low: float
+    high: float
+    n: int
+    n_papers: int = 0
+
+
+class RunSummary(_Record):
+    schema_version: int = SCHEMA_VERSION
+    model: str
+    release_id: str
+    data_dir: str | None = None
+    n: int
+    accuracy: Score
+    by_difficulty: dict[str, Score] = Field(default_factory=dict)
+    breakdowns: dict[str, dict[str, Score]] = Field(default_factory=dict)  # task, citation_type, ...
+    parse_failures: int = 0
+    errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    after: date | None = None
+    settings: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    created: str | None = None

@@ -41,6 +41,9 @@ class CitationSpan(_Record):
 class Paragraph(_Record):
     text: str
     citations: list[CitationSpan] = Field(default_factory=list)
+    # None = running text; otherwise where it came from: "heading" (a subsection title),
+    # "caption", "table", "footnote" — so builders can skip non-prose when masking.
+    kind: str | None = None
 
     @model_validator(mode="after")
     def _spans_inside(self) -> "Paragraph":

@@ -1,0 +1,123 @@
+"""numba kernels for 1-bit linears: lookup-table GEMV (decode) and sign unpacking (prefill).
+
+LUT GEMV (the T-MAC idea): for every group of 8 input columns, a 256-entry table holds the sum
+``sum_j (+/-) x_j`` for each of the 256 sign patterns; one output row is then the sum of one table
+entry per packed byte. Bits are never unpacked and each byte costs one load and one add. Tables are
+built from two 16-entry nibble tables (256 adds per group). Exact up to fp32 summation order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def build_lut(xs):
+    """xs: float32 (K,), K a multiple of 8 -> flat table (K/8 * 256,)."""
+    groups = xs.shape[0] // 8
+    table = np.empty(groups * 256, dtype=np.float32)
+    for g in prange(groups):
+        lo = np.empty(16, dtype=np.float32)
+        hi = np.empty(16, dtype=np.float32)
+        for i in range(16):
+            a = np.float32(0.0)
+            b = np.float32(0.0)
+            for j in range(4):
+                if (i >> j) & 1:
+                    a += xs[8 * g + j]
+                    b += xs[8 * g + 4 + j]
+                else:
+                    a -= xs[8 * g + j]
+                    b -= xs[8 * g + 4 + j]
+            lo[i] = a
+            hi[i] = b
+        base = g * 256
+        for h in range(16):
+            for l in range(16):
+                table[base + h * 16 + l] = hi[h] + lo[l]
+    return table
+
+
+@njit(cache=True)
+def _row_sum(words, row, table):
+    acc = np.float32(0.0)
+    for q in range(words.shape[1]):
+        w = words[row, q]
+        base = q * 2048
+        for j in range(8):
+            acc += table[base + 256 * j + np.intp((w >> np.uint64(8 * j)) & np.uint64(255))]
+    return acc
+
+
+@njit(parallel=True, cache=True)
+def lut_gemv(words, table, out):
+    """words: uint64 (O, K/64) packed signs; table from build_lut; out: float32 (O,).
+
+    Four rows per iteration share each table row fetch and give four independent add chains.
+    """
+    rows = words.shape[0]
+    nwords = words.shape[1]
+    quads = rows // 4
+    for b in prange(quads):
+        o = b * 4
+        a0 = np.float32(0.0)
+        a1 = np.float32(0.0)
+        a2 = np.float32(0.0)
+        a3 = np.float32(0.0)
+        for q in range(nwords):
+            w0 = words[o, q]
+            w1 = words[o + 1, q]
+            w2 = words[o + 2, q]
+            w3 = words[o + 3, q]
+            base = q * 2048
+            for j in range(8):
+                off = base + 256 * j
+                sh = np.uint64(8 * j)
+                a0 += table[off + np.intp((w0 >> sh) & np.uint64(255))]
+                a1 += table[off + np.intp((w1 >> sh) & np.uint64(255))]
+                a2 += table[off + np.intp((w2 >> sh) & np.uint64(255))]
+                a3 += table[off + np.intp((w3 >> sh) & np.uint64(255))]
+        out[o] = a0
+        out[o + 1] = a1
+        out[o + 2] = a2
+        out[o + 3] = a3
+    for r in range(quads * 4, rows):
+        out[r] = _row_sum(words, r, table)
+
+
+@njit(cache=True)
+def _sign_table():
+    t = np.empty((256, 8), dtype=np.float32)
+    for b in range(256):
+        for j in range(8):
+            t[b, j] = np.float32(1.0) if (b >> j) & 1 else np.float32(-1.0)
+    return t
+
+
+@njit(parallel=True, cache=True)
+def unpack_signs(packed, in_features, out):
+    """packed: uint8 (O, padded/8) -> out: float32 (O, in_features) filled with +/-1."""
+    table = _sign_table()
+    rows = packed.shape[0]
+    full = in_features // 8
+    for r in prange(rows):
+        for g in range(full):
+            b = packed[r, g]
+            for j in range(8):
+                out[r, 8 * g + j] = table[b, j]
+        for c in range(full * 8, in_features):
+            out[r, c] = table[packed[r, c // 8], c % 8]
+
+
+@njit(cache=True)
+def add_zero_corrections(y, xs, zeros):
+    """y: (T, O), xs: (T, K) scaled inputs; for each exact zero (row, col): y[:, row] += xs[:, col].
+
+    The packed bit of a zero weight reads as -1, so the kernel produced -alpha*x; sign(0)=0 wants 0.
+    """
+    for i in range(zeros.shape[0]):
+        r = zeros[i, 0]
+        c = zeros[i, 1]
+        for t in range(y.shape[0]):
+            y[t, r] += xs[t, c]

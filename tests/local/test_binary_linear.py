@@ -1,0 +1,89 @@
+"""BinaryLinear and its kernels against the dense FBI-Linear formula."""
+
+import numpy as np
+import pytest
+
+from scalar.local import kernels
+from scalar.local.binary import LUT_MAX_TOKENS, BinaryLinear
+from scalar.local.pack import pack_signs, padded_width, unpack_signs_reference
+
+
+def _layer(rng, out_f, in_f, zeros=()):
+    w = rng.standard_normal((out_f, in_f)).astype(np.float32)
+    for r, c in zeros:
+        w[r, c] = 0.0
+    beta = w.mean(axis=0, keepdims=True)
+    alpha = np.abs(w - beta).mean(axis=0, keepdims=True) * rng.uniform(0.5, 1.5, (1, in_f)).astype(np.float32)
+    return w, alpha.astype(np.float32), beta.astype(np.float32)
+
+
+def _dense(w, alpha, beta):
+    # The original layer, written independently: torch.sign semantics (sign(0) = 0).
+    return (alpha * np.sign(w) + beta).astype(np.float32)
+
+
+@pytest.mark.parametrize("out_f,in_f", [(64, 128), (37, 100), (5, 8), (130, 2048), (3, 1)])
+@pytest.mark.parametrize("tokens", [None, 1, 2, LUT_MAX_TOKENS + 1, 33])
+def test_equals_dense_formula(out_f, in_f, tokens):
+    rng = np.random.default_rng(out_f * 1000 + in_f)
+    w, alpha, beta = _layer(rng, out_f, in_f)
+    layer = BinaryLinear.from_latent(w, alpha, beta)
+    shape = (in_f,) if tokens is None else (tokens, in_f)
+    x = rng.standard_normal(shape).astype(np.float32)
+    y = layer(x)
+    ref = x.astype(np.float64) @ _dense(w, alpha, beta).T.astype(np.float64)
+    assert y.shape == ref.shape and y.dtype == np.float32
+    scale = np.abs(x).sum(axis=-1, keepdims=True) * (np.abs(alpha).max() + np.abs(beta).max())
+    assert np.all(np.abs(y - ref) <= 1e-5 * scale)
+
+
+def test_exact_zero_weights_follow_sign_zero():
+    rng = np.random.default_rng(7)
+    zeros = [(0, 0), (3, 17), (3, 18), (9, 63), (9, 64)]
+    w, alpha, beta = _layer(rng, 10, 70, zeros)
+    layer = BinaryLinear.from_latent(w, alpha, beta.reshape(-1))  # (in,) scales accepted too
+    assert len(layer.zeros) == len(zeros)
+    for tokens in (1, 12):
+        x = rng.standard_normal((tokens, 70)).astype(np.float32)
+        np.testing.assert_allclose(layer(x), x @ _dense(w, alpha, beta).T, rtol=1e-5, atol=1e-5)
+    # Treating the zeros as -1 (what the bits alone say) gives a visibly different answer.
+    x = np.ones(70, np.float32)
+    wrong = x @ (alpha * np.where(w > 0, 1.0, -1.0) + beta).T
+    assert np.abs(layer(x) - wrong).max() > 1e-3
+    np.testing.assert_allclose(layer.dequantize(), _dense(w, alpha, beta), rtol=0, atol=1e-6)
+
+
+def test_packing_round_trip_and_memory():
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((1024, 2048)).astype(np.float32)
+    packed, zeros = pack_signs(w)
+    assert packed.dtype == np.uint8 and packed.shape == (1024, 2048 // 8) and zeros.shape == (0, 2)
+    np.testing.assert_array_equal(unpack_signs_reference(packed, 2048), np.where(w > 0, 1.0, -1.0))
+    layer = BinaryLinear.from_latent(w, np.ones((1, 2048), np.float32), np.zeros((1, 2048), np.float32))
+    assert layer.nbytes <= w.nbytes / 28
+
+
+def test_unpack_kernel_matches_reference_with_padding():
+    rng = np.random.default_rng(2)
+    w = rng.standard_normal((9, 100)).astype(np.float32)
+    packed, _ = pack_signs(w)
+    assert packed.shape[1] == padded_width(100) // 8 == 16
+    out = np.empty((9, 100), np.float32)
+    kernels.unpack_signs(packed, 100, out)
+    np.testing.assert_array_equal(out, unpack_signs_reference(packed, 100))
+
+
+def test_lut_table_entries_are_signed_sums():
+    x = np.arange(1, 9, dtype=np.float32)
+    table = kernels.build_lut(x)
+    for pattern in (0, 1, 0b10110001, 255):
+        signs = np.array([1.0 if pattern >> j & 1 else -1.0 for j in range(8)], np.float32)
+        assert table[pattern] == pytest.approx(float(signs @ x))
+
+
+def test_bad_shapes_are_rejected():
+    with pytest.raises(ValueError):
+        BinaryLinear.from_latent(np.ones((4, 8), np.float32), np.ones((1, 7), np.float32), np.ones((1, 8), np.float32))
+    layer = BinaryLinear.from_latent(np.ones((4, 8), np.float32), np.ones(8, np.float32), np.zeros(8, np.float32))
+    with pytest.raises(ValueError):
+        layer(np.ones(9, np.float32))

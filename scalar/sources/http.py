@@ -1,0 +1,656 @@
+"""One polite HTTP layer for every remote service SCALAR talks to.
+
+Everything goes through :class:`CachingAdapter`, a ``requests`` transport adapter that is mounted
+on our own session *and* on the sessions inside openreview-py and the ``arxiv`` package, so their
+traffic is cached, paced and retried exactly like ours:
+
+* **Cache** (:class:`HttpCache`, SQLite in WAL mode): raw responses keyed by
+  ``sha256(method, normalised URL with sorted query, body)``. Only 2xx, redirects (needed to
+  replay a redirect chain) and 404 are stored; 429, 5xx, challenges and truncated bodies never
+  are. Each response is committed as soon as it arrives, so an interrupted build resumes with no
+  repeated request. Credentials never reach the cache: request headers are not stored,
+  ``api_key``/``token``-like query parameters are dropped from the key, login calls bypass it.
+* **Modes**: ``record`` (default: hits served, misses fetched and stored), ``replay`` (the
+  ``--offline`` mode: cache only, a miss raises :class:`CacheMiss` naming the URL), ``refresh``
+  (every URL is fetched again once per session, then served from the fresh copy).
+* **Per-host rate limits** (:data:`DEFAULT_POLICIES`): all arXiv hosts share one slot of one
+  request every 3 s and one connection; Semantic Scholar ~1/s; OpenReview a few per second.
+  Cache hits are never delayed.
+* **Retries** on 429/5xx/timeouts/connection errors/truncated bodies with exponential backoff
+  and jitter, waiting at least ``Retry-After``; a per-call deadline bounds the total time (a
+  ``Retry-After`` beyond the deadline fails at once instead of blocking for hours).
+* **Typed errors**, all :class:`scalar.errors.NetworkError` (one line, exit 2):
+  :class:`RateLimited`, :class:`NotFound`, :class:`Challenge` (403 or an HTML page where JSON was
+  expected), :class:`Unavailable`, :class:`HttpStatusError`, :class:`CacheMiss`.
+
+The adapter therefore only ever *returns* 2xx and 3xx responses; anything else is raised.
+Sleeping and the clock are injectable (:class:`Clock`) so tests never sleep for real.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import random
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+from scalar.errors import NetworkError
+
+Mode = Literal["record", "replay", "refresh"]
+MODES: tuple[str, ...] = ("record", "replay", "refresh")
+
+USER_AGENT = "scalar-crawler/{version} (+https://github.com/LibrAIResearch/scalar; benchmark builder)"
+
+# ----------------------------------------------------------------------------- errors
+
+
+class HttpError(NetworkError):
+    """Base of the HTTP layer's errors; ``url`` and ``status`` are kept for callers."""
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class RateLimited(HttpError):
+    """The service kept answering 429 (or asked to wait longer than the call's deadline)."""
+
+
+class NotFound(HttpError):
+    """A definitive 404 (cached, so replays see the same answer)."""
+
+
+class Challenge(HttpError):
+    """A 403 or a human-check HTML page where an API answer (JSON) was expected."""
+
+
+class Unavailable(HttpError):
+    """5xx, timeouts, connection errors or truncated bodies that outlasted every retry."""
+
+
+class HttpStatusError(HttpError):
+    """Any other non-retryable status (400, 401, 410, ...)."""
+
+
+class CacheMiss(HttpError):
+    """Offline (replay) mode and the response is not in the cache."""
+
+
+# ----------------------------------------------------------------------------- clock
+
+
+class Clock:
+    """Monotonic time and sleep; tests pass a fake one that advances on ``sleep``."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+class FakeClock(Clock):
+    """A clock that never sleeps: ``sleep`` only advances ``now`` (for tests and dry runs)."""
+
+    def __init__(self, start: float = 1000.0):
+        self.t = start
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            if seconds > 0:
+                self.t += seconds
+
+
+# ----------------------------------------------------------------------------- policies
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """How to treat one group of hosts.
+
+    ``interval``: minimum seconds between the end of one network request and the start of the
+    next in the group; ``concurrency``: connections at once; ``expects``: the body type an API
+    answer must have ("json", "xml", "html", or None for anything); ``challenge_hint``: appended
+    to a :class:`Challenge` message.
+    """
+
+    name: str
+    interval: float = 0.2
+    concurrency: int = 2
+    expects: str | None = None
+    challenge_hint: str = ""
+
+
+_OPENREVIEW_HINT = (
+    "OpenReview asks for a login: set OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD "
+    "(a free openreview.net account) and run again, or build --offline from a cache"
+)
+
+#: host -> policy. Hosts in one group share a limiter (all of arXiv is one group).
+DEFAULT_POLICIES: dict[str, HostPolicy] = {}
+
+
+def _register(policy: HostPolicy, *hosts: str) -> None:
+    for h in hosts:
+        DEFAULT_POLICIES[h] = policy
+
+
+_register(
+    HostPolicy("arxiv", interval=3.0, concurrency=1),
+    "arxiv.org",
+    "www.arxiv.org",
+    "export.arxiv.org",
+    "ar5iv.labs.arxiv.org",
+    "ar5iv.org",
+)
+_register(HostPolicy("semanticscholar", interval=1.0, concurrency=1, expects="json"), "api.semanticscholar.org")
+_register(
+    HostPolicy("openreview", interval=0.3, concurrency=1, expects="json", challenge_hint=_OPENREVIEW_HINT),
+    "api2.openreview.net",
+    "api.openreview.net",
+)
+_DEFAULT_POLICY = HostPolicy("default", interval=0.2, concurrency=2)
+
+
+class _Limiter:
+    """Spacing + concurrency for one host group, on an injectable clock."""
+
+    def __init__(self, policy: HostPolicy, clock: Clock):
+        self.policy = policy
+        self.clock = clock
+        self._slots = threading.BoundedSemaphore(max(1, policy.concurrency))
+        self._lock = threading.Lock()
+        self._next = float("-inf")
+        self.starts: list[float] = []  # request start times (inspected by tests)
+
+    def __enter__(self) -> "_Limiter":
+        self._slots.acquire()
+        with self._lock:
+            wait = self._next - self.clock.now()
+            if wait > 0:
+                self.clock.sleep(wait)
+            self.starts.append(self.clock.now())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._next = self.clock.now() + self.policy.interval
+        self._slots.release()
+
+
+class RateLimits:
+    """The limiters of one process, shared by every adapter built with it."""
+
+    def __init__(self, policies: dict[str, HostPolicy] | None = None, clock: Clock | None = None):
+        self.policies = dict(DEFAULT_POLICIES if policies is None else policies)
+        self.clock = clock or Clock()
+        self._limiters: dict[str, _Limiter] = {}
+        self._lock = threading.Lock()
+
+    def policy(self, host: str) -> HostPolicy:
+        return self.policies.get(host.lower(), _DEFAULT_POLICY)
+
+    def limiter(self, host: str) -> _Limiter:
+        policy = self.policy(host)
+        with self._lock:
+            if policy.name not in self._limiters:
+                self._limiters[policy.name] = _Limiter(policy, self.clock)
+            return self._limiters[policy.name]
+
+
+_SHARED_LIMITS: RateLimits | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_rate_limits() -> RateLimits:
+    """The process-wide limiters (real clock): every session made without explicit limits
+    shares them, so two sessions never break arXiv's 3-second rule together."""
+    global _SHARED_LIMITS
+    with _SHARED_LOCK:
+        if _SHARED_LIMITS is None:
+            _SHARED_LIMITS = RateLimits()
+        return _SHARED_LIMITS
+
+
+# ----------------------------------------------------------------------------- cache
+
+_SECRET_PARAMS = {"api_key", "apikey", "key", "token", "access_token", "password", "secret"}
+_NO_CACHE_PATHS = ("/login", "/mfa/", "/register", "/token", "/impersonate", "/logout")
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, sort the query, drop credential-like parameters."""
+    parts = urlsplit(url)
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in _SECRET_PARAMS
+    )
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), ""))
+
+
+def cache_key(method: str, url: str, body: bytes | str | None = None) -> str:
+    """sha256 over method, normalised URL and body."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    h = hashlib.sha256()
+    h.update(method.upper().encode("ascii"))
+    h.update(b"\n")
+    h.update(normalise_url(url).encode("utf-8"))
+    h.update(b"\n")
+    h.update(body or b"")
+    return h.hexdigest()
+
+
+@dataclass
+class CachedResponse:
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: str
+
+
+_STORED_HEADERS = {"content-type", "content-encoding-original", "etag", "last-modified", "location", "retry-after", "date"}
+
+
+class HttpCache:
+    """Raw-response cache in one SQLite file (WAL; every write committed at once).
+
+    Table ``responses(key PRIMARY KEY, method, url, status, headers JSON, body BLOB, fetched_at)``.
+    Safe to share between threads of one process and to reopen after a crash.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, method TEXT NOT NULL,"
+                " url TEXT NOT NULL, status INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,"
+                " fetched_at TEXT NOT NULL)"
+            )
+            self._db.commit()
+        except sqlite3.DatabaseError as e:
+            raise NetworkError(f"cannot open the HTTP cache {self.path}: {e}") from None
+
+    def get(self, key: str) -> CachedResponse | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT url, status, headers, body, fetched_at FROM responses WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        url, status, headers, body, fetched_at = row
+        return CachedResponse(url, int(status), json.loads(headers), bytes(body), fetched_at)
+
+    def put(self, key: str, method: str, url: str, status: int, headers: dict[str, str], body: bytes) -> None:
+        kept = {k.lower(): v for k, v in headers.items() if k.lower() in _STORED_HEADERS}
+        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses (key, method, url, status, headers, body, fetched_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, method.upper(), normalise_url(url), status, json.dumps(kept, sort_keys=True), body, fetched_at),
+            )
+            self._db.commit()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    def urls(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT url FROM responses ORDER BY url")]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+# ----------------------------------------------------------------------------- adapter
+
+_TRANSIENT_EXC = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class AdapterStats:
+    """Counters a build can report (and tests assert on)."""
+
+    hits: int = 0
+    fetched: int = 0
+    stored: int = 0
+    retries: int = 0
+    network_attempts: int = 0
+    slept: float = 0.0
+    per_host: dict[str, int] = field(default_factory=dict)
+
+
+class _Transient(Exception):
+    """A failed attempt worth retrying; ``error`` is raised if retries run out."""
+
+    def __init__(self, error: HttpError, retry_after: float = 0.0, challenge: bool = False):
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+        self.challenge = challenge
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); 0 if absent."""
+    if not value:
+        return 0.0
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<html" in head[:200]
+
+
+class CachingAdapter(HTTPAdapter):
+    """The transport every SCALAR request goes through (see the module docstring).
+
+    ``cache`` may be None (no caching; ``replay`` is then impossible). ``deadline`` bounds the
+    total seconds one call may take including waits; ``max_attempts`` bounds tries on transient
+    failures; ``challenge_attempts`` bounds tries when a challenge page comes back (an
+    intermittent one is retried, a persistent one stops with :class:`Challenge`).
+    """
+
+    def __init__(
+        self,
+        cache: HttpCache | None = None,
+        mode: Mode = "record",
+        *,
+        limits: RateLimits | None = None,
+        deadline: float = 900.0,
+        max_attempts: int = 8,
+        challenge_attempts: int = 3,
+        backoff_initial: float = 2.0,
+        backoff_max: float = 120.0,
+        timeout: tuple[float, float] = (10.0, 60.0),
+        rng: random.Random | None = None,
+        **kwargs: object,
+    ):
+        if mode not in MODES:
+            raise NetworkError(f"unknown cache mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode == "replay" and cache is None:
+            raise NetworkError("offline (replay) mode needs an HTTP cache")
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.cache = cache
+        self.mode: Mode = mode
+        self.limits = limits or shared_rate_limits()
+        self.deadline = deadline
+        self.max_attempts = max(1, max_attempts)
+        self.challenge_attempts = max(1, challenge_attempts)
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.default_timeout = timeout
+        self.rng = rng or random.Random(0x5CA1A)
+        self.stats = AdapterStats()
+        self._refreshed: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def clock(self) -> Clock:
+        return self.limits.clock
+
+    # -- requests API ---------------------------------------------------------------------------
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]
+        method = (request.method or "GET").upper()
+        url = request.url or ""
+        body = request.body
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif body is not None and not isinstance(body, (bytes, bytearray)):
+            body = None  # a streamed upload: never cached
+        path = urlsplit(url).path.lower()
+        cacheable = (
+            self.cache is not None
+            and method in ("GET", "HEAD", "POST")
+            and not any(p in path for p in _NO_CACHE_PATHS)
+            and (body is not None or method != "POST" or request.body is None)
+        )
+        key = cache_key(method, url, body) if cacheable else ""
+
+        if cacheable and self.cache is not None:
+            use_cache = self.mode != "refresh" or key in self._refreshed
+            if use_cache:
+                hit = self.cache.get(key)
+                if hit is not None:
+                    with self._lock:
+                        self.stats.hits += 1
+                    return self._from_cache(request, hit)
+        if self.mode == "replay":
+            raise CacheMiss(f"offline mode: {method} {url} is not in the HTTP cache", url=url)
+
+        resp = self._fetch(request, method, url, timeout or self.default_timeout, verify, cert, proxies)
+        if cacheable and self.cache is not None and (200 <= resp.status_code < 400 or resp.status_code == 404):
+            self.cache.put(key, method, url, resp.status_code, dict(resp.headers), resp.content or b"")
+            with self._lock:
+                self.stats.stored += 1
+                if self.mode == "refresh":
+                    self._refreshed.add(key)
+        if resp.status_code == 404:
+            raise NotFound(f"404 Not Found: {method} {url}", url=url, status=404)
+        return resp
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _from_cache(self, request, hit: CachedResponse) -> requests.Response:
+        if hit.status == 404:
+            raise NotFound(f"404 Not Found (cached): {request.method} {request.url}", url=request.url, status=404)
+        resp = requests.Response()
+        resp.status_code = hit.status
+        resp.headers = CaseInsensitiveDict(hit.headers)
+        resp._content = hit.body
+        resp._content_consumed = True
+        resp.url = request.url
+        resp.request = request
+        resp.reason = "OK (cached)" if hit.status < 300 else "Redirect (cached)"
+        resp.encoding = get_encoding_from_headers(resp.headers)
+        resp.from_cache = True  # type: ignore[attr-defined]
+        resp.connection = self
+        return resp
+
+    def _fetch(self, request, method, url, timeout, verify, cert, proxies) -> requests.Response:
+        host = (urlsplit(url).hostname or "").lower()
+        policy = self.limits.policy(host)
+        limiter = self.limits.limiter(host)
+        start = self.clock.now()
+        attempts = 0
+        challenges = 0
+        while True:
+            attempts += 1
+            try:
+                with limiter:
+                    with self._lock:
+                        self.stats.network_attempts += 1
+                        self.stats.per_host[host] = self.stats.per_host.get(host, 0) + 1
+                    resp = self._attempt(request, timeout, verify, cert, proxies)
+                self._check(resp, method, url, policy, request)
+                with self._lock:
+                    self.stats.fetched += 1
+                return resp
+            except _Transient as t:
+                if t.challenge:
+                    challenges += 1
+                    if challenges >= self.challenge_attempts:
+                        raise t.error from None
+                if attempts >= self.max_attempts:
+                    raise t.error from None
+                wait = self._backoff(attempts)
+                if t.retry_after > wait:
+                    wait = t.retry_after
+                elapsed = self.clock.now() - start
+                if elapsed + wait > self.deadline:
+                    if t.retry_after > 0 and isinstance(t.error, RateLimited):
+                        raise RateLimited(
+                            f"{host} asks to wait {t.retry_after:.0f} s (Retry-After), beyond the "
+                            f"{self.deadline:.0f} s deadline: {method} {url}",
+                            url=url,
+                            status=429,
+                        ) from None
+                    raise t.error from None
+                with self._lock:
+                    self.stats.retries += 1
+                    self.stats.slept += wait
+                self.clock.sleep(wait)
+
+    def _attempt(self, request, timeout, verify, cert, proxies) -> requests.Response:
+        url = request.url
+        try:
+            resp = super().send(request, stream=False, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            _ = resp.content  # read the whole body now (a cut connection surfaces here)
+            return resp
+        except _TRANSIENT_EXC as e:
+            kind = type(e).__name__
+            raise _Transient(Unavailable(f"{kind} after retries: {request.method} {url}", url=url)) from None
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.backoff_max, self.backoff_initial * (2 ** (attempt - 1)))
+        return base + self.rng.uniform(0, base / 2)
+
+    def _check(self, resp: requests.Response, method: str, url: str, policy: HostPolicy, request) -> None:
+        """Classify a response: return (success, redirect, 404) or raise _Transient / a typed error."""
+        status = resp.status_code
+        hint = f" — {policy.challenge_hint}" if policy.challenge_hint else ""
+        if status == 429:
+            ra = parse_retry_after(resp.headers.get("Retry-After"))
+            raise _Transient(RateLimited(f"429 Too Many Requests after retries: {method} {url}", url=url, status=429), ra)
+        if status in _RETRY_STATUS:
+            ra = parse_retry_after(resp.headers.get("Retry-After"))
+            raise _Transient(Unavailable(f"HTTP {status} after retries: {method} {url}", url=url, status=status), ra)
+        if status == 403:
+            raise _Transient(
+                Challenge(f"403 Forbidden (access challenge) from {urlsplit(url).hostname}{hint}: {url}", url=url, status=403),
+                challenge=True,
+            )
+        if status == 404 or 300 <= status < 400:
+            return
+        if not 200 <= status < 300:
+            raise HttpStatusError(f"HTTP {status} {resp.reason or ''}: {method} {url}".replace("  ", " "), url=url, status=status)
+        if method == "HEAD":
+            return
+        self._check_body(resp, url, policy, request)
+
+    def _check_body(self, resp: requests.Response, url: str, policy: HostPolicy, request) -> None:
+        body = resp.content or b""
+        ctype = (resp.headers.get("Content-Type") or "").lower()
+        accept = (request.headers.get("Accept") or "").lower()
+        wants_json = policy.expects == "json" or accept.startswith("application/json")
+        if wants_json:
+            if "html" in ctype or _looks_like_html(body):
+                raise _Transient(
+                    Challenge(
+                        f"an HTML page came back where JSON was expected from {urlsplit(url).hostname}{' — ' + policy.challenge_hint if policy.challenge_hint else ''}: {url}",
+                        url=url,
+                        status=resp.status_code,
+                    ),
+                    challenge=True,
+                )
+        if wants_json or "json" in ctype:
+            try:
+                json.loads(body)
+            except ValueError:
+                raise _Transient(Unavailable(f"truncated or invalid JSON after retries: {url}", url=url)) from None
+        elif "xml" in ctype:
+            from lxml import etree
+
+            try:
+                etree.fromstring(body)
+            except etree.XMLSyntaxError:
+                raise _Transient(Unavailable(f"truncated or invalid XML after retries: {url}", url=url)) from None
+        elif "html" in ctype and policy.name == "arxiv":
+            # LaTeXML pages always close </html>; a page without it was cut short.
+            if b"</html>" not in body[-4096:].lower():
+                raise _Transient(Unavailable(f"truncated HTML page after retries: {url}", url=url)) from None
+        elif "pdf" in ctype:
+            if not body.startswith(b"%PDF") or b"%%EOF" not in body[-2048:]:
+                raise _Transient(Unavailable(f"truncated PDF after retries: {url}", url=url)) from None
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def adapter_of(session: requests.Session) -> CachingAdapter:
+    """The CachingAdapter mounted on ``session`` (raises if it was not made by make_session)."""
+    adapter = session.get_adapter("https://")
+    if not isinstance(adapter, CachingAdapter):
+        raise NetworkError("this session has no SCALAR CachingAdapter; create it with make_session()")
+    return adapter
+
+
+def mount(session: requests.Session, adapter: CachingAdapter) -> requests.Session:
+    """Replace every adapter of a (third-party) session with ours, for http:// and https://."""
+    session.adapters.clear()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def make_session(
+    cache_path: str | Path | None,
+    mode: Mode = "record",
+    *,
+    limits: RateLimits | None = None,
+    clock: Clock | None = None,
+    **adapter_options: object,
+) -> requests.Session:
+    """A ``requests.Session`` whose every request goes through a :class:`CachingAdapter`.
+
+    ``cache_path``: the SQLite file (None: no cache). ``mode``: record | replay | refresh.
+    ``limits``/``clock``: rate limiters (default: the process-wide ones) or a clock for new ones.
+    Other keyword arguments go to :class:`CachingAdapter` (deadline, max_attempts, ...).
+    """
+    from scalar import __version__
+
+    if limits is None:
+        limits = RateLimits(clock=clock) if clock is not None else shared_rate_limits()
+    cache = HttpCache(cache_path) if cache_path is not None else None
+    adapter = CachingAdapter(cache, mode, limits=limits, **adapter_options)  # type: ignore[arg-type]
+    session = requests.Session()
+    mount(session, adapter)
+    session.headers["User-Agent"] = USER_AGENT.format(version=__version__)
+    return session

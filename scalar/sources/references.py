@@ -1,0 +1,187 @@
+"""Resolve a paper's bibliography entries to arXiv ids.
+
+Three steps, cheapest first; an identifier found in the entry is never overwritten:
+
+1. ``entry``: an arXiv id already in ``Reference.arxiv_id`` or written in the entry's raw text,
+   or an arXiv DOI (``10.48550/arXiv.<id>``) in ``Reference.doi``.
+2. ``s2``: ONE Semantic Scholar call per citing paper,
+   ``GET /graph/v1/paper/arXiv:<id>/references?fields=externalIds,title,year&limit=1000``; its
+   entries that carry an arXiv id are aligned to ours by DOI or by normalised title (equal, or
+   similarity >= 0.9 with years at most one apart). Semantic Scholar is optional: a 404, a
+   rate limit, an outage or (offline) a cache miss skips the step, as the live run did.
+3. ``arxiv-search``: the arXiv title search of :func:`scalar.sources.arxiv.match_title` for what is
+   left (at most ``search_budget`` lookups per paper, 3 s each), with the entry's year checked
+   against the arXiv v1 date.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Literal
+
+import requests
+from pydantic import BaseModel
+
+from scalar.schema import Paper, Reference
+from scalar.sources.arxiv import find_arxiv_id, match_title, split_version
+from scalar.sources.http import CacheMiss, Challenge, NotFound, RateLimited, Unavailable
+from scalar.sources.titles import normalise_title, title_similarity
+
+log = logging.getLogger(__name__)
+
+S2_REFERENCES = "https://api.semanticscholar.org/graph/v1/paper/arXiv:{id}/references"
+S2_FIELDS = "externalIds,title,year"
+MIN_SIMILARITY = 0.9
+#: arXiv title lookups allowed per citing paper (each costs one 3-second slot).
+SEARCH_BUDGET = 40
+
+How = Literal["entry", "doi", "s2", "arxiv-search"]
+
+
+class Resolution(BaseModel):
+    """How one bibliography entry was resolved."""
+
+    key: str
+    arxiv_id: str  # without version
+    how: How
+    score: float | None = None  # title similarity for s2 / arxiv-search
+    matched_title: str | None = None
+
+
+def _base(arxiv_id: str | None) -> str | None:
+    if not arxiv_id:
+        return None
+    found = find_arxiv_id(arxiv_id)
+    return split_version(found)[0] if found else None
+
+
+def _from_entry(ref: Reference) -> Resolution | None:
+    aid = _base(ref.arxiv_id)
+    if aid:
+        return Resolution(key=ref.key, arxiv_id=aid, how="entry")
+    if ref.doi and ref.doi.lower().startswith("10.48550/arxiv."):
+        aid = _base("arXiv:" + ref.doi.split(".", 2)[-1])
+        if aid:
+            return Resolution(key=ref.key, arxiv_id=aid, how="doi")
+    aid = _base(find_arxiv_id(ref.raw) if ref.raw else None)
+    if aid:
+        return Resolution(key=ref.key, arxiv_id=aid, how="entry")
+    return None
+
+
+def semantic_scholar_references(arxiv_id: str, session: requests.Session) -> list[dict[str, Any]]:
+    """The ``citedPaper`` records of Semantic Scholar's reference list for an arXiv paper.
+
+    Raises the HTTP layer's typed errors (NotFound when S2 does not know the paper)."""
+    base = split_version(arxiv_id)[0]
+    headers = {"Accept": "application/json"}
+    key = os.environ.get("S2_API_KEY") or os.environ.get("SEMANTIC_SCHOLAR_API_KEY")
+    if key:
+        headers["x-api-key"] = key  # never part of the cache key
+    resp = session.get(
+        S2_REFERENCES.format(id=base), params={"fields": S2_FIELDS, "limit": 1000}, headers=headers
+    )
+    data = resp.json().get("data") or []
+    out = []
+    for item in data:
+        cited = (item or {}).get("citedPaper") or {}
+        if cited.get("title"):
+            out.append(cited)
+    return out
+
+
+def _s2_arxiv(cited: dict[str, Any]) -> str | None:
+    ext = cited.get("externalIds") or {}
+    aid = ext.get("ArXiv") or ext.get("arXiv")
+    if aid:
+        return _base(f"arXiv:{aid}")
+    doi = str(ext.get("DOI") or "")
+    if doi.lower().startswith("10.48550/arxiv."):
+        return _base("arXiv:" + doi.split(".", 2)[-1])
+    return None
+
+
+def _align_s2(refs: list[Reference], cited: list[dict[str, Any]]) -> dict[str, Resolution]:
+    with_ids = [(c, _s2_arxiv(c)) for c in cited]
+    with_ids = [(c, a) for c, a in with_ids if a]
+    by_doi = {str((c.get("externalIds") or {}).get("DOI") or "").lower(): (c, a) for c, a in with_ids}
+    by_title: dict[str, tuple[dict[str, Any], str]] = {}
+    for c, a in with_ids:
+        by_title.setdefault(normalise_title(c["title"]), (c, a))
+    out: dict[str, Resolution] = {}
+    for ref in refs:
+        if ref.doi and ref.doi.lower() in by_doi:
+            c, a = by_doi[ref.doi.lower()]
+            out[ref.key] = Resolution(key=ref.key, arxiv_id=a, how="s2", score=1.0, matched_title=c["title"])
+            continue
+        if not ref.title or not normalise_title(ref.title):
+            continue
+        exact = by_title.get(normalise_title(ref.title))
+        if exact is not None:
+            c, a = exact
+            out[ref.key] = Resolution(key=ref.key, arxiv_id=a, how="s2", score=1.0, matched_title=c["title"])
+            continue
+        best: tuple[float, str, dict[str, Any]] | None = None
+        for c, a in with_ids:
+            if ref.year and c.get("year") and abs(int(c["year"]) - ref.year) > 1:
+                continue
+            s = title_similarity(ref.title, c["title"])
+            if s >= MIN_SIMILARITY and (best is None or (s, a) > (best[0], best[1])):
+                best = (s, a, c)
+        if best is not None:
+            out[ref.key] = Resolution(
+                key=ref.key, arxiv_id=best[1], how="s2", score=round(best[0], 4), matched_title=best[2]["title"]
+            )
+    return out
+
+
+def _year_ok(ref_year: int | None, published_year: int) -> bool:
+    # A preprint usually precedes the version cited (up to a few years), rarely follows it.
+    return ref_year is None or ref_year - 3 <= published_year <= ref_year + 1
+
+
+def _searchable(ref: Reference) -> bool:
+    return bool(ref.title) and len(normalise_title(ref.title or "").split()) >= 3
+
+
+def resolve_references(
+    paper: Paper,
+    session: requests.Session,
+    arxiv_client: Any,
+    *,
+    search_budget: int = SEARCH_BUDGET,
+    use_s2: bool = True,
+) -> dict[str, Resolution]:
+    """Reference key -> :class:`Resolution` for every entry that could be resolved (unresolved
+    keys are absent). A reference to the citing paper itself is never returned."""
+    own = _base(paper.arxiv_id) if paper.arxiv_id else None
+    out: dict[str, Resolution] = {}
+    for ref in paper.references:
+        r = _from_entry(ref)
+        if r is not None:
+            out[ref.key] = r
+
+    left = [r for r in paper.references if r.key not in out]
+    if left and own and use_s2:
+        try:
+            cited = semantic_scholar_references(own, session)
+        except (NotFound, RateLimited, Unavailable, Challenge, CacheMiss, ValueError) as e:
+            log.warning("Semantic Scholar skipped for %s: %s", own, e)
+            cited = []
+        out.update(_align_s2(left, cited))
+
+    budget = search_budget
+    for ref in paper.references:
+        if ref.key in out or budget <= 0 or not _searchable(ref):
+            continue
+        budget -= 1
+        match = match_title(ref.title or "", ref.authors, arxiv_client)
+        if match is None or not _year_ok(ref.year, match.published.year):
+            continue
+        out[ref.key] = Resolution(
+            key=ref.key, arxiv_id=match.arxiv_id, how="arxiv-search", score=match.score, matched_title=match.arxiv_title
+        )
+    if own:
+        out = {k: v for k, v in out.items() if v.arxiv_id != own}
+    return dict(sorted(out.items()))

@@ -1,0 +1,119 @@
+"""Title normalisation and similarity, shared by arXiv matching and reference resolution.
+
+``normalise_title``: LaTeX -> text (pylatexenc, so ``$\\texttt{BirdSet}$`` -> ``BirdSet`` and
+``$\\mu$`` -> ``μ``), NFKD with combining marks dropped, casefold, every non-alphanumeric -> space,
+spaces collapsed. ``title_similarity``: difflib's SequenceMatcher ratio of two normalised titles.
+``query_title``: the text for an arXiv ``ti:`` query (no characters its parser chokes on).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from functools import lru_cache
+
+_LATEX_HINT = re.compile(r"[\\${}^_~]")
+# Font macros pylatexenc drops inside math ($\texttt{BirdSet}$ -> ""): unwrap them first.
+_FONT_MACRO = re.compile(r"\\(?:text(?:tt|bf|it|sf|rm|sc|up|normal)?|math(?:tt|bf|it|sf|rm|cal|bb|frak|scr)|emph|operatorname|bm|boldsymbol)\s*\{([^{}]*)\}")
+_NON_ALNUM = re.compile(r"[^0-9a-z\u00c0-\uffff]+")
+_SPACES = re.compile(r"\s+")
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
+
+#: Words that carry no signal in a title query.
+STOPWORDS = frozenset(
+    "a an and are as at be by for from how in into is it its of on or our the their this to via we what when "
+    "which with without towards toward do does can using based".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _latex_converter():
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
+
+
+def latex_to_text(title: str) -> str:
+    """Turn LaTeX markup in a title into plain text; titles without markup pass unchanged."""
+    if not title:
+        return ""
+    if not _LATEX_HINT.search(title):
+        return title
+    prev = None
+    while prev != title:  # nested wrappers: \textbf{\textit{X}}
+        prev, title = title, _FONT_MACRO.sub(r"\1", title)
+    try:
+        text = _latex_converter().latex_to_text(title)
+    except Exception:  # pylatexenc is lenient, but never let a title break a build
+        text = re.sub(r"\\[a-zA-Z]+\*?|[{}$]", " ", title)
+    return text
+
+
+def clean_title(title: str) -> str:
+    """A display-clean title: LaTeX converted, whitespace collapsed (case and punctuation kept)."""
+    return _SPACES.sub(" ", latex_to_text(title or "")).strip()
+
+
+@lru_cache(maxsize=65536)
+def normalise_title(title: str) -> str:
+    """The comparison form of a title (see module docstring)."""
+    text = latex_to_text(title or "").translate(_DASHES)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold()
+    text = _NON_ALNUM.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def title_similarity(a: str, b: str) -> float:
+    """SequenceMatcher ratio of the normalised titles, 0..1 (1.0 when equal)."""
+    na, nb = normalise_title(a), normalise_title(b)
+    if not na or not nb:
+        return 0.0
+    if na == nb:
+        return 1.0
+    return difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio()
+
+
+def query_title(title: str) -> str:
+    """Text safe inside an arXiv ``ti:"..."`` phrase: normalised words only (hyphens, colons,
+    quotes and brackets break arXiv's parser or turn into operators)."""
+    return normalise_title(title)
+
+
+def rare_tokens(title: str, n: int = 7) -> list[str]:
+    """The ``n`` most distinctive words of a title (longest non-stopwords, in title order)."""
+    words = [w for w in normalise_title(title).split() if w not in STOPWORDS and len(w) > 1]
+    keep = set(sorted(set(words), key=lambda w: (-len(w), w))[:n])
+    out: list[str] = []
+    for w in words:
+        if w in keep and w not in out:
+            out.append(w)
+    return out
+
+
+def surname(name: str) -> str:
+    """Normalised family name of a person: "Last, First" or "First Middle Last" (particles kept
+    out: "van der Berg" -> "berg")."""
+    name = latex_to_text(name or "").strip()
+    if "," in name:
+        name = name.split(",", 1)[0]
+    else:
+        parts = name.split()
+        # drop trailing suffixes ("Jr.", "III")
+        while len(parts) > 1 and parts[-1].strip(".").lower() in {"jr", "sr", "ii", "iii", "iv"}:
+            parts = parts[:-1]
+        name = parts[-1] if parts else ""
+    norm = normalise_title(name).split()
+    return norm[-1] if norm else ""
+
+
+def surnames(authors: list[str]) -> set[str]:
+    """The set of normalised surnames of an author list (empty names dropped)."""
+    return {s for s in (surname(a) for a in authors or []) if s}
+
+
+def author_overlap(a: list[str], b: list[str]) -> int:
+    """How many surnames two author lists share."""
+    return len(surnames(a) & surnames(b))

@@ -1,0 +1,605 @@
+"""LaTeXML HTML (arxiv.org/html, ar5iv) -> Paper.
+
+One pass over the lxml tree, section by section. Text is built with exact offsets as it is
+walked (see ``_text.TextBuilder``):
+
+* math appears once, as its LaTeX alttext;
+* footnotes leave the running text and follow their paragraph as ``kind="footnote"``
+  paragraphs (their citations are kept);
+* figure/table captions and table cells become their own paragraphs (``kind`` says which);
+* subsection titles are kept as ``kind="heading"`` paragraphs inside their top-level section;
+* each ``<a href="…#bib.bibN">`` inside a ``cite.ltx_cite`` becomes one CitationSpan whose
+  ``text[start:end]`` is the visible citation (split per reference inside groups, see
+  ``_cites``); conversion garbage (``ltx_ERROR``), navigation and equation numbers are dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from scalar.errors import InputError, ParseError
+from scalar.parse._cites import split_group
+from scalar.parse._text import TextBuilder, clean_inline, math_text
+from scalar.parse.bibliography import parse_bibitem
+from scalar.parse.ids import find_arxiv_id, split_version
+from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
+
+__all__ = ["parse_html", "parse_html_file"]
+
+# Elements whose content never reaches the text.
+_DROP_TAGS = frozenset({"script", "style", "svg", "button", "noscript", "head", "nav", "header",
+                        "footer", "annotation", "annotation-xml", "img", "input", "form"})
+_DROP_CLASSES = frozenset({"ltx_ERROR", "ltx_note_mark", "ltx_tag_note", "ltx_eqn_eqno",
+                           "ltx_tag_equation", "ltx_TOC", "ltx_page_footer", "ltx_page_header",
+                           "ltx_pagination", "ltx_rdf", "ltx_missing_label", "ltx_tag_item",
+                           "ltx_page_navbar", "ltx_page_logo", "ltx_role_newpage"})
+# Tags that separate words when met inside running text.
+_SPACED_TAGS = frozenset({"p", "div", "td", "th", "tr", "li", "table", "tbody", "thead",
+                          "figure", "figcaption", "ul", "ol", "dl", "dt", "dd", "section",
+                          "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "mtable"})
+_SECTION_CLASSES = frozenset({"ltx_section", "ltx_appendix", "ltx_chapter", "ltx_index",
+                              "ltx_glossary"})
+_FRONT_CLASSES = frozenset({"ltx_title_document", "ltx_authors", "ltx_abstract", "ltx_dates",
+                            "ltx_keywords", "ltx_classification", "ltx_bibliography",
+                            "ltx_TOC", "ltx_pagination", "ltx_subtitle"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BIB_HREF = re.compile(r"#(bib[\w.\-:]*)$")
+
+
+def _classes(el) -> frozenset[str] | tuple:
+    c = el.get("class")
+    return frozenset(c.split()) if c else ()
+
+
+class _Ctx:
+    """What the inline walk collects: citation spans (None: cites are plain text) and notes
+    (None: footnotes are dropped)."""
+
+    __slots__ = ("spans", "notes", "anchors")
+
+    def __init__(self, spans=None, notes=None, anchors=None):
+        self.spans = spans
+        self.notes = notes
+        self.anchors = anchors
+
+
+class _LatexmlDoc:
+    def __init__(self, bib_keys: set[str], short_labels: dict[str, str], title: str = ""):
+        self.bib_keys = bib_keys
+        self.short = short_labels
+        self.title = title
+
+    # ------------------------------------------------------------------ inline text
+    def text_of(self, el, skip=None) -> str:
+        b = TextBuilder()
+        ctx = _Ctx()
+        if el is not None:
+            if skip is None:
+                self._inline(el, b, ctx)
+            else:
+                b.text(el.text)
+                for ch in el:
+                    if ch is not skip:
+                        self._inline(ch, b, ctx)
+                    b.text(ch.tail)
+        return b.value()
+
+    def _clean(self, s: str) -> str:
+        # Cross-reference residue: "3 ‣ A.1 Ablation Study ‣ Appendix A ‣ <paper title>".
+        i = s.find("‣")
+        if i < 0:
+            return s
+        j = s.find(self.title, i) if self.title else -1
+        end = j + len(self.title) if j >= 0 else len(s)
+        return s[:i] + " " + s[end:]
+
+    def _inline(self, el, b: TextBuilder, ctx: _Ctx) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):
+            return
+        cls = el.get("class")
+        classes = frozenset(cls.split()) if cls else ()
+        if tag == "math":
+            b.text(math_text(el))
+            return
+        if tag in _DROP_TAGS or (classes and not _DROP_CLASSES.isdisjoint(classes)):
+            return
+        if "ltx_note" in classes:
+            if ctx.notes is not None:
+                ctx.notes.append(el)
+            return
+        if tag == "cite" and ctx.spans is not None:
+            self._cite(el, b, ctx)
+            return
+        if tag == "br":
+            b.space()
+            return
+        span = None
+        if tag == "a" and ctx.anchors is not None:
+            ref = self._bib_ref(el)
+            if ref is not None:
+                span = b.open_span(ref)
+        spaced = tag in _SPACED_TAGS
+        if spaced:
+            b.space()
+        t = el.text
+        if t:
+            b.text(self._clean(t) if "‣" in t else t)
+        for ch in el:
+            self._inline(ch, b, ctx)
+            t = ch.tail
+            if t:
+                b.text(self._clean(t) if "‣" in t else t)
+        if spaced:
+            b.space()
+        if span is not None:
+            b.close_span(span)
+            ctx.anchors.append(span)
+
+    def _bib_ref(self, a) -> str | None:
+        href = a.get("href")
+        if not href or "#" not in href:
+            return None
+        m = _BIB_HREF.search(href)
+        if m and m.group(1) in self.bib_keys:
+            return m.group(1)
+        return None
+
+    def _cite(self, el, b: TextBuilder, ctx: _Ctx) -> None:
+        mini = TextBuilder()
+        anchors: list = []
+        inner = _Ctx(anchors=anchors)
+        mini.text(el.text)
+        for ch in el:
+            self._inline(ch, mini, inner)
+            mini.text(ch.tail)
+        text = mini.value()
+        rel = [(sp.start, sp.end, sp.ref) for sp in anchors if sp.start is not None and sp.end is not None]
+        if not rel:
+            b.text(text)
+            return
+        spans, grouped = split_group(text, rel, self.short)
+        for s, e, ref in b.emit_with_spans(text, spans):
+            ctx.spans.append(CitationSpan(start=s, end=e, ref=ref, grouped=grouped))
+
+    # ------------------------------------------------------------------ blocks
+    def _paragraph(self, b: TextBuilder, spans: list, kind: str | None, out: list) -> None:
+        text = b.value()
+        if text.strip():
+            spans.sort(key=lambda c: (c.start, c.end))
+            out.append(Paragraph(text=text, citations=spans, kind=kind))
+
+    def _flush_notes(self, notes: list, out: list) -> None:
+        for note in notes:
+            content = None
+            for el in note.iter():
+                c = el.get("class")
+                if c and "ltx_note_content" in c.split():
+                    content = el
+                    break
+            nb, spans = TextBuilder(), []
+            nested: list = []  # a footnote inside a footnote follows it
+            self._inline_children(content if content is not None else note, nb,
+                                  _Ctx(spans=spans, notes=nested))
+            self._paragraph(nb, spans, "footnote", out)
+            if nested:
+                self._flush_notes(nested, out)
+
+    def _inline_children(self, el, b: TextBuilder, ctx: _Ctx) -> None:
+        b.text(el.text)
+        for ch in el:
+            self._inline(ch, b, ctx)
+            b.text(ch.tail)
+
+    def _is_blocky(self, el, classes) -> bool:
+        tag = el.tag
+        if tag in ("figure", "ul", "ol", "dl", "section", "blockquote"):
+            return True
+        if tag == "table":
+            return "ltx_tabular" in classes
+        if tag == "div":
+            return bool(classes) and not {"ltx_para", "ltx_theorem", "ltx_proof", "ltx_float",
+                                          "ltx_logical-block", "ltx_acknowledgements"}.isdisjoint(classes)
+        return False
+
+    def _para(self, el, out: list, kind: str | None = None) -> None:
+        """A container of running text: one paragraph, split around floats and lists."""
+        b, spans, notes = TextBuilder(), [], []
+        ctx = _Ctx(spans=spans, notes=notes)
+        b.text(el.text)
+        for ch in el:
+            if isinstance(ch.tag, str):
+                classes = _classes(ch)
+                if self._is_blocky(ch, classes):
+                    self._paragraph(b, spans, kind, out)
+                    self._flush_notes(notes, out)
+                    b, spans, notes = TextBuilder(), [], []
+                    ctx = _Ctx(spans=spans, notes=notes)
+                    self._block(ch, out)
+                else:
+                    self._inline(ch, b, ctx)
+            b.text(ch.tail)
+        self._paragraph(b, spans, kind, out)
+        self._flush_notes(notes, out)
+
+    def _heading(self, el, out: list) -> None:
+        text = clean_inline(self.text_of(el))
+        if text:
+            out.append(Paragraph(text=text, kind="heading"))
+
+    def _blocks(self, el, out: list, skip=None) -> None:
+        for ch in el:
+            if ch is not skip and isinstance(ch.tag, str):
+                self._block(ch, out)
+            if ch.tail and ch.tail.strip():
+                b = TextBuilder()
+                b.text(ch.tail)
+                self._paragraph(b, [], None, out)
+
+    def _block(self, el, out: list) -> None:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _DROP_TAGS:
+            return
+        classes = _classes(el)
+        if classes and (not _DROP_CLASSES.isdisjoint(classes) or "ltx_bibliography" in classes):
+            return
+        if "ltx_note" in classes:  # a footnote at block level: its own paragraph
+            self._flush_notes([el], out)
+            return
+        if tag in _HEADINGS:
+            self._heading(el, out)
+        elif tag == "figure" or "ltx_float" in classes:
+            self._figure(el, out)
+        elif tag == "table" and "ltx_tabular" in classes:
+            self._table(el, out)
+        elif tag in ("ul", "ol", "dl"):
+            for li in el:
+                if isinstance(li.tag, str):
+                    self._item(li, out)
+        elif tag in ("section", "blockquote") or (tag == "div" and self._has_block_children(el)):
+            self._blocks(el, out)
+        else:
+            self._para(el, out)
+
+    def _has_block_children(self, el) -> bool:
+        for ch in el:
+            if isinstance(ch.tag, str) and (self._is_blocky(ch, _classes(ch)) or ch.tag in _HEADINGS):
+                return True
+        return False
+
+    def _item(self, li, out: list) -> None:
+        if self._has_block_children(li):
+            self._blocks(li, out)
+        else:
+            self._para(li, out)
+
+    def _figure(self, el, out: list) -> None:
+        for ch in el:
+            if not isinstance(ch.tag, str):
+                continue
+            classes = _classes(ch)
+            if ch.tag == "figcaption":
+                self._para(ch, out, kind="caption")
+            elif ch.tag == "figure" or "ltx_float" in classes:
+                self._figure(ch, out)
+            elif ch.tag == "table" and "ltx_tabular" in classes:
+                self._table(ch, out)
+            elif ch.tag in _DROP_TAGS or (classes and not _DROP_CLASSES.isdisjoint(classes)):
+                continue
+            elif self._has_block_children(ch) or ch.tag == "div":
+                self._figure(ch, out)
+            else:
+                self._para(ch, out, kind="figure")
+
+    def _table(self, el, out: list) -> None:
+        b, spans, notes = TextBuilder(), [], []
+        ctx = _Ctx(spans=spans, notes=notes)
+        for tr in el.iter("tr"):
+            # Only this table's rows: a nested tabular is read inside its cell.
+            if next((a for a in tr.iterancestors("table")), None) is not el:
+                continue
+            first = True
+            for cell in tr:
+                if not isinstance(cell.tag, str):
+                    continue
+                before = b.n
+                if not first:
+                    b.text(" | ")
+                n_sep = b.n
+                self._inline_children(cell, b, ctx)
+                if b.n == n_sep and not first:  # empty cell: no separator either
+                    pass
+                first = first and b.n == before
+            b.newline()
+        self._paragraph(b, spans, "table", out)
+        self._flush_notes(notes, out)
+
+    # ------------------------------------------------------------------ sections
+    def section(self, el, appendix: bool) -> Section:
+        title_el = None
+        for ch in el:
+            if isinstance(ch.tag, str) and ch.tag in _HEADINGS:
+                title_el = ch
+                break
+        title = clean_inline(self.text_of(title_el)) if title_el is not None else ""
+        paragraphs: list[Paragraph] = []
+        self._blocks(el, paragraphs, skip=title_el)
+        return Section(title=title, paragraphs=paragraphs, appendix=appendix)
+
+    def blocks_of(self, els: list) -> list[Paragraph]:
+        out: list[Paragraph] = []
+        for el in els:
+            self._block(el, out)
+        return out
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def _has_class(el, cls: str) -> bool:
+    c = el.get("class")
+    return bool(c) and cls in c.split()
+
+
+def _xclass(cls: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')"
+
+
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w\-]+)", re.I)
+_HTML_TAG = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|section|div|p|span|h[1-6])\b", re.I)
+
+
+def _load(html: str | bytes):
+    import lxml.etree
+    import lxml.html
+
+    data = html.encode("utf-8") if isinstance(html, str) else bytes(html)
+    head = data[:4096]
+    if data.lstrip()[:5] == b"%PDF-":
+        raise ParseError("not an HTML page: this is a PDF")
+    if b"\x00" in head:
+        raise ParseError("not an HTML page: binary data")
+    if not _HTML_TAG.search(data[:65536]):
+        raise ParseError("not an HTML page: no HTML markup found")
+    encoding = "utf-8"
+    if isinstance(html, bytes):
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        else:
+            m = _CHARSET.search(head)
+            if m:
+                encoding = m.group(1).decode("ascii", "replace").lower()
+    try:
+        parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True,
+                                      no_network=True, huge_tree=True)
+    except LookupError:
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                      no_network=True, huge_tree=True)
+    try:
+        root = lxml.html.document_fromstring(data, parser=parser)
+    except (lxml.etree.ParserError, ValueError, LookupError) as e:
+        raise ParseError(f"not an HTML page: {e}") from None
+    if root is None:
+        raise ParseError("not an HTML page: empty document")
+    return root
+
+
+def _guess_ids(root, doc) -> tuple[str | None, str | None, str | None]:
+    """(arxiv_id, version, source) from the page itself: canonical link, arXiv watermark, the
+    ar5iv footer link, or the absolute citation links that carry the page's own URL."""
+    candidates: list[str] = []
+    source = None
+    for link in root.iterfind(".//link"):
+        if (link.get("rel") or "").lower() == "canonical":
+            candidates.append(link.get("href") or "")
+    for meta in root.iterfind(".//meta"):
+        if (meta.get("name") or meta.get("property") or "").lower() in ("citation_arxiv_id", "og:url"):
+            candidates.append("arXiv:" + (meta.get("content") or ""))
+    wm = root.find(".//*[@id='watermark-tr']")
+    if wm is not None:
+        candidates.append(" ".join(wm.itertext()))
+        source = "arxiv-html"
+    for a in root.xpath("//a[" + _xclass("arxiv-ui-theme") + "]"):
+        candidates.append(a.get("href") or "")
+        source = source or "ar5iv"
+    for a in doc.iterfind(".//cite//a"):
+        href = a.get("href") or ""
+        if "#" in href and not href.startswith("#"):
+            candidates.append(href.split("#", 1)[0])
+            if source is None:
+                source = "ar5iv" if "ar5iv" in href else ("arxiv-html" if "arxiv.org/html" in href else None)
+            break
+    for c in candidates:
+        found = find_arxiv_id(c)
+        if found:
+            ident, ver = split_version(found)
+            return ident, ver, source
+    return None, None, source
+
+
+_NAME_SEP = re.compile(r"\s{2,}|\s*(?:,|;|&|\band\b|\\And|\\and)\s*")
+_NOT_NAME = re.compile(r"[@\d{}()\[\]:/]|\b(?:Univ|University|Institute|Inst\.|Department|Dept|Lab|"
+                       r"Laboratory|College|School|Research|Inc\.|Corp|Google|Microsoft|Meta|"
+                       r"Center|Centre|Academy|Hospital|Fellow|USA|China|Canada|Germany|France)\b",
+                       re.I)
+
+
+def _authors(doc, text_of) -> list[str]:
+    """Author names from ``div.ltx_authors``: each ``ltx_personname``'s first line, plus names
+    introduced by "&"/\\And on later lines; affiliations, e-mails and notes are left out."""
+    names: list[str] = []
+    for pn in doc.xpath(".//*[" + _xclass("ltx_authors") + "]//*[" + _xclass("ltx_personname") + "]"):
+        lines: list[str] = [""]
+        raw_parts: list = [pn.text or ""]
+        for ch in pn:
+            if ch.tag == "br":
+                raw_parts.append("\x00")
+            elif isinstance(ch.tag, str) and not _has_class(ch, "ltx_note") \
+                    and not _has_class(ch, "ltx_author_notes") and not _has_class(ch, "ltx_contact"):
+                raw_parts.append(text_of(ch))
+            raw_parts.append(ch.tail or "")
+        lines = "".join(raw_parts).replace("\xa0", "  ").split("\x00")
+        for i, line in enumerate(lines):
+            if i > 0:
+                if "&" not in line and "\\And" not in line:
+                    continue
+                line = re.split(r"&|\\And", line, maxsplit=1)[1]
+            for part in _NAME_SEP.split(line):
+                part = clean_inline(part).strip(" .*†‡§¶∗")
+                words = part.split()
+                if 1 <= len(words) <= 5 and not _NOT_NAME.search(part) and part[0].isupper():
+                    if part not in names:
+                        names.append(part)
+    return names
+
+
+def parse_html(
+    html: str | bytes,
+    *,
+    arxiv_id: str | None = None,
+    version: str | None = None,
+    source: str | None = None,
+    require_bibliography: bool = True,
+) -> Paper:
+    """Parse a LaTeXML page into a Paper. Raises ParseError (one clear message) for non-HTML,
+    a page without sections, or — when ``require_bibliography`` — without bibliography."""
+    root = _load(html)
+    docs = root.xpath("//*[" + _xclass("ltx_document") + "]")
+    doc = docs[0] if docs else (root.find("body") if root.find("body") is not None else root)
+
+    # Bibliography first: citation links are only spans when their target exists.
+    references: list[Reference] = []
+    short: dict[str, str] = {}
+    keys: set[str] = set()
+    scratch = _LatexmlDoc(set(), {})
+    for i, li in enumerate(doc.xpath(".//li[" + _xclass("ltx_bibitem") + "]")):
+        key = li.get("id") or f"bib.item{i + 1}"
+        if key in keys:
+            key = f"{key}.{i + 1}"
+        keys.add(key)
+        ref, label = parse_bibitem(li, key, scratch.text_of)
+        references.append(ref)
+        if label:
+            short[key] = label
+    if require_bibliography and not references:
+        raise ParseError("no bibliography found (no li.ltx_bibitem entries)")
+
+    title_el = doc.xpath(".//*[" + _xclass("ltx_title_document") + "]")
+    title = clean_inline(scratch.text_of(title_el[0])) if title_el else ""
+    if not title:
+        t = root.find(".//title")
+        title = clean_inline(t.text_content()) if t is not None and t.text_content() else ""
+    walker = _LatexmlDoc(keys, short, title)
+
+    abstract = ""
+    for ab in doc.xpath(".//*[" + _xclass("ltx_abstract") + "]")[:1]:
+        parts = []
+        for ch in ab:
+            if isinstance(ch.tag, str) and ch.tag not in _HEADINGS:
+                t = walker.text_of(ch)
+                if t:
+                    parts.append(t)
+        abstract = "\n\n".join(parts)
+
+    sections = [s for s in _sections(doc, walker) if s.paragraphs]
+    if not sections:
+        raise ParseError("no sections found: not a LaTeXML paper page")
+
+    page_id, page_ver, page_source = _guess_ids(root, doc)
+    if arxiv_id:
+        arxiv_id, v = split_version(arxiv_id)
+        version = version or v
+    else:
+        arxiv_id, version = page_id, version or page_ver
+    return Paper(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=title,
+        abstract=abstract,
+        authors=_authors(doc, walker.text_of),
+        sections=sections,
+        references=references,
+        source=source or page_source or "latexml",
+    )
+
+
+def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
+    out: list[Section] = []
+    loose: list = []  # content outside any section (before the first one, or between)
+
+    def flush_loose() -> None:
+        if not loose:
+            return
+        paragraphs = walker.blocks_of(loose)
+        loose.clear()
+        if not paragraphs:
+            return
+        if out:
+            out[-1].paragraphs.extend(paragraphs)
+        else:
+            out.append(Section(title="", paragraphs=paragraphs))
+
+    def visit(container) -> None:
+        for ch in container:
+            tag = ch.tag
+            if not isinstance(tag, str) or tag in _DROP_TAGS:
+                continue
+            classes = _classes(ch)
+            if classes and (not _FRONT_CLASSES.isdisjoint(classes) or not _DROP_CLASSES.isdisjoint(classes)):
+                continue
+            if tag == "section" and "ltx_part" in classes:
+                flush_loose()
+                visit(ch)
+            elif (tag == "section" and not _SECTION_CLASSES.isdisjoint(classes)) \
+                    or "ltx_acknowledgements" in classes:
+                flush_loose()
+                sec = walker.section(ch, appendix="ltx_appendix" in classes)
+                if not sec.title and "ltx_acknowledgements" in classes:
+                    sec.title = "Acknowledgements"
+                out.append(sec)
+            elif tag in ("div", "section") and not classes.__contains__("ltx_para") \
+                    and ch.xpath("./section | ./div/section"):
+                flush_loose()
+                visit(ch)  # a wrapper such as div.ltx_appendices
+            elif tag in _HEADINGS:
+                continue
+            else:
+                loose.append(ch)
+        flush_loose()
+
+    visit(doc)
+    return out
+
+
+_FILE_ID = re.compile(r"(\d{4}\.\d{4,5}(?:v\d+)?)|([a-z\-]+(?:\.[A-Z]{2})?[_/]\d{7}(?:v\d+)?)")
+
+
+def parse_html_file(path: str | os.PathLike) -> Paper:
+    """Parse a LaTeXML page from disk. The arXiv id and version come from the page when it
+    names itself, else from the file name (``2410.05602v2.html``)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"file not found: {p}")
+    if p.is_dir():
+        raise InputError(f"expected an HTML file, got a directory: {p}")
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {p}: {e.strerror or e}") from None
+    if not data.strip():
+        raise ParseError(f"{p}: empty file")
+    try:
+        paper = parse_html(data)
+    except ParseError as e:
+        raise ParseError(f"{p}: {e}") from None
+    m = _FILE_ID.search(p.name)
+    found = find_arxiv_id(m.group(0).replace("_", "/")) if m else None
+    if found:
+        fid, fver = split_version(found)
+        if paper.arxiv_id is None:
+            paper.arxiv_id, paper.version = fid, fver
+        elif paper.arxiv_id == fid and paper.version is None:
+            paper.version = fver
+    return paper

@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 from scalar.schema import Question
 
 
+class BackendError(Exception):
+    """A call that failed. ``retryable`` (rate limit, server error, timeout, connection) tells the
+    runner to back off and retry; otherwise the question is recorded as an error at once.
+    ``retry_after`` is the server's Retry-After hint in seconds, when it sent one."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
 @dataclass
 class Completion:
     text: str
@@ -44,6 +55,15 @@ class Backend:
     def cache_identity(self) -> dict:
         """What, beyond the prompt, determines the answer (model, parameters): the response-cache key."""
         return {"name": self.name}
+
+    def price_per_token(self) -> tuple[float, float] | None:
+        """(input, output) USD per token, or None when unknown (cost then counts as 0)."""
+        return None
+
+    def preflight(self) -> None:
+        """Cheap checks before any file is written (server reachable, credentials present);
+        raise a ScalarError. Never calls the model."""
+        return None
 
     async def aclose(self) -> None:
         return None

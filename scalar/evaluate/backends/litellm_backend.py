@@ -1,0 +1,189 @@
+"""Every API provider through litellm: OpenAI, Anthropic, Gemini, ... and any OpenAI-compatible
+server (vLLM, SGLang, llama.cpp) with ``--api-base``.
+
+Temperature 0 and a recorded seed by default; context window and price come from litellm's
+bundled model map (never fetched: ``LITELLM_LOCAL_MODEL_COST_MAP=True``) and can be overridden
+with ``--model-arg context_window=N input_cost_per_mtok=X output_cost_per_mtok=Y``. API keys are
+read by litellm from the environment only.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import socket
+from urllib.parse import urlparse
+
+from scalar.errors import ConfigError, NetworkError
+from scalar.evaluate.backends.base import Backend, BackendError, Completion
+
+# Arguments the backend consumes itself; everything else is passed to litellm.acompletion.
+_OWN_ARGS = {"context_window", "input_cost_per_mtok", "output_cost_per_mtok", "timeout", "tokenizer"}
+_FORBIDDEN_ARGS = {"api_key", "api_base", "model", "messages"}
+_CL100K = re.compile(r"(^|/)(gpt-3\.5|gpt-4(-\d|-turbo|-32k|$))")
+
+
+def litellm_module():
+    """Import litellm lazily (it takes seconds) and offline: the bundled price map, no telemetry."""
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.drop_params = True  # providers that reject e.g. `seed` get it dropped, not an error
+    litellm.telemetry = False
+    logging.getLogger("LiteLLM").setLevel(logging.ERROR)
+    return litellm
+
+
+def encoding_for(model: str) -> str:
+    """tiktoken encoding for counting: cl100k for the gpt-3.5 / gpt-4 era, o200k otherwise."""
+    return "cl100k_base" if _CL100K.search(model) else "o200k_base"
+
+
+class LiteLLMBackend(Backend):
+    supports_generate = True
+    supports_logprobs = True  # if the server returns logprobs (OpenAI, vLLM); checked per call
+
+    def __init__(self, model: str, *, api_base: str | None = None, model_args: dict | None = None):
+        args = dict(model_args or {})
+        bad = _FORBIDDEN_ARGS & set(args)
+        if bad:
+            raise ConfigError(f"--model-arg {sorted(bad)[0]} is not allowed (API keys come from the environment, "
+                              "the server from --api-base)")
+        litellm = litellm_module()
+        self.name = model
+        self.api_base = api_base
+        try:
+            _, self.provider, _, _ = litellm.get_llm_provider(model, api_base=api_base)
+        except Exception:
+            raise ConfigError(f"unknown model or provider {model!r} (use a litellm name such as "
+                              "openai/gpt-4o-mini, hosted_vllm/<hf-id> with --api-base, local/<kind>, baseline/random)") from None
+        env = litellm.validate_environment(model=model, api_base=api_base)
+        if not env.get("keys_in_environment", True) and env.get("missing_keys"):
+            keys = ", ".join(env["missing_keys"])
+            raise ConfigError(f"missing API key for {model}: set {keys} in the environment")
+
+        info = {}
+        try:
+            info = litellm.get_model_info(model) or {}
+        except Exception:
+            info = {}
+        self.known_model = bool(info)
+        window = args.pop("context_window", None) or info.get("max_input_tokens") or info.get("max_tokens")
+        self.context_window = int(window) if window else None
+        self.max_output_tokens = info.get("max_output_tokens")
+        in_price = args.pop("input_cost_per_mtok", None)
+        out_price = args.pop("output_cost_per_mtok", None)
+        self._price = (
+            float(in_price) / 1e6 if in_price is not None else info.get("input_cost_per_token"),
+            float(out_price) / 1e6 if out_price is not None else info.get("output_cost_per_token"),
+        )
+        self.timeout = float(args.pop("timeout", 600))
+        self.tokenizer_encoding = args.pop("tokenizer", None) or encoding_for(model)
+        args.setdefault("temperature", 0)
+        self.params = args  # temperature, seed, top_p, reasoning_effort, ... passed through
+
+    # ------------------------------------------------------------------ description
+    def price_per_token(self) -> tuple[float, float] | None:
+        if self._price[0] is None or self._price[1] is None:
+            return None
+        return float(self._price[0]), float(self._price[1])
+
+    def cache_identity(self) -> dict:
+        return {"name": self.name, "api_base": self.api_base,
+                "params": {k: self.params[k] for k in sorted(self.params)}}
+
+    def preflight(self) -> None:
+        if not self.api_base:
+            return
+        url = urlparse(self.api_base)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigError(f"--api-base must be an http(s) URL, got {self.api_base!r}")
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            socket.create_connection((url.hostname, port), timeout=5).close()
+        except OSError as e:
+            raise NetworkError(f"cannot reach --api-base {self.api_base}: {e.strerror or e}") from None
+
+    # ------------------------------------------------------------------ calls
+    def _cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        price = self.price_per_token()
+        return 0.0 if price is None else prompt_tokens * price[0] + completion_tokens * price[1]
+
+    async def _call(self, prompt: str, **kwargs):
+        litellm = litellm_module()
+        params = dict(self.params)
+        params.update(kwargs)
+        try:
+            return await litellm.acompletion(
+                model=self.name, messages=[{"role": "user", "content": prompt}], api_base=self.api_base,
+                num_retries=0, timeout=self.timeout, **params)
+        except Exception as e:  # classify for the runner's retry loop
+            raise _classify(e, self.name) from None
+
+    async def generate(self, prompt: str, *, max_tokens: int | None = None) -> Completion:
+        kwargs = {"max_tokens": max_tokens} if max_tokens else {}
+        resp = await self._call(prompt, **kwargs)
+        try:
+            message = resp.choices[0].message
+            text = message.content or ""
+        except (AttributeError, IndexError, TypeError):
+            raise BackendError("response has no choices[0].message", retryable=True) from None
+        usage = getattr(resp, "usage", None)
+        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, cost_usd=self._cost(pt, ct))
+
+    async def score_options(self, prefix: str, options: list[str]) -> list[float]:
+        """Log-probability of each option as the first generated token, from the server's
+        top_logprobs (options missing from the top list get -inf)."""
+        resp = await self._call(prefix, max_tokens=1, logprobs=True, top_logprobs=20)
+        try:
+            content = resp.choices[0].logprobs
+            content = content["content"] if isinstance(content, dict) else content.content
+            top = content[0]["top_logprobs"] if isinstance(content[0], dict) else content[0].top_logprobs
+        except (AttributeError, IndexError, KeyError, TypeError):
+            raise BackendError(f"{self.name} returned no logprobs; use --scoring generate", retryable=False) from None
+        best: dict[str, float] = {}
+        for entry in top:
+            token = (entry["token"] if isinstance(entry, dict) else entry.token).strip()
+            lp = float(entry["logprob"] if isinstance(entry, dict) else entry.logprob)
+            best[token] = max(lp, best.get(token, -math.inf))
+        usage = getattr(resp, "usage", None)
+        self.last_usage = (int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0))
+        return [best.get(o.strip(), -math.inf) for o in options]
+
+
+def _retry_after(e: Exception) -> float | None:
+    headers = getattr(e, "litellm_response_headers", None) or getattr(e, "headers", None) \
+        or getattr(getattr(e, "response", None), "headers", None)
+    if not headers or not hasattr(headers, "get"):
+        return None
+    try:
+        value = headers.get("retry-after")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _classify(e: Exception, model: str) -> Exception:
+    litellm = litellm_module()
+    msg = " ".join(str(e).split())[:300]
+    if isinstance(e, (litellm.AuthenticationError, litellm.PermissionDeniedError)):
+        return ConfigError(f"{model}: the provider rejected the API key ({type(e).__name__})")
+    if isinstance(e, litellm.NotFoundError):
+        return ConfigError(f"{model}: model not found on the provider or server ({msg[:160]})")
+    if isinstance(e, (litellm.ContextWindowExceededError, litellm.ContentPolicyViolationError)):
+        return BackendError(f"{type(e).__name__}: {msg}", retryable=False)
+    retryable_types = (litellm.RateLimitError, litellm.InternalServerError, litellm.ServiceUnavailableError,
+                       litellm.BadGatewayError, litellm.APIConnectionError, litellm.Timeout)
+    if isinstance(e, retryable_types):
+        return BackendError(f"{type(e).__name__}: {msg}", retryable=True, retry_after=_retry_after(e))
+    if isinstance(e, litellm.BadRequestError):
+        return BackendError(f"{type(e).__name__}: {msg}", retryable=False)
+    status = getattr(e, "status_code", None)
+    # Other API errors (malformed bodies, 5xx without a dedicated class) are usually transient.
+    retryable = status is None or (isinstance(status, int) and (status >= 500 or status == 429))
+    return BackendError(f"{type(e).__name__}: {msg}", retryable=retryable, retry_after=_retry_after(e))

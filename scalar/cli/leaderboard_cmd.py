@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -9,10 +10,45 @@ from scalar.cli import app
 
 @app.command("leaderboard")
 def leaderboard(
-    runs: Path = typer.Option(..., "--runs", help="Folder of run folders."),
-    out: Path = typer.Option(..., "--out", help="Snapshot folder to write."),
+    runs: Path = typer.Option(..., "--runs", help="Folder of run folders (each with summary.json and predictions.jsonl)."),
+    out: Path = typer.Option(..., "--out", help="Snapshot folder to write, e.g. leaderboards/iclr2025/2026-11-22."),
+    after: Optional[str] = typer.Option(None, "--after", help="Only questions first public after YYYY-MM-DD."),
+    allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Allow runs on different releases (ranked per release)."),
+    cutoffs: Optional[Path] = typer.Option(None, "--cutoffs", help="JSON file of model knowledge cutoffs (extends the bundled registry)."),
+    require_cutoffs: bool = typer.Option(False, "--require-cutoffs", help="Fail when a model has no known cutoff."),
+    title: Optional[str] = typer.Option(None, "--title", help="Page title."),
+    data: list[Path] = typer.Option([], "--data", help="Release folder to use for runs of its release id (repeatable); default: the data_dir in summary.json."),
 ) -> None:
     """Aggregate runs into a leaderboard snapshot."""
+    from scalar.cli.build_cmd import _date
     from scalar.leaderboard.snapshot import build_snapshot
 
-    build_snapshot(runs, out)
+    snapshot = build_snapshot(runs, out, after=_date(after), allow_mixed=allow_mixed, cutoffs_file=cutoffs,
+                              title=title, data_dirs=data, require_cutoffs=require_cutoffs, progress=True)
+    _print(snapshot, out)
+
+
+def _print(snapshot, out: Path) -> None:
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from scalar.leaderboard.render import cell, model_label
+
+    err = Console(file=sys.stderr)
+    for r in snapshot.rows:
+        for w in r.warnings:
+            err.print(f"[yellow]warning:[/] {r.model} ({r.release_id}): {w}")
+    multi = len(snapshot.releases) > 1
+    table = Table(title=snapshot.title)
+    for col in ["Rank", "Model", *(["Release"] if multi else []), "Accuracy % [95%]", "n", "Clean % (n)",
+                "Cutoff", "Parse fail", "Errors", "Cost $"]:
+        table.add_column(col, justify="left" if col in ("Model", "Release", "Cutoff") else "right")
+    for r in snapshot.rows:
+        clean = "—" if r.clean is None or r.clean.n == 0 else f"{cell(r.clean)} ({r.clean.n})"
+        table.add_row(str(r.rank), model_label(r), *([r.release_id] if multi else []), cell(r.accuracy),
+                      str(r.n), clean, str(r.cutoff.date or r.cutoff.status), str(r.parse_failures),
+                      str(r.errors), f"{r.cost_usd:.2f}")
+    Console().print(table)
+    Console().print(f"snapshot written to {out}")

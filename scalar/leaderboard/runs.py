@@ -1,0 +1,138 @@
+"""Finding and reading run folders (`summary.json` + `predictions.jsonl`) and their releases.
+
+Numbers are never taken from summary.json: predictions are joined to the release's questions and
+scored again, so a snapshot is consistent whatever version of the runner wrote the run. Any defect
+is an InputError naming the file, raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from scalar.errors import InputError
+from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
+
+SUMMARY = "summary.json"
+PREDICTIONS = "predictions.jsonl"
+
+
+@dataclass
+class Run:
+    path: Path
+    name: str  # relative to the runs folder
+    summary: RunSummary
+    predictions: dict[str, Prediction]  # question id -> last prediction written for it
+
+
+@dataclass
+class Release:
+    path: Path
+    manifest: ReleaseManifest
+    questions: list[Question]
+    by_id: dict[str, Question] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {q.id: q for q in self.questions}
+
+
+def find_run_dirs(runs_dir: Path) -> list[Path]:
+    """Every folder under ``runs_dir`` (itself included) holding a summary.json, sorted."""
+    if not runs_dir.is_dir():
+        raise InputError(f"runs folder not found: {runs_dir}")
+    found = sorted({p.parent for p in runs_dir.rglob(SUMMARY) if not _hidden(p, runs_dir)})
+    if not found:
+        raise InputError(f"no runs in {runs_dir}: a run folder holds {SUMMARY} and {PREDICTIONS} "
+                         "(written by `scalar eval`)")
+    return found
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def read_run(path: Path, runs_dir: Path) -> Run:
+    name = path.relative_to(runs_dir).as_posix() or "."
+    summary = _read_summary(path / SUMMARY)
+    preds_path = path / PREDICTIONS
+    if not preds_path.is_file():
+        raise InputError(f"run {name}: {preds_path} is missing")
+    predictions: dict[str, Prediction] = {}
+    with open(preds_path, encoding="utf-8") as f:
+        lines = f.readlines()
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            p = Prediction.model_validate_json(line)
+        except ValidationError as e:
+            # A torn last line is a run still being written (or killed): the appender guarantees
+            # every earlier line is whole, so only the tail may be skipped.
+            if i == len(lines) and not line.endswith("\n"):
+                break
+            raise InputError(f"{preds_path}: line {i} is not a valid prediction: {_first(e)}") from None
+        if p.model != summary.model:
+            raise InputError(f"{preds_path}: line {i} is for model {p.model!r} but {SUMMARY} says "
+                             f"{summary.model!r}")
+        predictions[p.id] = p  # a resumed run may re-answer a question: the last line wins
+    if not predictions:
+        raise InputError(f"run {name}: {preds_path} has no predictions")
+    return Run(path=path, name=name, summary=summary, predictions=predictions)
+
+
+def _read_summary(path: Path) -> RunSummary:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"{path} is not valid JSON: {getattr(e, 'msg', e)}") from None
+    try:
+        return RunSummary.model_validate_json(data)
+    except ValidationError as e:
+        raise InputError(f"{path} is not a valid run summary: {_first(e)}") from None
+
+
+def resolve_release(run: Run, extra: dict[str, Path]) -> Path:
+    """The release folder of a run: a ``--data`` folder with the same release id wins over the
+    data_dir recorded in summary.json (runs copied from another machine keep a stale path)."""
+    rid = run.summary.release_id
+    if rid in extra:
+        return extra[rid]
+    if run.summary.data_dir:
+        p = Path(run.summary.data_dir)
+        if not p.is_absolute():
+            p = (run.path / p).resolve()
+        if p.is_dir():
+            return p
+        raise InputError(f"run {run.name}: its release folder {p} is gone; pass the release with "
+                         f"--data (release id {rid})")
+    raise InputError(f"run {run.name}: {SUMMARY} names no data_dir; pass the release with --data "
+                     f"(release id {rid})")
+
+
+def load_release_dir(path: Path) -> Release:
+    from scalar.releases import load_release
+
+    manifest, questions = load_release(path)
+    return Release(path=path, manifest=manifest, questions=questions)
+
+
+def join(run: Run, release: Release) -> list[tuple[Question, Prediction]]:
+    """(question, prediction) pairs in release order; predictions for unknown ids are an error."""
+    unknown = sorted(set(run.predictions) - set(release.by_id))
+    if unknown:
+        raise InputError(f"run {run.name}: {len(unknown)} prediction(s) are for questions not in release "
+                         f"{release.manifest.release_id} (first: {unknown[0]}); was it run on another release?")
+    return [(q, run.predictions[q.id]) for q in release.questions if q.id in run.predictions]
+
+
+def _first(e: ValidationError) -> str:
+    err = e.errors()[0]
+    loc = ".".join(str(x) for x in err.get("loc", ()))
+    return f"{loc}: {err.get('msg')}" if loc else str(err.get("msg"))

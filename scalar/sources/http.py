@@ -140,6 +140,13 @@ class HostPolicy:
     concurrency: int = 2
     expects: str | None = None
     challenge_hint: str = ""
+    path_expects: tuple[tuple[str, str], ...] = ()  # (path prefix, body type) for API paths
+
+    def expected(self, path: str) -> str | None:
+        for prefix, kind in self.path_expects:
+            if path.startswith(prefix):
+                return kind
+        return self.expects
 
 
 _OPENREVIEW_HINT = (
@@ -157,7 +164,7 @@ def _register(policy: HostPolicy, *hosts: str) -> None:
 
 
 _register(
-    HostPolicy("arxiv", interval=3.0, concurrency=1),
+    HostPolicy("arxiv", interval=3.0, concurrency=1, path_expects=(("/api/", "xml"),)),
     "arxiv.org",
     "www.arxiv.org",
     "export.arxiv.org",
@@ -383,6 +390,20 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float:
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
+def _snippet(body: bytes | None, limit: int = 160) -> str:
+    """A one-line excerpt of an error body (the service's own message), or ""."""
+    text = " ".join((body or b"")[:2000].decode("utf-8", "replace").split())
+    if not text:
+        return ""
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict) and (data.get("message") or data.get("error")):
+            text = str(data.get("message") or data.get("error"))
+    except ValueError:
+        pass
+    return f": {text[:limit]}"
+
+
 def _looks_like_html(body: bytes) -> bool:
     head = body[:512].lstrip().lower()
     return head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<html" in head[:200]
@@ -514,10 +535,11 @@ class CachingAdapter(HTTPAdapter):
                     self.stats.fetched += 1
                 return resp
             except _Transient as t:
-                if t.challenge:
-                    challenges += 1
-                    if challenges >= self.challenge_attempts:
-                        raise t.error from None
+                # An intermittent challenge is retried; `challenge_attempts` in a row means the
+                # service really wants a login (other failures in between reset the count).
+                challenges = challenges + 1 if t.challenge else 0
+                if challenges >= self.challenge_attempts:
+                    raise t.error from None
                 if attempts >= self.max_attempts:
                     raise t.error from None
                 wait = self._backoff(attempts)
@@ -570,7 +592,9 @@ class CachingAdapter(HTTPAdapter):
         if status == 404 or 300 <= status < 400:
             return
         if not 200 <= status < 300:
-            raise HttpStatusError(f"HTTP {status} {resp.reason or ''}: {method} {url}".replace("  ", " "), url=url, status=status)
+            raise HttpStatusError(
+                f"HTTP {status} from {method} {url}{_snippet(resp.content)}", url=url, status=status
+            )
         if method == "HEAD":
             return
         self._check_body(resp, url, policy, request)
@@ -579,12 +603,13 @@ class CachingAdapter(HTTPAdapter):
         body = resp.content or b""
         ctype = (resp.headers.get("Content-Type") or "").lower()
         accept = (request.headers.get("Accept") or "").lower()
-        wants_json = policy.expects == "json" or accept.startswith("application/json")
-        if wants_json:
+        expected = policy.expected(urlsplit(url).path)
+        wants_json = expected == "json" or accept.startswith("application/json")
+        if wants_json or expected == "xml":
             if "html" in ctype or _looks_like_html(body):
                 raise _Transient(
                     Challenge(
-                        f"an HTML page came back where JSON was expected from {urlsplit(url).hostname}{' — ' + policy.challenge_hint if policy.challenge_hint else ''}: {url}",
+                        f"an HTML page came back where {'JSON' if wants_json else 'XML'} was expected from {urlsplit(url).hostname}{' — ' + policy.challenge_hint if policy.challenge_hint else ''}: {url}",
                         url=url,
                         status=resp.status_code,
                     ),
@@ -595,7 +620,7 @@ class CachingAdapter(HTTPAdapter):
                 json.loads(body)
             except ValueError:
                 raise _Transient(Unavailable(f"truncated or invalid JSON after retries: {url}", url=url)) from None
-        elif "xml" in ctype:
+        elif "xml" in ctype or expected == "xml":
             from lxml import etree
 
             try:

@@ -26,7 +26,7 @@ import requests
 from pydantic import BaseModel, Field
 
 from scalar.errors import ConfigError, NetworkError
-from scalar.sources.http import Challenge, adapter_of, mount
+from scalar.sources.http import Challenge, HttpStatusError, adapter_of, mount
 
 Presentation = Literal["oral", "spotlight", "poster"]
 
@@ -171,6 +171,8 @@ def make_client(session: requests.Session, *, baseurl: str = DEFAULT_BASEURL) ->
             if isinstance(msg, dict):
                 msg = msg.get("message") or msg.get("name") or msg
             raise ConfigError(f"OpenReview login failed for {username!r}: {msg}") from None
+        except HttpStatusError as e:  # 400/401: wrong username or password
+            raise ConfigError(f"OpenReview login failed for {username!r}: {e}") from None
         except Challenge as e:
             raise Challenge(f"OpenReview login was challenged ({e}); log in on openreview.net once, then retry", url=e.url) from None
     return client

@@ -1,0 +1,138 @@
+"""One citing paper prepared for question generation, and the draft questions drawn from it.
+
+Preparation happens once per paper: occurrences extracted and typed, usable references turned into
+candidate views with token counts, works identified (two bibliography keys that resolve to the same
+arXiv paper are one work: masking, distractors and answers all operate on works).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from scalar.build._candidates import RefView, build_ref_view, name_variants, title_patterns
+from scalar.build._occurrences import Occurrence, assign_types, extract_occurrences
+from scalar.build._tokens import TokenCounter
+from scalar.build.citation_types import is_name_token
+from scalar.schema import CitingPaper
+
+
+@dataclass
+class PaperPrep:
+    cp: CitingPaper
+    paper_id: str
+    occurrences: list[Occurrence]
+    refs: dict[str, RefView]  # usable references by key
+    work_of: dict[str, str]  # key -> work identity (usable keys only)
+    header: list[str]
+    section_titles: dict[int, str]
+    paragraphs: dict[tuple[int, int], str]  # (section, paragraph) -> text, non-appendix only
+    paragraph_index: dict[tuple[int, int], int]  # global reading order
+    unusable: dict[str, int] = field(default_factory=dict)
+
+    def keys_of(self, work: str) -> list[str]:
+        return sorted(k for k, w in self.work_of.items() if w == work)
+
+    def occurrences_of_work(self, work: str) -> list[Occurrence]:
+        return [o for o in self.occurrences if self.work_of.get(o.key) == work]
+
+
+@dataclass
+class Draft:
+    """A question before positions are balanced and lengths fitted."""
+
+    prep: PaperPrep
+    task: str
+    difficulty: str
+    anchors: list[Occurrence]  # mcq: one; cloze: one per mask, reading order
+    golds: list[str]  # works, one per anchor
+    distractors: list[str]  # works
+    view: str  # "full" | "body"
+    citation_type: str | None
+    base_id: str
+    order: list[str] = field(default_factory=list)  # candidate works in final order
+    answer: int | list[int] = 0
+
+
+def paper_label(cp: CitingPaper) -> str:
+    p = cp.paper
+    if p.arxiv_id:
+        return p.arxiv_id + (p.version or "")
+    from scalar._util.seeds import stable_id
+
+    return "untitled-" + stable_id(p.title, p.abstract[:200], length=12)
+
+
+def prepare_paper(cp: CitingPaper, counter: TokenCounter, typer, *, max_candidate_tokens: int,
+                  include_appendix: bool = False) -> PaperPrep:
+    paper = cp.paper
+    occurrences = extract_occurrences(paper, include_appendix=include_appendix)
+    assign_types(paper, occurrences, typer)
+    refs_by_key = {r.key: r for r in paper.references}
+    refs: dict[str, RefView] = {}
+    unusable: dict[str, int] = defaultdict(int)
+    cited_keys = {o.key for o in occurrences}
+    for key in sorted(cp.cited):
+        if key not in cited_keys:
+            continue  # never cited in the text we show: cannot be a gold, and no position
+        view = build_ref_view(key, refs_by_key.get(key), cp.cited[key], counter,
+                              include_appendix=False)
+        if view is None:
+            unusable["no_full_text"] += 1
+            continue
+        if view.full_tokens > max_candidate_tokens:
+            unusable["too_long"] += 1
+            continue
+        refs[key] = view
+    header = [paper.title.strip()] if paper.title.strip() else []
+    if paper.abstract.strip():
+        header.append("Abstract: " + paper.abstract.strip())
+    section_titles, paragraphs, index = {}, {}, {}
+    g = 0
+    for si, s in enumerate(paper.sections):
+        if s.appendix and not include_appendix:
+            continue
+        section_titles[si] = s.title
+        for pi, p in enumerate(s.paragraphs):
+            paragraphs[(si, pi)] = p.text
+            index[(si, pi)] = g
+            g += 1
+    return PaperPrep(cp=cp, paper_id=paper_label(cp), occurrences=occurrences, refs=refs,
+                     work_of={k: v.work for k, v in refs.items()}, header=header,
+                     section_titles=section_titles, paragraphs=paragraphs, paragraph_index=index,
+                     unusable=dict(unusable))
+
+
+def work_ref(prep: PaperPrep, work: str) -> RefView:
+    """The view shown for a work: that of its first key (keys of one work share the cited paper)."""
+    return prep.refs[prep.keys_of(work)[0]]
+
+
+def surface_leak(prep: PaperPrep, occurrence: Occurrence, gold: str, others: list[str], window: int) -> set[str]:
+    """Name-like words (capitalised, CamelCase, ALLCAPS, letters with digits) within ``window``
+    words of the occurrence that appear in the gold's title and in no other candidate's title: a
+    string matcher would pick the gold from them ("YOLOv3 [MASK]" -> "YOLOv3: An incremental
+    improvement"). Plain lower-case words are left to the lexical audit: they overlap titles by
+    topic, not by name."""
+    text = prep.paragraphs[(occurrence.section, occurrence.paragraph)]
+    before = text[: occurrence.start].split()[-window:] if window else []
+    after = text[occurrence.end:].split()[:window] if window else []
+    names = [w for w in before + after if is_name_token(w, sentence_start=False)]
+    near = name_variants(" ".join(names))
+    gold_words = work_ref(prep, gold).title_words
+    other_words: set[str] = set()
+    for w in others:
+        other_words |= work_ref(prep, w).title_words
+    return (near & gold_words) - other_words
+
+
+def gold_title_patterns(prep: PaperPrep, works: list[str]) -> list[re.Pattern]:
+    out = []
+    for w in works:
+        for key in prep.keys_of(w):
+            out.extend(title_patterns(prep.refs[key].title))
+            ref = prep.cp.paper.reference(key)
+            if ref and ref.title and ref.title != prep.refs[key].title:
+                out.extend(title_patterns(ref.title))
+    return out

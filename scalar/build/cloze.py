@@ -1,0 +1,90 @@
+"""Cloze task: one paragraph, two or more distinct single citations masked as [MASK_1], [MASK_2]...
+
+The candidates are the masked references shuffled together with distractors; the answer maps each
+mask (in reading order) to its candidate index. Each mask label also replaces every other
+occurrence of the same reference in the paper, so no unmasked citation of a gold remains.
+"""
+
+from __future__ import annotations
+
+MASK_LABEL = "[MASK_{}]"
+
+
+def mask_label(i: int) -> str:
+    """Label of the i-th mask (1-based, in reading order)."""
+    return MASK_LABEL.format(i)
+
+
+def cloze_drafts(prep, config, rejected, stats) -> list:
+    """Cloze drafts of one paper: one per eligible paragraph and difficulty.
+
+    A paragraph is eligible when it holds single occurrences of two or more distinct usable works
+    (after dropping masks a string matcher could resolve). Difficulty follows the mcq rules: easy
+    when every mask is attributional (random distractors, full text); otherwise medium (random
+    distractors, full text) and hard (the works cited nearest to the masks, body-only text).
+    """
+    from collections import defaultdict
+
+    from scalar._util.seeds import rng, stable_id
+    from scalar.build._prep import Draft, surface_leak
+    from scalar.build.questions import eligible_works, nearest_works
+
+    seed, pid = config.seed, prep.paper_id
+    by_paragraph: dict[tuple[int, int], list] = defaultdict(list)
+    for o in prep.occurrences:
+        if not o.grouped and o.key in prep.work_of:
+            by_paragraph[(o.section, o.paragraph)].append(o)
+    out = []
+    made = 0
+    for loc in sorted(by_paragraph):
+        firsts: dict[str, object] = {}
+        for o in by_paragraph[loc]:  # first single occurrence of each work, reading order
+            firsts.setdefault(prep.work_of[o.key], o)
+        if len(firsts) < 2:
+            continue
+        works = sorted(firsts, key=lambda w: firsts[w].order)
+        if len(works) > config.cloze_max_masks:
+            keep = set(rng(seed, pid, loc, "cloze-masks").sample(works, config.cloze_max_masks))
+            works = [w for w in works if w in keep]
+        types = {firsts[w].citation_type for w in works}
+        difficulties = ["easy"] if types == {"attributional"} else ["medium", "hard"]
+        for difficulty in difficulties:
+            if difficulty not in config.difficulties:
+                continue
+            if config.max_cloze_per_paper is not None and made >= config.max_cloze_per_paper:
+                break
+            pool = set(eligible_works(prep, difficulty))
+            golds = [w for w in works if w in pool]
+            others = sorted(pool - set(golds))
+            k = config.cloze_distractors
+            if difficulty == "hard":
+                anchors = [firsts[w] for w in golds]
+                distractors = nearest_works(prep, anchors, set(golds), set(others), k) if anchors else []
+            else:
+                distractors = rng(seed, pid, loc, difficulty, "cloze-distractors").sample(others, min(k, len(others)))
+            if len(golds) < 2 or len(distractors) < k:
+                rejected["cloze_too_few_references"] += 1
+                continue
+            if config.reject_surface_matches:
+                kept = []
+                for g in golds:
+                    rivals = [w for w in golds if w != g] + distractors
+                    stats["cloze_masks_checked_for_surface_match"] += 1
+                    if any(surface_leak(prep, o, g, rivals, config.leak_window_words)
+                           for o in prep.occurrences_of_work(g)):
+                        stats["cloze_masks_dropped_surface_match"] += 1
+                        continue
+                    kept.append(g)
+                if len(kept) < 2:
+                    rejected["cloze_surface_name_match"] += 1
+                    continue
+                golds = kept
+            anchors = [firsts[w] for w in golds]
+            types = {a.citation_type for a in anchors}
+            ctype = types.pop() if len(types) == 1 else None
+            base = stable_id("cloze", pid, ",".join(golds), ",".join(a.uid for a in anchors), difficulty)
+            out.append(Draft(prep=prep, task="cloze", difficulty=difficulty, anchors=anchors, golds=golds,
+                             distractors=distractors, view="body" if difficulty == "hard" else "full",
+                             citation_type=ctype, base_id=base))
+            made += 1
+    return out

@@ -1,0 +1,349 @@
+"""Question generation: multiple choice (``mcq``) and ``cloze``, three difficulties, length budgets.
+
+Difficulties keep the original SCALAR definitions (see README "Question generation"):
+
+* easy   — an attributional single occurrence ("YOLOv3 [33]"); 3 random distractors from the
+  paper's usable references; candidates shown as title + abstract + full text.
+* medium — a descriptive single occurrence; random distractors; same candidate text.
+* hard   — a descriptive single occurrence; the 3 usable references cited nearest to it as
+  distractors; candidates shown as body only (no title, abstract, introduction, conclusion; own
+  title scrubbed).
+
+and fix the original's leaks: every occurrence of the gold is masked, the gold's title is redacted
+from the context, gold positions are balanced exactly per difficulty, and a question whose gold a
+string matcher finds from the words next to a mask is rejected (counted in ``rejected``).
+
+Everything random is derived with hashlib from (seed, paper, reference, ...), so the same inputs
+and seed give the same questions regardless of the order papers arrive in.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scalar._util.seeds import rng, stable_id
+from scalar.build._candidates import TITLE_MASK, View, scrub_title
+from scalar.build._prep import (Draft, PaperPrep, gold_title_patterns, prepare_paper, surface_leak,
+                                work_ref)
+from scalar.build._tokens import TokenCounter
+from scalar.build.citation_types import make_typer
+from scalar.build.cloze import mask_label
+from scalar.build.context import Block, fit
+from scalar.errors import ConfigError
+from scalar.schema import DIFFICULTIES, TASKS, Candidate, CitingPaper, Question
+
+MASK = "**[MASKED_CITATION]**"
+GENERATOR = "scalar-generator/1"
+
+
+class GenerationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 0
+    difficulties: list[str] = Field(default_factory=lambda: ["easy", "medium", "hard"])
+    tasks: list[str] = Field(default_factory=lambda: ["mcq", "cloze"])
+    context_budgets: list[int] = Field(default_factory=list)  # --context-tokens; empty = no trimming
+    encoding: str = "o200k_base"
+    n_candidates: int = 4
+    max_candidate_tokens: int = 40_000  # references longer than this are not usable
+    max_gold_per_paper: int | None = None  # per difficulty; None = every eligible reference
+    # citation typing: "heuristic" (offline) or "llm:<litellm model>"
+    citation_typer: str = "heuristic"
+    typer_cache: str | None = None
+    typer_api_base: str | None = None
+    # length control
+    instruction_tokens: int = 300  # estimate of the prompt's instruction and answer format
+    candidate_overhead_tokens: int = 12  # per-candidate wrapper in the prompt
+    min_candidate_tokens: int = 64
+    # leak control
+    leak_window_words: int = 3  # words each side of a mask checked against candidate titles
+    reject_surface_matches: bool = True
+    # cloze
+    cloze_max_masks: int = 4
+    cloze_distractors: int = 2
+    max_cloze_per_paper: int | None = None
+    include_appendix: bool = False
+
+    @field_validator("difficulties")
+    @classmethod
+    def _known_difficulties(cls, v: list[str]) -> list[str]:
+        bad = [d for d in v if d not in DIFFICULTIES]
+        if bad:
+            raise ValueError(f"unknown difficulty {bad[0]!r}: use easy, medium or hard")
+        return [d for d in DIFFICULTIES if d in v]
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, v: list[str]) -> list[str]:
+        bad = [t for t in v if t not in TASKS]
+        if bad:
+            raise ValueError(f"unknown task {bad[0]!r}: use mcq or cloze")
+        return [t for t in TASKS if t in v]
+
+    @field_validator("context_budgets")
+    @classmethod
+    def _positive_budgets(cls, v: list[int]) -> list[int]:
+        if any(b <= 0 for b in v):
+            raise ValueError("context budgets must be positive token counts")
+        return sorted(set(v))
+
+    @field_validator("n_candidates")
+    @classmethod
+    def _enough_candidates(cls, v: int) -> int:
+        if v < 2:
+            raise ValueError("n_candidates must be at least 2")
+        return v
+
+
+class GenerationResult(BaseModel):
+    questions: list[Question]
+    rejected: dict[str, int] = Field(default_factory=dict)  # reason -> count
+    stats: dict = Field(default_factory=dict)
+
+
+def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
+                       progress: Callable[[int], None] | None = None) -> GenerationResult:
+    """Questions from citing papers. ``progress`` (optional) is called with 1 after each paper,
+    e.g. ``functools.partial(rich_progress.advance, task_id)``."""
+    if not isinstance(config, GenerationConfig):
+        raise ConfigError("generate_questions needs a GenerationConfig")
+    t0 = time.perf_counter()
+    counter = TokenCounter(config.encoding)
+    typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
+    rejected: Counter[str] = Counter()
+    stats: dict = defaultdict(int)
+    drafts: list[Draft] = []
+    seen_ids: set[str] = set()
+    for cp in papers:
+        prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
+                             include_appendix=config.include_appendix)
+        if prep.paper_id in seen_ids:
+            rejected["duplicate_paper"] += 1
+            if progress:
+                progress(1)
+            continue
+        seen_ids.add(prep.paper_id)
+        _count_paper(prep, stats)
+        made = []
+        if "mcq" in config.tasks:
+            made += _mcq_drafts(prep, config, rejected, stats)
+        if "cloze" in config.tasks:
+            from scalar.build.cloze import cloze_drafts
+
+            made += cloze_drafts(prep, config, rejected, stats)
+        if not made:
+            stats["papers_without_questions"] += 1
+            if len({v.work for v in prep.refs.values()}) < config.n_candidates:
+                rejected["paper_too_few_usable_references"] += 1
+        drafts += made
+        if progress:
+            progress(1)
+
+    _balance_positions(drafts, config)
+    questions: list[Question] = []
+    budgets: list[int | None] = list(config.context_budgets) or [None]
+    for d in drafts:
+        rendered = _Rendered(d, counter)
+        stats["gold_title_redacted"] += int(rendered.redacted)
+        for budget in budgets:
+            q = rendered.question(config, budget)
+            if q is None:
+                rejected["budget_too_small"] += 1
+                continue
+            questions.append(q)
+    questions.sort(key=question_sort_key)
+    stats["questions"] = len(questions)
+    stats["by_difficulty_task"] = {f"{d}/{t}": n for (d, t), n in
+                                   sorted(Counter((q.difficulty, q.task) for q in questions).items())}
+    stats["typer"] = getattr(typer, "name", type(typer).__name__)
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    attempts = stats.get("mcq_checked_for_surface_match", 0)
+    stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
+    return GenerationResult(questions=questions, rejected=dict(sorted(rejected.items())), stats=dict(stats))
+
+
+def question_sort_key(q: Question) -> tuple:
+    return (DIFFICULTIES.index(q.difficulty), TASKS.index(q.task), q.context_budget or 0, q.paper, q.id)
+
+
+# --------------------------------------------------------------------------- drafting (mcq)
+
+
+def _count_paper(prep: PaperPrep, stats: dict) -> None:
+    stats["papers"] += 1
+    stats["occurrences"] += len(prep.occurrences)
+    stats["single_occurrences"] += sum(not o.grouped for o in prep.occurrences)
+    stats["attributional"] += sum(o.citation_type == "attributional" for o in prep.occurrences)
+    stats["descriptive"] += sum(o.citation_type == "descriptive" for o in prep.occurrences)
+    stats["usable_references"] += len(prep.refs)
+    for reason, n in prep.unusable.items():
+        stats[f"unusable_references_{reason}"] += n
+
+
+_TYPE_FOR = {"easy": "attributional", "medium": "descriptive", "hard": "descriptive"}
+
+
+def eligible_works(prep: PaperPrep, difficulty: str) -> list[str]:
+    works = {v.work for v in prep.refs.values()}
+    if difficulty == "hard":
+        works = {w for w in works if work_ref(prep, w).body.blocks}
+    return sorted(works)
+
+
+def nearest_works(prep: PaperPrep, anchors: list, exclude: set[str], pool: set[str], k: int) -> list[str]:
+    """The ``k`` works cited closest to any anchor occurrence (by character position in the
+    paper, document order on ties), excluding ``exclude`` and anything outside ``pool``."""
+    scored = []
+    for o in prep.occurrences:
+        w = prep.work_of.get(o.key)
+        if w is None or w in exclude or w not in pool:
+            continue
+        scored.append((min(abs(o.position - a.position) for a in anchors), o.order, w))
+    out: list[str] = []
+    for _, _, w in sorted(scored):
+        if w not in out:
+            out.append(w)
+        if len(out) == k:
+            break
+    return out
+
+
+def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, stats: dict) -> list[Draft]:
+    seed, pid = config.seed, prep.paper_id
+    out: list[Draft] = []
+    k = config.n_candidates - 1
+    for difficulty in config.difficulties:
+        pool = eligible_works(prep, difficulty)
+        want = _TYPE_FOR[difficulty]
+        by_work: dict[str, list] = defaultdict(list)
+        for o in prep.occurrences:
+            w = prep.work_of.get(o.key)
+            if w in pool and not o.grouped and o.citation_type == want:
+                by_work[w].append(o)
+        golds = sorted(by_work)
+        if config.max_gold_per_paper is not None and len(golds) > config.max_gold_per_paper:
+            golds = sorted(rng(seed, pid, difficulty, "golds").sample(golds, config.max_gold_per_paper))
+        for gold in golds:
+            anchor = rng(seed, pid, gold, difficulty, "occurrence").choice(by_work[gold])
+            others = [w for w in pool if w != gold]
+            if difficulty == "hard":
+                distractors = nearest_works(prep, [anchor], {gold}, set(others), k)
+            else:
+                distractors = rng(seed, pid, gold, difficulty, "distractors").sample(others, min(k, len(others)))
+            if len(distractors) < k:
+                rejected["too_few_distractors"] += 1
+                continue
+            stats["mcq_checked_for_surface_match"] += 1
+            if config.reject_surface_matches:
+                masked = prep.occurrences_of_work(gold)
+                if any(surface_leak(prep, o, gold, distractors, config.leak_window_words) for o in masked):
+                    rejected["surface_name_match"] += 1
+                    stats[f"surface_name_match_{difficulty}"] += 1
+                    continue
+            base = stable_id("mcq", pid, gold, anchor.uid, difficulty)
+            out.append(Draft(prep=prep, task="mcq", difficulty=difficulty, anchors=[anchor], golds=[gold],
+                             distractors=distractors, view="body" if difficulty == "hard" else "full",
+                             citation_type=want, base_id=base))
+    return out
+
+
+def _balance_positions(drafts: list[Draft], config: GenerationConfig) -> None:
+    """Gold positions cycle 0..n-1 over a seeded order of each difficulty's mcq questions, so every
+    position holds the gold equally often (counts differ by at most one); distractors keep their
+    sampled order in the remaining slots. Cloze candidates are shuffled by a per-question seed."""
+    groups: dict[str, list[Draft]] = defaultdict(list)
+    for d in drafts:
+        if d.task == "mcq":
+            groups[d.difficulty].append(d)
+        else:
+            order = d.golds + d.distractors
+            rng(config.seed, d.base_id, "cloze-order").shuffle(order)
+            d.order = order
+            d.answer = [order.index(g) for g in d.golds]
+    for difficulty, group in groups.items():
+        group.sort(key=lambda d: d.base_id)
+        rng(config.seed, difficulty, "positions").shuffle(group)
+        n = config.n_candidates
+        # which position each rank gets also starts at a seeded offset
+        start = rng(config.seed, difficulty, "first-position").randrange(n)
+        for i, d in enumerate(group):
+            pos = (start + i) % n
+            order = list(d.distractors)
+            order.insert(pos, d.golds[0])
+            d.order = order
+            d.answer = pos
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+class _Rendered:
+    """A draft's masked paragraphs and candidate views, shared by its budget variants."""
+
+    def __init__(self, d: Draft, counter: TokenCounter):
+        self.d = d
+        self.counter = counter
+        prep = d.prep
+        labels = {g: (MASK if d.task == "mcq" else mask_label(i + 1)) for i, g in enumerate(d.golds)}
+        replace: dict[tuple[int, int], list[tuple[int, int, str]]] = defaultdict(list)
+        for o in prep.occurrences:
+            w = prep.work_of.get(o.key)
+            if w in labels:
+                replace[(o.section, o.paragraph)].append((o.start, o.end, labels[w]))
+        patterns = gold_title_patterns(prep, d.golds)
+        self.redacted = False
+        blocks = []
+        for loc, text in prep.paragraphs.items():
+            for start, end, label in sorted(replace.get(loc, ()), reverse=True):
+                text = text[:start] + label + text[end:]
+            scrubbed = scrub_title(text, patterns)
+            self.redacted |= scrubbed != text
+            blocks.append(Block(section=loc[0], index=prep.paragraph_index[loc], text=scrubbed))
+        self.blocks = blocks
+        header = [scrub_title(h, patterns) for h in prep.header]
+        self.redacted |= header != prep.header
+        self.header = header
+        self.anchor = prep.paragraph_index[(d.anchors[0].section, d.anchors[0].paragraph)]
+        self.refs = [work_ref(prep, w) for w in d.order]
+        self.views: list[View] = [r.body if d.view == "body" else r.full for r in self.refs]
+
+    def question(self, config: GenerationConfig, budget: int | None) -> Question | None:
+        d, prep = self.d, self.d.prep
+        overhead = config.instruction_tokens + config.candidate_overhead_tokens * len(self.views)
+        fitted = fit(self.header, prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
+                     budget=budget, overhead=overhead, min_candidate_tokens=config.min_candidate_tokens)
+        if fitted is None:
+            return None
+        candidates = [Candidate(key=r.key, arxiv_id=r.arxiv_id, title=r.title or None, text=t)
+                      for r, t in zip(self.refs, fitted.candidate_texts)]
+        gold_keys = [work_ref(prep, g).key for g in d.golds]
+        anchor = d.anchors[0]
+        qid = stable_id(prep.paper_id, ",".join(gold_keys), ",".join(a.uid for a in d.anchors), d.difficulty,
+                        d.task, budget if budget is not None else "full")
+        cp = prep.cp
+        return Question(
+            id=qid, task=d.task, difficulty=d.difficulty, paper=prep.paper_id,
+            first_public_date=cp.first_public_date or cp.paper.first_public_date,
+            section=prep.section_titles.get(anchor.section, ""), citation_type=d.citation_type,
+            context=fitted.context, candidates=candidates, answer=d.answer,
+            context_tokens=fitted.context_tokens, context_budget=budget,
+            gold_key=gold_keys[0] if d.task == "mcq" else gold_keys,
+            title=cp.paper.title or None, source="scalar",
+        )
+
+
+def contains_title(text: str, title: str) -> bool:
+    """True when ``title`` (3+ words) occurs in ``text`` ignoring case and punctuation."""
+    words = re.findall(r"\w+", title.lower())
+    if len(words) < 3:
+        return False
+    return " ".join(words) in " ".join(re.findall(r"\w+", text.lower()))
+
+
+__all__ = ["GenerationConfig", "GenerationResult", "generate_questions", "MASK", "TITLE_MASK",
+           "question_sort_key", "contains_title"]

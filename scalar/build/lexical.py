@@ -14,16 +14,29 @@ _TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 
 def masked_window(context: str, mask: str = MASK, words: int = 50) -> str:
-    """The ``words`` whitespace-separated words before and after the first ``mask`` in ``context``
-    (the mask itself left out). Empty string when the mask is absent."""
+    """The ``words`` words before and after the first ``mask`` in ``context``, the mask itself left
+    out. Words are whitespace-separated pieces with at least one letter or digit (a lone "(" or "\\["
+    around a citation does not use up the window). Empty string when the mask is absent."""
     at = context.find(mask)
     if at < 0:
         return ""
     if words <= 0:
         return ""
-    before = context[:at].split()[-words:]
-    after = context[at + len(mask):].split()[:words]
+    # Look at a bounded stretch only: contexts run to hundreds of thousands of characters.
+    span = 40 * words + 200
+    before = [w for w in context[max(0, at - span):at].split() if _has_word(w)]
+    after = [w for w in context[at + len(mask):at + len(mask) + span].split() if _has_word(w)]
+    if at - span > 0 and before:
+        before = before[1:]  # the first piece may be cut mid-word
+    if at + len(mask) + span < len(context) and after:
+        after = after[:-1]
+    before = before[-words:]
+    after = after[:words]
     return " ".join(before + after)
+
+
+def _has_word(piece: str) -> bool:
+    return any(ch.isalnum() for ch in piece)
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import dequantized, fbi_config, fbi_state, write_checkpoint
+from local_fixtures import dequantized, fbi_config, fbi_state, write_checkpoint
 from scalar.local import load_model
 from scalar.local.checkpoint import CheckpointError
 

@@ -1,0 +1,243 @@
+"""Local 1-bit models (``local/fbi-llm``, ``local/bi-mamba``) as an evaluation backend.
+
+Base models do not follow instructions, so the natural scoring is by log-probabilities: the shared
+prefix is run once and its KV cache (FBI-LLM) or SSM state (Bi-Mamba) is rewound for every option.
+Model calls run on one dedicated worker thread: the numba kernels use both cores already, and one
+thread keeps one unpack workspace.
+
+model args: ``checkpoint=PATH`` (required; published or packed folder), ``tokenizer=PATH``
+(default: the checkpoint's tokenizer.model), ``add_bos=true``, ``context_window=N`` (FBI-LLM: at
+most its 2048 positions), ``max_context=N`` (Bi-Mamba: default unlimited), ``threads=N``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from scalar.errors import ConfigError
+from scalar.evaluate.backends.base import Backend, Completion
+
+KNOWN_ARGS = {"checkpoint", "tokenizer", "add_bos", "context_window", "max_context", "threads"}
+
+
+def create_local_backend(kind: str, model_args: dict) -> "LocalBackend":
+    """Load ``kind`` from ``model_args['checkpoint']``; bad folders raise ScalarError (exit 2)."""
+    from scalar.local.models import KINDS
+
+    if kind not in KINDS:
+        raise ConfigError(f"unknown local model local/{kind} (known: {', '.join('local/' + k for k in KINDS)})")
+    unknown = sorted(set(model_args) - KNOWN_ARGS - {"seed"})
+    if unknown:
+        raise ConfigError(f"unknown --model-arg for local/{kind}: {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(KNOWN_ARGS))})")
+    if not model_args.get("checkpoint"):
+        raise ConfigError(f"local/{kind} needs --model-arg checkpoint=PATH")
+    return LocalBackend(kind, model_args)
+
+
+def _positive_int(args: dict, key: str) -> int | None:
+    value = args.get(key)
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"--model-arg {key} must be a positive integer, got {value!r}") from None
+    if number < 1:
+        raise ConfigError(f"--model-arg {key} must be a positive integer, got {value!r}")
+    return number
+
+
+def _flag(args: dict, key: str, default: bool) -> bool:
+    value = args.get(key, default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text in ("1", "true", "yes"):
+        return True
+    if text in ("0", "false", "no"):
+        return False
+    raise ConfigError(f"--model-arg {key} must be true or false, got {value!r}")
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _log_softmax(row: np.ndarray) -> np.ndarray:
+    z = row.astype(np.float64)
+    z = z - z.max()
+    return z - np.log(np.exp(z).sum())
+
+
+class LocalBackend(Backend):
+    supports_generate = True
+    supports_logprobs = True
+    default_scoring = "logprob"
+
+    def __init__(self, kind: str, model_args: dict):
+        from scalar.local.models import load_model
+
+        self.kind = kind
+        self.name = f"local/{kind}"
+        self.model_args = dict(model_args)
+        threads = _positive_int(model_args, "threads")
+        if threads:
+            import numba
+
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        self.checkpoint = Path(str(model_args["checkpoint"])).expanduser()
+        self.model = load_model(kind, self.checkpoint, tokenizer=model_args.get("tokenizer"),
+                                require_tokenizer=True)
+        self.tokenizer = self.model.tokenizer
+        self.add_bos = _flag(model_args, "add_bos", True)
+        positions = getattr(self.model, "max_positions", None)
+        if kind == "fbi-llm":
+            window = _positive_int(model_args, "context_window") or positions
+            if window > positions:
+                raise ConfigError(f"context_window {window} exceeds the {positions} positions of {self.name}")
+            self.context_window = window
+        else:
+            self.context_window = _positive_int(model_args, "max_context") or _positive_int(model_args, "context_window")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalar-local")
+        self._lock = threading.Lock()
+        # Throughput counters (shown by `stats()`), and tokens cut here beyond the harness's cut.
+        self.tokens_processed = 0
+        self.seconds = 0.0
+        self.extra_truncated_tokens = 0
+        self._warned = False
+
+    # ---------------------------------------------------------------- Backend API
+    def cache_identity(self) -> dict:
+        return {"name": self.name, "checkpoint": str(self.checkpoint.resolve()), "weights": self._fingerprint(),
+                "add_bos": self.add_bos, "context_window": self.context_window}
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in the model's own (SentencePiece) vocabulary."""
+        return self.tokenizer.count(text)
+
+    def stats(self) -> dict:
+        rate = self.tokens_processed / self.seconds if self.seconds else 0.0
+        return {"tokens": self.tokens_processed, "seconds": round(self.seconds, 3), "tokens_per_s": round(rate, 1),
+                "extra_truncated_tokens": self.extra_truncated_tokens}
+
+    async def score_options(self, prefix: str, options: list[str]) -> list[float]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.score_options_sync, prefix, options)
+
+    async def generate(self, prompt: str, *, max_tokens: int | None = None) -> Completion:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.generate_sync, prompt, max_tokens or 256)
+
+    async def aclose(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    # ---------------------------------------------------------------- work
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, bos=self.add_bos)
+
+    def _cut_middle(self, ids: list[int], excess: int, budget: int) -> list[int]:
+        """Drop ``excess`` tokens from the middle of ``ids`` (after BOS); the cut is recorded."""
+        if excess <= 0:
+            return ids
+        keep = len(ids) - int(self.add_bos) - excess
+        if keep < 2:
+            raise ConfigError(f"{self.name}: the answer part alone needs more than {budget} tokens")
+        start = int(self.add_bos) + keep // 2
+        self.extra_truncated_tokens += excess
+        if not self._warned:
+            self._warned = True
+            print(f"scalar: {self.name}: prompt longer than {budget} model tokens after the harness's cut; "
+                  "cutting the middle of the context (counted in stats()['extra_truncated_tokens'])",
+                  file=sys.stderr)
+        return ids[:start] + ids[start + excess:]
+
+    def score_options_sync(self, prefix: str, options: list[str]) -> list[float]:
+        """Sum of log p(option tokens | prefix) per option; the prefix is computed once."""
+        if not options:
+            return []
+        with self._lock:
+            started = time.perf_counter()
+            context = self._encode(prefix)
+            wholes = [self._encode(prefix + option) for option in options]
+            # Tokens shared by the context and every option's full encoding (lm-eval style split:
+            # a token merged across the boundary is scored as part of the option).
+            shared = min([len(context)] + [_common_prefix(context, w) for w in wholes])
+            shared = min(shared, min(len(w) for w in wholes) - 1)
+            if shared < 1:
+                raise ConfigError(f"{self.name}: cannot score options without a prefix token (set add_bos=true)")
+            longest_tail = max(len(w) - shared for w in wholes)
+            head = wholes[0][:shared]
+            if self.context_window is not None:
+                # positions used: the head plus every option token but the last
+                head = self._cut_middle(head, len(head) + longest_tail - 1 - self.context_window,
+                                        self.context_window)
+            cache = self.model.new_cache(len(head) + longest_tail)
+            last = self.model.prefill(head, cache, logits="last")
+            snapshot = cache.snapshot()
+            scores = []
+            processed = len(head)
+            for whole in wholes:
+                tail = whole[shared:]
+                score = float(_log_softmax(last)[tail[0]])
+                if len(tail) > 1:
+                    logits = self.model.prefill(tail[:-1], cache, logits="all")
+                    processed += len(tail) - 1
+                    for row, token in zip(logits, tail[1:]):
+                        score += float(_log_softmax(row)[token])
+                cache.restore(snapshot)
+                scores.append(score)
+            self.tokens_processed += processed
+            self.seconds += time.perf_counter() - started
+            return scores
+
+    def generate_sync(self, prompt: str, max_tokens: int) -> Completion:
+        """Greedy decoding until EOS or ``max_tokens``."""
+        with self._lock:
+            started = time.perf_counter()
+            ids = self._encode(prompt)
+            budget = None if self.context_window is None else self.context_window - max_tokens
+            if budget is not None and budget < 2:
+                raise ConfigError(f"{self.name}: max_tokens {max_tokens} leaves no room in {self.context_window} tokens")
+            if budget is not None:
+                ids = self._cut_middle(ids, len(ids) - budget, budget)
+            cache = self.model.new_cache(len(ids) + max_tokens)
+            logits = self.model.prefill(ids, cache, logits="last")
+            out: list[int] = []
+            vocab = min(self.model.vocab_size, self.tokenizer.vocab_size)
+            for _ in range(max_tokens):
+                token = int(np.argmax(logits[:vocab]))
+                if token == self.tokenizer.eos_id:
+                    break
+                out.append(token)
+                if len(out) == max_tokens:
+                    break
+                logits = self.model.prefill([token], cache, logits="last")
+            self.tokens_processed += len(ids) + len(out)
+            self.seconds += time.perf_counter() - started
+            return Completion(text=self.tokenizer.decode(out), prompt_tokens=len(ids), completion_tokens=len(out),
+                              raw={"tokens": out})
+
+    def _fingerprint(self) -> str:
+        """Names, sizes and mtimes of the weight files: a changed checkpoint gets a new cache key."""
+        from scalar.local.checkpoint import weight_files
+
+        _, files = weight_files(self.checkpoint)
+        h = hashlib.sha256()
+        for f in files + [self.checkpoint / "config.json"]:
+            st = f.stat()
+            h.update(f"{f.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+        return h.hexdigest()[:16]

@@ -157,19 +157,19 @@ def _reason(e: Exception) -> str:
 
 
 def _regenerate(root: Path, out: Path, *, seed: int, context_tokens: list[int], progress: bool) -> ReleaseManifest:
-    try:
-        from scalar.build.questions import GenerationConfig, generate_questions
-        from scalar.build.release import write_release
-    except ImportError as e:
-        raise InputError(f"--regenerate needs the question generator, which is not available ({e})") from None
+    """Our generator on the original's parsed papers; write_release is itself all-or-nothing."""
+    from scalar.build.questions import GenerationConfig, generate_questions
+    from scalar.build.release import write_release
+
     papers = read_original_papers(root, progress=progress)
     if not papers:
         raise InputError(f"--regenerate needs paper objects, none found in {root / 'paper_obj_anno'}")
     ordered = [papers[k] for k in sorted(papers)]
     config = GenerationConfig(seed=seed, context_budgets=context_tokens)
-    result = generate_questions(ordered, config)
-    return _write_atomically(out, lambda tmp: write_release(tmp, venue=VENUE, result=result,
-                                                            papers=ordered, config=config))
+    with _progress(progress, "generating questions", len(ordered)) as advance:
+        result = generate_questions(ordered, config, progress=lambda n: advance())
+    return write_release(out, venue=VENUE, result=result, papers=ordered, config=config,
+                         notes={"mode": "regenerate", "source_papers": len(ordered)})
 
 
 # --------------------------------------------------------------------------- writing

@@ -154,3 +154,20 @@ def test_missing_release_exit_2(tmp_path):
     r = subprocess.run([sys.executable, "-m", "scalar", "audit", "--data", str(tmp_path / "none")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_regenerated_release_has_the_leaks_fixed(reference_dir, tmp_path):
+    src = reference_dir / "scalar-release"
+    if not (src / "data" / "paper_obj_anno").is_dir():
+        pytest.skip("the original release sample is absent")
+    import_reference(src, tmp_path / "orig", progress=False)
+    import_reference(src, tmp_path / "regen", regenerate=True, progress=False)
+    before = audit_release(tmp_path / "orig", progress=False).groups["all"]
+    after = audit_release(tmp_path / "regen", progress=False).groups["all"]
+    assert after.gold_title_in_context.hits == 0
+    assert after.gold_cited_elsewhere.n > 0 and after.gold_cited_elsewhere.hits == 0
+    assert after.hidden_title_revealed.n > 0 and after.hidden_title_revealed.hits == 0
+    assert after.candidate_residue.hits == 0
+    assert before.gold_cited_elsewhere.share > 0.3 and before.hidden_title_revealed.share > 0.5
+    assert after.surface_name_match.share < before.surface_name_match.share
+    assert after.positions.p_value > 0.5  # positions balanced by construction

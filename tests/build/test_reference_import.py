@@ -213,3 +213,40 @@ def test_out_that_is_not_a_release_is_refused(tmp_path):
     with pytest.raises(InputError, match="not a release"):
         import_reference(src, tmp_path / "mine", progress=False)
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+# --------------------------------------------------------------------------- --regenerate
+
+
+def test_regenerate_runs_our_generator_on_their_papers(original, tmp_path):
+    manifest = import_reference(original, tmp_path / "rel", regenerate=True, seed=3, progress=False)
+    m, qs = load_release(tmp_path / "rel")
+    assert manifest.venue == "scalar-original" and m.seed == 3 and m.n_questions == len(qs) > 0
+    assert {q.paper for q in qs} <= {"2410.01930v1", "2410.08695v2", "2410.23168v1"}
+    mcq = [q for q in qs if q.task == "mcq"]
+    assert mcq and all(q.source != "reference-import" for q in qs)
+    # Every occurrence of the gold is masked, not one; the converted texts carry no ar5iv residue.
+    assert all(q.context.count(MASK) >= 1 for q in mcq)
+    assert not any("‣" in c.text for q in qs for c in q.candidates)
+    again = import_reference(original, tmp_path / "rel2", regenerate=True, seed=3, progress=False)
+    assert again.questions_sha256 == manifest.questions_sha256
+
+
+def test_regenerate_with_budgets_fits_them(tmp_path, original):
+    import_reference(original, tmp_path / "rel", regenerate=True, context_tokens=[16000], progress=False)
+    _, qs = load_release(tmp_path / "rel")
+    assert qs and all(q.context_budget == 16000 and q.context_tokens <= 16000 for q in qs)
+
+
+def test_context_tokens_without_regenerate_is_refused(tmp_path):
+    src = make_original_release(tmp_path / "orig")
+    r = _run("import-reference", str(src), "--context-tokens", "8000", "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "--regenerate" in r.stderr
+    assert not (tmp_path / "rel").exists()
+
+
+def test_regenerate_without_paper_objects_is_refused(tmp_path):
+    src = make_original_release(tmp_path / "orig", with_papers=False)
+    with pytest.raises(InputError, match="paper objects"):
+        import_reference(src, tmp_path / "rel", regenerate=True, progress=False)
+    assert not (tmp_path / "rel").exists()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 _OPEN_CLOSE = {"(": ")", "[": "]"}
-_LEAD_SEP = re.compile(r"^[\s,;]*")
+_LEAD_SEP = re.compile(r"^[\s,;–—\-]*")
 _PRENOTE = re.compile(
     r"^(?:(?:see(?: also)?|cf\.?|e\.g\.|i\.e\.|for example|for instance|for a review|among others|"
     r"also|and|as in|like|including|such as|reviewed in|following|via|or|see e\.g\.)[\s,:]*)+",

@@ -34,7 +34,8 @@ _DROP_TAGS = frozenset({"script", "style", "svg", "button", "noscript", "head", 
 _DROP_CLASSES = frozenset({"ltx_ERROR", "ltx_note_mark", "ltx_tag_note", "ltx_eqn_eqno",
                            "ltx_tag_equation", "ltx_TOC", "ltx_page_footer", "ltx_page_header",
                            "ltx_pagination", "ltx_rdf", "ltx_missing_label", "ltx_tag_item",
-                           "ltx_page_navbar", "ltx_page_logo", "ltx_role_newpage"})
+                           "ltx_page_navbar", "ltx_page_logo", "ltx_role_newpage",
+                           "ltx_bibliography"})
 # Tags that separate words when met inside running text.
 _SPACED_TAGS = frozenset({"p", "div", "td", "th", "tr", "li", "table", "tbody", "thead",
                           "figure", "figcaption", "ul", "ol", "dl", "dt", "dd", "section",
@@ -487,7 +488,7 @@ def parse_html(
         raise ParseError("no bibliography found (no li.ltx_bibitem entries)")
 
     title_el = doc.xpath(".//*[" + _xclass("ltx_title_document") + "]")
-    title = clean_inline(scratch.text_of(title_el[0])) if title_el else ""
+    title = clean_inline(_title_text(title_el[0], scratch)) if title_el else ""
     if not title:
         t = root.find(".//title")
         title = clean_inline(t.text_content()) if t is not None and t.text_content() else ""
@@ -525,12 +526,37 @@ def parse_html(
     )
 
 
+def _title_text(h1, walker: _LatexmlDoc) -> str:
+    """The title's text, stopping where broken markup let the body run into it."""
+    if h1.find(".//section") is None:
+        return walker.text_of(h1)
+    parts: list[str] = []
+
+    def walk(el) -> bool:
+        parts.append(el.text or "")
+        for ch in el:
+            if ch.tag == "section" or ch.find(".//section") is not None:
+                if ch.tag != "section":
+                    walk(ch)
+                return True
+            parts.append(walker.text_of(ch))
+            parts.append(ch.tail or "")
+        return False
+
+    walk(h1)
+    return " ".join(parts)
+
+
 def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
+    is_latexml = _has_class(doc, "ltx_document")
     out: list[Section] = []
     loose: list = []  # content outside any section (before the first one, or between)
 
     def flush_loose() -> None:
         if not loose:
+            return
+        if not is_latexml:  # text outside sections only counts on a LaTeXML page
+            loose.clear()
             return
         paragraphs = walker.blocks_of(loose)
         loose.clear()
@@ -548,6 +574,8 @@ def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
                 continue
             classes = _classes(ch)
             if classes and (not _FRONT_CLASSES.isdisjoint(classes) or not _DROP_CLASSES.isdisjoint(classes)):
+                if tag != "section" and ch.find(".//section") is not None:
+                    visit(ch)  # broken nesting (an unclosed tag in the title swallowed the body)
                 continue
             if tag == "section" and "ltx_part" in classes:
                 flush_loose()
@@ -559,10 +587,9 @@ def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
                 if not sec.title and "ltx_acknowledgements" in classes:
                     sec.title = "Acknowledgements"
                 out.append(sec)
-            elif tag in ("div", "section") and not classes.__contains__("ltx_para") \
-                    and ch.xpath("./section | ./div/section"):
+            elif "ltx_para" not in classes and ch.find(".//section") is not None:
                 flush_loose()
-                visit(ch)  # a wrapper such as div.ltx_appendices
+                visit(ch)  # a wrapper such as div.ltx_appendices, or broken nesting
             elif tag in _HEADINGS:
                 continue
             else:

@@ -125,6 +125,8 @@ class FakeWeb:
         self.calls[url] += 1
         self.log.append(url)
         fault = self._fault(url, self.calls[url])
+        if fault in ("challenge", "truncated") and self._truth(request)[0] != 200:
+            fault = None  # only a real page can be cut short or replaced by a challenge
         if fault:
             self.injected[fault] += 1
         if fault == "connect-timeout":

@@ -18,13 +18,13 @@ For every difficulty (and cloze questions separately) the audit measures
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from pydantic import BaseModel, Field, computed_field
 
 from scalar.build import _leak_checks as checks
+from scalar.build._progress_bar import progress_bar
 from scalar.build.lexical import MASK, masked_window, rank_candidates
 from scalar.schema import Paper, Question
 
@@ -105,9 +105,7 @@ def audit_release(data_dir: str | Path, *, progress: bool = True) -> AuditReport
     order += sorted(g for g in groups if g not in order)
 
     examples: dict[str, list[str]] = defaultdict(list)
-    from scalar.build.reference_import import _progress
-
-    with _progress(progress, "auditing", len(questions)) as advance:
+    with progress_bar(progress, "auditing", len(questions)) as advance:
         audited = {}
         for name in order:
             audited[name] = _audit_group(groups[name], papers, examples, advance)
@@ -156,11 +154,23 @@ def _gold_keys(q: Question) -> list[str]:
     return [q.candidates[g].key for _, g in _targets(q)]
 
 
-@functools.lru_cache(maxsize=4096)
+_TOKEN_CACHE: dict[bytes, int] = {}
+
+
 def _tokens(text: str) -> int:
+    """o200k tokens, memoised by a digest (candidate texts repeat across questions; keeping the
+    texts themselves as cache keys would hold a whole release in memory)."""
+    import hashlib
+
     from scalar._util.tokens import count_tokens
 
-    return count_tokens(text)
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    n = _TOKEN_CACHE.get(key)
+    if n is None:
+        if len(_TOKEN_CACHE) > 200_000:
+            _TOKEN_CACHE.clear()
+        n = _TOKEN_CACHE[key] = count_tokens(text)
+    return n
 
 
 def _audit_group(questions: list[Question], papers: _PaperCache, examples, advance) -> GroupAudit:

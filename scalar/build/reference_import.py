@@ -12,7 +12,6 @@ so bad input leaves no output folder behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -32,6 +31,7 @@ from scalar.build._original_format import (
     question_files,
     read_question,
 )
+from scalar.build._progress_bar import progress_bar as _progress
 from scalar.build._original_papers import clean_section_name, original_paper_to_citing
 from scalar.errors import InputError
 from scalar.releases import MANIFEST, write_manifest, write_paper, write_questions
@@ -232,19 +232,3 @@ def _manifest(questions: list[Question], sha: str, *, seed: int, n_papers: int, 
         questions_sha256=sha,
         notes=notes,
     )
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool, label: str, total: int):
-    """A rich progress bar on stderr; yields a function that advances it by one."""
-    if not enabled or total == 0:
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
-

@@ -198,13 +198,13 @@ class Runner:
 
     async def _generate(self, q: Question, prepared: Prepared) -> Prediction:
         key = cache_key(self.backend.cache_identity(), "generate", prepared.prompt, {"max_tokens": self.cfg.max_tokens})
-        hit = self.cache.get(key) if self.cache else None
+        hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
             text, pt, ct, cost, cached = hit.text, hit.prompt_tokens, hit.completion_tokens, 0.0, True
         else:
             c = await self._with_retries(lambda: self.backend.generate(prepared.prompt, max_tokens=self.cfg.max_tokens))
             text, pt, ct, cost, cached = c.text, c.prompt_tokens or prepared.prompt_tokens, c.completion_tokens, round(c.cost_usd, 10), False
-            if self.cache:
+            if self.cache is not None:
                 self.cache.put(key, self.backend.name, CachedResponse(text, pt, ct, cost))
         answer = extract_answer(text, task=q.task, n_candidates=len(q.candidates), n_masks=len(masks_of(q)))
         return Prediction(id=q.id, model=self.cfg.model, response=text, prediction=answer,
@@ -219,14 +219,14 @@ class Runner:
         cached_all = True
         for prefix in logprob_prefixes(prepared.prompt, q):
             key = cache_key(self.backend.cache_identity(), "logprob", prefix, options)
-            hit = self.cache.get(key) if self.cache else None
+            hit = self.cache.get(key) if self.cache is not None else None
             if hit is not None:
                 scores = json.loads(hit.text)
             else:
                 cached_all = False
                 scores = await self._with_retries(lambda p=prefix: self.backend.score_options(p, options))
                 scores = [float(s) for s in scores]
-                if self.cache:
+                if self.cache is not None:
                     self.cache.put(key, self.backend.name, CachedResponse(
                         json.dumps(scores), prepared.prompt_tokens, 1, self.estimate_cost(prepared, q) / len(masks_of(q))))
             all_scores.append(scores)

@@ -114,3 +114,46 @@ def dequantized(state: dict) -> dict:
             value = state[f"{prefix}.wscale"] * np.sign(value) + state[f"{prefix}.wbias"]
         dense[key] = np.asarray(value, dtype=np.float32)
     return dense
+
+
+def mamba_config(d_model=64, n_layer=2, vocab_size=TINY_VOCAB, d_state=16, headdim=16, **ssm) -> dict:
+    """The MambaConfig dict Bi-Mamba's save_pretrained writes (small dims for speed)."""
+    return {"d_model": d_model, "d_intermediate": 0, "n_layer": n_layer, "vocab_size": vocab_size,
+            "ssm_cfg": {"layer": "Mamba2", "d_state": d_state, "headdim": headdim, **ssm},
+            "attn_layer_idx": [], "attn_cfg": {}, "rms_norm": True, "residual_in_fp32": True,
+            "fused_add_norm": True, "pad_vocab_size_multiple": 16, "tie_embeddings": True}
+
+
+def mamba_state(config: dict, seed: int = 0, with_lm_head: bool = True) -> "OrderedDict[str, np.ndarray]":
+    """Latent weights in the Bi-Mamba key layout (backbone.embedding, mixer.in_proj.wscale, ...)."""
+    rng = np.random.default_rng(seed)
+    ssm = config["ssm_cfg"]
+    d = config["d_model"]
+    n = ssm["d_state"]
+    p = ssm["headdim"]
+    g = ssm.get("ngroups", 1)
+    di = 2 * d
+    heads = di // p
+    conv_dim = di + 2 * g * n
+    multiple = config["pad_vocab_size_multiple"]
+    vocab = -(-config["vocab_size"] // multiple) * multiple
+    state: OrderedDict[str, np.ndarray] = OrderedDict()
+    state["backbone.embedding.weight"] = rng.standard_normal((vocab, d)).astype(np.float32)
+    for i in range(config["n_layer"]):
+        pre = f"backbone.layers.{i}"
+        state[f"{pre}.norm.weight"] = rng.uniform(0.8, 1.2, d).astype(np.float32)
+        w, a, b = _binary_linear(rng, 2 * di + 2 * g * n + heads, d)
+        state[f"{pre}.mixer.in_proj.weight"], state[f"{pre}.mixer.in_proj.wscale"], state[f"{pre}.mixer.in_proj.wbias"] = w, a, b
+        state[f"{pre}.mixer.conv1d.weight"] = (rng.standard_normal((conv_dim, 1, 4)) * 0.4).astype(np.float32)
+        state[f"{pre}.mixer.conv1d.bias"] = (rng.standard_normal(conv_dim) * 0.1).astype(np.float32)
+        dt = np.exp(rng.uniform(np.log(1e-3), np.log(1e-1), heads))
+        state[f"{pre}.mixer.dt_bias"] = (dt + np.log(-np.expm1(-dt))).astype(np.float32)  # inverse softplus
+        state[f"{pre}.mixer.A_log"] = np.log(rng.uniform(1, 16, heads)).astype(np.float32)
+        state[f"{pre}.mixer.D"] = rng.uniform(0.5, 1.5, heads).astype(np.float32)
+        state[f"{pre}.mixer.norm.weight"] = rng.uniform(0.8, 1.2, di).astype(np.float32)
+        w, a, b = _binary_linear(rng, d, di)
+        state[f"{pre}.mixer.out_proj.weight"], state[f"{pre}.mixer.out_proj.wscale"], state[f"{pre}.mixer.out_proj.wbias"] = w, a, b
+    state["backbone.norm_f.weight"] = rng.uniform(0.8, 1.2, d).astype(np.float32)
+    if with_lm_head:
+        state["lm_head.weight"] = state["backbone.embedding.weight"]
+    return state

@@ -5,7 +5,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from local_fixtures import fbi_config, fbi_state, write_checkpoint
+from local_fixtures import fbi_config, fbi_state, mamba_config, mamba_state, write_checkpoint
 from scalar.errors import ScalarError
 from scalar.evaluate.backends import get_backend
 from scalar.evaluate.backends.local import create_local_backend
@@ -45,10 +45,17 @@ def test_logprob_scoring_picks_the_certain_option(tmp_path, sp_model):
     asyncio.run(backend.aclose())
 
 
-def test_option_scores_equal_recomputation_from_scratch(tmp_path, sp_model):
-    config = fbi_config(num_hidden_layers=2)
-    folder = write_checkpoint(tmp_path / "m", config, fbi_state(config, seed=2), "bin", sp_model)
-    backend = create_local_backend("fbi-llm", {"checkpoint": str(folder)})
+@pytest.mark.parametrize("kind", ["fbi-llm", "bi-mamba"])
+def test_option_scores_equal_recomputation_from_scratch(tmp_path, sp_model, kind):
+    if kind == "fbi-llm":
+        config = fbi_config(num_hidden_layers=2)
+        state = fbi_state(config, seed=2)
+    else:
+        config = mamba_config()
+        state = mamba_state(config, seed=2)
+    folder = write_checkpoint(tmp_path / "m", config, state, "bin", sp_model)
+    backend = create_local_backend(kind, {"checkpoint": str(folder)})
+    assert backend.context_window == (2048 if kind == "fbi-llm" else None)
     options = [" the first option is correct", " binary networks", "7", " state space models carry a state"]
     scores = backend.score_options_sync(PREFIX, options)
     tok, model = backend.tokenizer, backend.model
@@ -98,3 +105,12 @@ def test_bad_backend_configuration_is_a_scalar_error(tmp_path, sp_model):
         create_local_backend("fbi-llm", {"checkpoint": str(folder)})
     with pytest.raises(ScalarError, match="unknown --model-arg"):
         create_local_backend("fbi-llm", {"checkpoint": str(folder), "temperature": 1})
+
+
+def test_bi_mamba_max_context(tmp_path, sp_model):
+    config = mamba_config(n_layer=1)
+    folder = write_checkpoint(tmp_path / "m", config, mamba_state(config), "bin", sp_model)
+    backend = create_local_backend("bi-mamba", {"checkpoint": str(folder), "max_context": 50})
+    assert backend.context_window == 50
+    backend.score_options_sync("citation " * 100 + PREFIX, ["0", "1"])
+    assert backend.stats()["extra_truncated_tokens"] > 40

@@ -38,17 +38,14 @@ class TextBuilder:
     def text(self, s: str | None) -> None:
         if not s:
             return
-        s = _WS.sub(" ", s)
-        if s[0] == " ":
+        # str.split() is the fastest whitespace collapse in CPython (no-break spaces included).
+        core = " ".join(s.split())
+        if s[0].isspace():
             self.space()
-            s = s[1:]
-            if not s:
-                return
-        trail = s[-1] == " "
-        if trail:
-            s = s[:-1]
-        self._emit(s)
-        if trail:
+        if not core:
+            return
+        self._emit(core)
+        if s[-1].isspace():
             self.pending = " "
 
     def _emit(self, s: str) -> int:

@@ -344,8 +344,36 @@ def _has_class(el, cls: str) -> bool:
     return bool(c) and cls in c.split()
 
 
-def _xclass(cls: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')"
+def _all(root, tag: str, cls: str):
+    """Elements ``tag`` with class ``cls`` under ``root``. A tag-filtered iter runs in C and
+    is several times faster than a class-matching XPath over a MathML-heavy tree."""
+    for el in root.iter(tag):
+        c = el.get("class")
+        if c and cls in c.split():
+            yield el
+
+
+def _first(root, tag: str, cls: str):
+    return next(_all(root, tag, cls), None)
+
+
+def _front(doc, tag: str, cls: str):
+    """A front-matter element: a direct child of the article in LaTeXML, else anywhere."""
+    for ch in doc:
+        if ch.tag == tag:
+            c = ch.get("class")
+            if c and cls in c.split():
+                return ch
+    return _first(doc, tag, cls)
+
+
+def _outside(doc):
+    """The subtrees of the page that are not inside ``doc``."""
+    el = doc
+    while el is not None:
+        yield from el.itersiblings(preceding=True)
+        yield from el.itersiblings()
+        el = el.getparent()
 
 
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w\-]+)", re.I)
@@ -354,7 +382,6 @@ _HTML_TAG = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|article|section|
 
 def _load(html: str | bytes):
     import lxml.etree
-    import lxml.html
 
     data = html.encode("utf-8") if isinstance(html, str) else bytes(html)
     head = data[:4096]
@@ -372,14 +399,15 @@ def _load(html: str | bytes):
             m = _CHARSET.search(head)
             if m:
                 encoding = m.group(1).decode("ascii", "replace").lower()
+    # The plain etree parser: lxml.html's element-class lookup costs a Python call per element.
     try:
-        parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True,
-                                      no_network=True, huge_tree=True)
+        parser = lxml.etree.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True,
+                                       no_network=True, huge_tree=True)
     except LookupError:
-        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
-                                      no_network=True, huge_tree=True)
+        parser = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                       no_network=True, huge_tree=True)
     try:
-        root = lxml.html.document_fromstring(data, parser=parser)
+        root = lxml.etree.fromstring(data, parser=parser)
     except (lxml.etree.ParserError, ValueError, LookupError) as e:
         raise ParseError(f"not an HTML page: {e}") from None
     if root is None:
@@ -392,21 +420,24 @@ def _guess_ids(root, doc) -> tuple[str | None, str | None, str | None]:
     ar5iv footer link, or the absolute citation links that carry the page's own URL."""
     candidates: list[str] = []
     source = None
-    for link in root.iterfind(".//link"):
-        if (link.get("rel") or "").lower() == "canonical":
-            candidates.append(link.get("href") or "")
-    for meta in root.iterfind(".//meta"):
-        if (meta.get("name") or meta.get("property") or "").lower() in ("citation_arxiv_id", "og:url"):
-            candidates.append("arXiv:" + (meta.get("content") or ""))
-    wm = root.find(".//*[@id='watermark-tr']")
-    if wm is not None:
-        candidates.append(" ".join(wm.itertext()))
+    head = root.find("head")
+    for el in (head if head is not None else ()):
+        if el.tag == "link" and (el.get("rel") or "").lower() == "canonical":
+            candidates.append(el.get("href") or "")
+        elif el.tag == "meta" and (el.get("name") or el.get("property") or "").lower() in (
+                "citation_arxiv_id", "og:url"):
+            candidates.append("arXiv:" + (el.get("content") or ""))
+    wm = root.xpath("id('watermark-tr')")  # an ID lookup, no tree walk
+    if wm:
+        candidates.append(" ".join(wm[0].itertext()))
         source = "arxiv-html"
-    for a in root.xpath("//a[" + _xclass("arxiv-ui-theme") + "]"):
-        candidates.append(a.get("href") or "")
-        source = source or "ar5iv"
-    for a in doc.iterfind(".//cite//a"):
-        href = a.get("href") or ""
+    # Page chrome (the ar5iv footer's "View original on arXiv") lies outside the article.
+    for outside in _outside(doc):
+        for a in _all(outside, "a", "arxiv-ui-theme"):
+            candidates.append(a.get("href") or "")
+            source = source or "ar5iv"
+    for cite in doc.iter("cite"):
+        href = next((a.get("href") or "" for a in cite.iter("a")), "")
         if "#" in href and not href.startswith("#"):
             candidates.append(href.split("#", 1)[0])
             if source is None:
@@ -431,7 +462,8 @@ def _authors(doc, text_of) -> list[str]:
     """Author names from ``div.ltx_authors``: each ``ltx_personname``'s first line, plus names
     introduced by "&"/\\And on later lines; affiliations, e-mails and notes are left out."""
     names: list[str] = []
-    for pn in doc.xpath(".//*[" + _xclass("ltx_authors") + "]//*[" + _xclass("ltx_personname") + "]"):
+    box = _front(doc, "div", "ltx_authors")
+    for pn in (_all(box, "span", "ltx_personname") if box is not None else ()):
         lines: list[str] = [""]
         raw_parts: list = [pn.text or ""]
         for ch in pn:
@@ -467,15 +499,18 @@ def parse_html(
     """Parse a LaTeXML page into a Paper. Raises ParseError (one clear message) for non-HTML,
     a page without sections, or — when ``require_bibliography`` — without bibliography."""
     root = _load(html)
-    docs = root.xpath("//*[" + _xclass("ltx_document") + "]")
-    doc = docs[0] if docs else (root.find("body") if root.find("body") is not None else root)
+    doc = _first(root, "article", "ltx_document")
+    if doc is None:
+        doc = _first(root, "div", "ltx_document")
+    if doc is None:
+        doc = root.find("body") if root.find("body") is not None else root
 
     # Bibliography first: citation links are only spans when their target exists.
     references: list[Reference] = []
     short: dict[str, str] = {}
     keys: set[str] = set()
     scratch = _LatexmlDoc(set(), {})
-    for i, li in enumerate(doc.xpath(".//li[" + _xclass("ltx_bibitem") + "]")):
+    for i, li in enumerate(_all(doc, "li", "ltx_bibitem")):
         key = li.get("id") or f"bib.item{i + 1}"
         if key in keys:
             key = f"{key}.{i + 1}"
@@ -487,15 +522,16 @@ def parse_html(
     if require_bibliography and not references:
         raise ParseError("no bibliography found (no li.ltx_bibitem entries)")
 
-    title_el = doc.xpath(".//*[" + _xclass("ltx_title_document") + "]")
-    title = clean_inline(_title_text(title_el[0], scratch)) if title_el else ""
+    title_el = _front(doc, "h1", "ltx_title_document")
+    title = clean_inline(_title_text(title_el, scratch)) if title_el is not None else ""
     if not title:
-        t = root.find(".//title")
-        title = clean_inline(t.text_content()) if t is not None and t.text_content() else ""
+        t = next(root.iter("title"), None)
+        title = clean_inline("".join(t.itertext())) if t is not None else ""
     walker = _LatexmlDoc(keys, short, title)
 
     abstract = ""
-    for ab in doc.xpath(".//*[" + _xclass("ltx_abstract") + "]")[:1]:
+    ab = _front(doc, "div", "ltx_abstract")
+    if ab is not None:
         parts = []
         for ch in ab:
             if isinstance(ch.tag, str) and ch.tag not in _HEADINGS:

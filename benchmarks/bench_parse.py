@@ -1,0 +1,89 @@
+"""Parse time of a ~3 MB LaTeXML page against the 0.5 s target, side by side with baselines.
+
+    python benchmarks/bench_parse.py [--mb 3] [--runs 7]
+
+The page is built at run time: the body sections of the real ar5iv page in
+../shared/reference/ar5iv/ (when present) or of the authored test page are repeated until the
+page reaches the requested size. Printed: the median of several runs of
+``scalar.parse.latexml.parse_html`` (bytes in, Paper out, validation included), the median of
+a bare lxml tree build of the same bytes (the floor any lxml-based parser pays), BeautifulSoup
+with html.parser when it is installed, and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "reference" / "ar5iv" / "2101.10318.html"
+AUTHORED = ROOT / "tests" / "parse" / "data" / "numeric.html"
+
+
+def build_page(target_bytes: int) -> tuple[bytes, str]:
+    src_path = REAL if REAL.is_file() else AUTHORED
+    src = src_path.read_text(encoding="utf-8")
+    i = src.index('<section id="S1"')
+    j = src.index('<section id="bib"')
+    body = src[i:j]
+    copies = max(1, (target_bytes - len(src.encode())) // len(body.encode()) + 1)
+    page = src[:j] + body * copies + src[j:]
+    return page.encode("utf-8"), f"{src_path.name} with its body repeated {copies}x"
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=3.0)
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args(argv)
+
+    import lxml.etree
+
+    from scalar.parse.latexml import parse_html
+
+    data, how = build_page(int(args.mb * 1_000_000))
+    paper = parse_html(data)  # warm-up, and the numbers below
+    n_par = sum(len(s.paragraphs) for s in paper.sections)
+    n_cit = sum(len(p.citations) for s in paper.sections for p in s.paragraphs)
+    print(f"page: {len(data) / 1e6:.2f} MB ({how}); {len(paper.sections)} sections, "
+          f"{n_par} paragraphs, {n_cit} citation spans, {len(paper.references)} references")
+
+    def lxml_build():
+        lxml.etree.fromstring(data, parser=lxml.etree.HTMLParser(encoding="utf-8"))
+
+    t_parse = median_time(lambda: parse_html(data), args.runs)
+    t_lxml = median_time(lxml_build, args.runs)
+    rows = [("scalar parse_html (lxml)", t_parse), ("bare lxml tree build", t_lxml)]
+    try:
+        import bs4  # noqa: F401
+
+        t_bs4 = median_time(lambda: bs4.BeautifulSoup(data, "html.parser"), max(3, args.runs // 2))
+        rows.append(("BeautifulSoup html.parser (tree only)", t_bs4))
+    except ImportError:
+        t_bs4 = None
+    print(f"median of {args.runs} runs:")
+    for name, t in rows:
+        print(f"  {name:<40} {t * 1000:8.1f} ms")
+    print(f"parse_html / bare lxml build: {t_parse / t_lxml:.2f}x")
+    if t_bs4:
+        print(f"BeautifulSoup tree alone / parse_html: {t_bs4 / t_parse:.2f}x")
+    ok = t_parse < 0.5
+    print(f"target < 0.5 s for a 3 MB page: {'met' if ok else 'NOT met'} "
+          f"({t_parse:.3f} s, {0.5 / t_parse:.2f}x headroom)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

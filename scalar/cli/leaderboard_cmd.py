@@ -50,5 +50,6 @@ def _print(snapshot, out: Path) -> None:
         table.add_row(str(r.rank), model_label(r), *([r.release_id] if multi else []), cell(r.accuracy),
                       str(r.n), clean, str(r.cutoff.date or r.cutoff.status), str(r.parse_failures),
                       str(r.errors), f"{r.cost_usd:.2f}")
-    Console().print(table)
-    Console().print(f"snapshot written to {out}")
+    out_console = Console(width=None if sys.stdout.isatty() else 200)  # no wrapping in pipes/logs
+    out_console.print(table)
+    out_console.print(f"snapshot written to {out}", soft_wrap=True)

@@ -10,15 +10,11 @@ row does not depend on a seed:
 
 from __future__ import annotations
 
-import re
-
 from scalar.schema import Question
 
 RANDOM = "baseline/random"
 LEXICAL = "baseline/lexical"
 BASELINES = (RANDOM, LEXICAL)
-
-_MASK = "**[MASKED_CITATION]**"
 
 
 def is_baseline(model: str) -> bool:
@@ -33,21 +29,14 @@ def random_expected(q: Question) -> float:
 
 def lexical_expected(q: Question) -> float:
     from scalar.build.lexical import masked_window, rank_candidates
+    from scalar.evaluate.prompting import masks_of  # the masks the lexical backend reads, in order
 
     texts = [c.text for c in q.candidates]
-    if isinstance(q.answer, list):  # cloze: one window per mask, in order
-        score = 1.0
-        for i, gold in enumerate(q.answer, 1):
-            mask = _cloze_mask(q.context, i)
-            window = masked_window(q.context, mask=mask) if mask else ""
-            score *= _tie_share(rank_candidates(window, texts), gold)
-        return score
-    return _tie_share(rank_candidates(masked_window(q.context, mask=_MASK), texts), q.answer)
-
-
-def _cloze_mask(context: str, i: int) -> str | None:
-    m = re.search(rf"(\*\*)?\[MASK_{i}\](\*\*)?", context)
-    return m.group(0) if m else None
+    golds = q.answer if isinstance(q.answer, list) else [q.answer]
+    score = 1.0
+    for mask, gold in zip(masks_of(q), golds):
+        score *= _tie_share(rank_candidates(masked_window(q.context, mask), texts), gold)
+    return score
 
 
 def _tie_share(scores: list[float], gold: int) -> float:

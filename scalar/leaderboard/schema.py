@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scalar.schema import Score
 
 LEADERBOARD_SCHEMA_VERSION = 1
-SCHEMA_ID = "https://scalar-bench.github.io/schema/leaderboard-v1.json"
+SCHEMA_ID = f"urn:scalar:leaderboard:v{LEADERBOARD_SCHEMA_VERSION}"
 
 RANKING_RULE = (
     "Rows are ordered by accuracy. A row's rank is 1 + the number of rows on the same release whose "
@@ -101,6 +101,9 @@ class Snapshot(_Model):
 def json_schema() -> dict:
     """The JSON Schema of leaderboard.json, generated from the pydantic models."""
     schema = Snapshot.model_json_schema()
+    # A reader of version N must refuse other versions rather than misread them.
+    schema["properties"]["schema_version"] = {"const": LEADERBOARD_SCHEMA_VERSION, "title": "Schema Version"}
+    schema["required"] = sorted(set(schema.get("required", [])) | {"schema_version"})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -108,3 +111,13 @@ def json_schema() -> dict:
         "description": f"leaderboard.json, schema_version {LEADERBOARD_SCHEMA_VERSION}. {RANKING_RULE}",
         **{k: v for k, v in schema.items() if k != "title"},
     }
+
+
+SCHEMA_FILE = __import__("pathlib").Path(__file__).with_name("schema") / "leaderboard.schema.json"
+
+if __name__ == "__main__":  # python -m scalar.leaderboard.schema  -> regenerate the shipped file
+    import json
+
+    SCHEMA_FILE.parent.mkdir(exist_ok=True)
+    SCHEMA_FILE.write_text(json.dumps(json_schema(), indent=2) + "\n", encoding="utf-8")
+    print(SCHEMA_FILE)

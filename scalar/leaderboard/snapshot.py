@@ -265,7 +265,8 @@ def _progress(items, label: str, enabled: bool):
     from rich.progress import Progress
 
     items = list(items)
-    with Progress(transient=True, console=_stderr_console()) as bar:
+    console = _stderr_console()
+    with Progress(transient=True, console=console, disable=not console.is_terminal) as bar:
         task = bar.add_task(label, total=len(items))
         for it in items:
             yield it

@@ -237,8 +237,13 @@ def read_question(path: Path, difficulty: str) -> OriginalQuestion:
             raise TypeError
     except (KeyError, TypeError):
         raise InputError(f"{path}: not an original SCALAR question (needs question, candidates, label_id)") from None
+    if len(candidates) < 2 or not all(isinstance(c, dict) and c.get("id") for c in candidates):
+        raise InputError(f"{path}: candidates must be two or more objects with an id")
     if not 0 <= label < len(candidates):
         raise InputError(f"{path}: label_id {label} outside 0..{len(candidates) - 1}")
+    gold = data.get("reference_id")
+    if gold is not None and gold != candidates[label]["id"]:
+        raise InputError(f"{path}: reference_id {gold!r} is not candidate {label} ({candidates[label]['id']!r})")
     try:
         prompt = parse_prompt(question, len(candidates))
     except ValueError as e:

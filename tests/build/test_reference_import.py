@@ -250,3 +250,14 @@ def test_regenerate_without_paper_objects_is_refused(tmp_path):
     with pytest.raises(InputError, match="paper objects"):
         import_reference(src, tmp_path / "rel", regenerate=True, progress=False)
     assert not (tmp_path / "rel").exists()
+
+
+def test_answer_key_that_contradicts_the_candidates_is_rejected(tmp_path):
+    src = make_original_release(tmp_path / "orig")
+    path = src / "data" / "test_data" / "cloze_examples_easy" / "2501.00001_7.json"
+    q = json.loads(path.read_text(encoding="utf-8"))
+    q["label_id"] = 1  # candidate 1 is bib.bib6, but the reference is bib.bib5
+    path.write_text(json.dumps(q), encoding="utf-8")
+    r = _run("import-reference", str(src), "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "reference_id" in r.stderr and "2501.00001_7.json" in r.stderr
+    assert not (tmp_path / "rel").exists()

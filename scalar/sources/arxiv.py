@@ -205,12 +205,28 @@ def match_title(title: str, authors: list[str], client: Any, *, max_results: int
 # ----------------------------------------------------------------------------- metadata
 
 
+def _batch_results(client: Any, batch: list[str]) -> list[Any]:
+    """One ``id_list`` query; if arXiv rejects the batch (400: since 2025 it validates input),
+    split it in halves to isolate the id it refuses, which is then left out."""
+    import arxiv
+
+    from scalar.sources.http import HttpStatusError
+
+    try:
+        return _run(client, arxiv.Search(id_list=batch, max_results=len(batch)))
+    except HttpStatusError as e:  # (400s are cached: an offline replay splits the same way)
+        if e.status != 400:
+            raise
+        if len(batch) == 1:
+            return []
+        mid = len(batch) // 2
+        return _batch_results(client, batch[:mid]) + _batch_results(client, batch[mid:])
+
+
 def fetch_metadata(ids: list[str], client: Any, *, batch_size: int = BATCH_SIZE) -> dict[str, ArxivMeta]:
     """Metadata for arXiv ids (versions ignored; latest version returned), keyed by the id
     without version. Ids arXiv does not know, and strings that are not arXiv ids, are absent."""
-    import arxiv
-
-    wanted: list[str] = []
+    wanted: list[str] = []  # (a list, not a set: membership checks below stay cheap enough for ~10k ids)
     for raw in ids:
         found = find_arxiv_id(raw or "")
         if not found:
@@ -221,11 +237,9 @@ def fetch_metadata(ids: list[str], client: Any, *, batch_size: int = BATCH_SIZE)
     wanted.sort()
     out: dict[str, ArxivMeta] = {}
     for i in range(0, len(wanted), batch_size):
-        batch = wanted[i : i + batch_size]
-        results = _run(client, arxiv.Search(id_list=batch, max_results=len(batch)))
-        for r in results:
+        for r in _batch_results(client, wanted[i : i + batch_size]):
             base, version = _id_and_version(r)
-            if base not in batch or base in out:
+            if base not in wanted or base in out:
                 continue
             out[base] = ArxivMeta(
                 arxiv_id=base,

@@ -6,8 +6,8 @@ traffic is cached, paced and retried exactly like ours:
 
 * **Cache** (:class:`HttpCache`, SQLite in WAL mode): raw responses keyed by
   ``sha256(method, normalised URL with sorted query, body)``. Only 2xx, redirects (needed to
-  replay a redirect chain) and 404 are stored; 429, 5xx, challenges and truncated bodies never
-  are. Each response is committed as soon as it arrives, so an interrupted build resumes with no
+  replay a redirect chain) and definitive answers (404/410, and 400 for a query the service
+  refuses) are stored; 429, 5xx, 401/403, challenges and truncated bodies never are. Each response is committed as soon as it arrives, so an interrupted build resumes with no
   repeated request. Credentials never reach the cache: request headers are not stored,
   ``api_key``/``token``-like query parameters are dropped from the key, login calls bypass it.
 * **Modes**: ``record`` (default: hits served, misses fetched and stored), ``replay`` (the
@@ -23,7 +23,8 @@ traffic is cached, paced and retried exactly like ours:
   :class:`RateLimited`, :class:`NotFound`, :class:`Challenge` (403 or an HTML page where JSON was
   expected), :class:`Unavailable`, :class:`HttpStatusError`, :class:`CacheMiss`.
 
-The adapter therefore only ever *returns* 2xx and 3xx responses; anything else is raised.
+The adapter therefore only ever *returns* 2xx and 3xx responses; anything else is raised
+(a cached 404/400 is raised again on every hit).
 Sleeping and the clock are injectable (:class:`Clock`) so tests never sleep for real.
 """
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import os
 import random
 import sqlite3
 import threading
@@ -52,7 +54,7 @@ from scalar.errors import NetworkError
 Mode = Literal["record", "replay", "refresh"]
 MODES: tuple[str, ...] = ("record", "replay", "refresh")
 
-USER_AGENT = "scalar-crawler/{version} (+https://github.com/LibrAIResearch/scalar; benchmark builder)"
+USER_AGENT = "scalar-crawler/{version} (SCALAR benchmark builder{contact})"
 
 # ----------------------------------------------------------------------------- errors
 
@@ -347,6 +349,16 @@ _TRANSIENT_EXC = (
     requests.exceptions.ContentDecodingError,
 )
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+#: Answers that do not change on a retry: cached like successes so a replay meets them again
+#: (404 gone, 410 removed, 400 a query the service refuses, e.g. arXiv's validated id_list).
+_DEFINITIVE = {400, 404, 410}
+
+
+def _definitive_error(method, url, status: int, body: bytes | None, cached: bool = False) -> HttpError:
+    tag = " (cached)" if cached else ""
+    if status in (404, 410):
+        return NotFound(f"{status} Not Found{tag}: {method} {url}", url=url, status=status)
+    return HttpStatusError(f"HTTP {status}{tag} from {method} {url}{_snippet(body)}", url=url, status=status)
 
 
 @dataclass
@@ -388,6 +400,28 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _reset_time(body: bytes | None, now: datetime | None = None) -> float:
+    """Seconds until OpenReview's ``details.resetTime`` (ISO date or epoch ms) in a 429 body."""
+    try:
+        data = json.loads(body or b"")
+        reset = data.get("details", {}).get("resetTime") if isinstance(data, dict) else None
+    except (ValueError, AttributeError):
+        return 0.0
+    if reset is None:
+        return 0.0
+    now = now or datetime.now(timezone.utc)
+    try:
+        if isinstance(reset, (int, float)):
+            when = datetime.fromtimestamp(reset / 1000, tz=timezone.utc)
+        else:
+            when = datetime.fromisoformat(str(reset).replace("Z", "+00:00"))
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return 0.0
+    return max(0.0, (when - now).total_seconds())
 
 
 def _snippet(body: bytes | None, limit: int = 160) -> str:
@@ -487,21 +521,21 @@ class CachingAdapter(HTTPAdapter):
             raise CacheMiss(f"offline mode: {method} {url} is not in the HTTP cache", url=url)
 
         resp = self._fetch(request, method, url, timeout or self.default_timeout, verify, cert, proxies)
-        if cacheable and self.cache is not None and (200 <= resp.status_code < 400 or resp.status_code == 404):
+        if cacheable and self.cache is not None and (200 <= resp.status_code < 400 or resp.status_code in _DEFINITIVE):
             self.cache.put(key, method, url, resp.status_code, dict(resp.headers), resp.content or b"")
             with self._lock:
                 self.stats.stored += 1
                 if self.mode == "refresh":
                     self._refreshed.add(key)
-        if resp.status_code == 404:
-            raise NotFound(f"404 Not Found: {method} {url}", url=url, status=404)
+        if resp.status_code in _DEFINITIVE:
+            raise _definitive_error(method, url, resp.status_code, resp.content)
         return resp
 
     # -- internals ------------------------------------------------------------------------------
 
     def _from_cache(self, request, hit: CachedResponse) -> requests.Response:
-        if hit.status == 404:
-            raise NotFound(f"404 Not Found (cached): {request.method} {request.url}", url=request.url, status=404)
+        if hit.status in _DEFINITIVE:
+            raise _definitive_error(request.method, request.url, hit.status, hit.body, cached=True)
         resp = requests.Response()
         resp.status_code = hit.status
         resp.headers = CaseInsensitiveDict(hit.headers)
@@ -579,7 +613,7 @@ class CachingAdapter(HTTPAdapter):
         status = resp.status_code
         hint = f" — {policy.challenge_hint}" if policy.challenge_hint else ""
         if status == 429:
-            ra = parse_retry_after(resp.headers.get("Retry-After"))
+            ra = parse_retry_after(resp.headers.get("Retry-After")) or _reset_time(resp.content)
             raise _Transient(RateLimited(f"429 Too Many Requests after retries: {method} {url}", url=url, status=429), ra)
         if status in _RETRY_STATUS:
             ra = parse_retry_after(resp.headers.get("Retry-After"))
@@ -589,7 +623,7 @@ class CachingAdapter(HTTPAdapter):
                 Challenge(f"403 Forbidden (access challenge) from {urlsplit(url).hostname}{hint}: {url}", url=url, status=403),
                 challenge=True,
             )
-        if status == 404 or 300 <= status < 400:
+        if status in _DEFINITIVE or 300 <= status < 400:
             return
         if not 200 <= status < 300:
             raise HttpStatusError(
@@ -677,5 +711,7 @@ def make_session(
     adapter = CachingAdapter(cache, mode, limits=limits, **adapter_options)  # type: ignore[arg-type]
     session = requests.Session()
     mount(session, adapter)
-    session.headers["User-Agent"] = USER_AGENT.format(version=__version__)
+    # Polite pools (and arXiv's block reports) key on a contact address when one is given.
+    contact = os.environ.get("SCALAR_CONTACT", "").strip()
+    session.headers["User-Agent"] = USER_AGENT.format(version=__version__, contact=f"; mailto:{contact}" if contact else "")
     return session

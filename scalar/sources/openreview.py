@@ -97,6 +97,19 @@ def _value(content: dict[str, Any], key: str, default: Any = None) -> Any:
     return default if v is None else v
 
 
+def _authors(content: dict[str, Any]) -> list[str]:
+    """Author names from either schema: a list of names (legacy ``authors``/``authorids``) or
+    the unified list of ``{"fullname", "username"}`` dicts."""
+    value = _value(content, "authors", []) or []
+    names = []
+    for a in value if isinstance(value, list) else [value]:
+        name = a.get("fullname") or a.get("name") or "" if isinstance(a, dict) else str(a)
+        name = " ".join(str(name).split())
+        if name:
+            names.append(name)
+    return names
+
+
 def _external_arxiv(external_ids: Any) -> str | None:
     for e in external_ids or []:
         if isinstance(e, str) and e.lower().startswith("arxiv:"):
@@ -118,7 +131,7 @@ def note_to_paper(note: Any, venue_id: str) -> VenuePaper:
         forum_id=forum,
         number=note.number,
         title=" ".join(str(_value(content, "title", "") or "").split()),
-        authors=[a for a in note.authors if a],
+        authors=_authors(content),
         abstract=str(_value(content, "abstract", "") or "").strip(),
         keywords=[str(k) for k in keywords] if isinstance(keywords, list) else [str(keywords)],
         venue=venue,

@@ -185,3 +185,24 @@ def test_fetch_metadata_batches_id_list_queries(session):
     assert adapter_of(session).limits.limiter("export.arxiv.org").starts[-1] - adapter_of(session).limits.limiter(
         "export.arxiv.org"
     ).starts[0] >= 6.0
+
+
+def test_a_batch_arxiv_rejects_is_split_to_isolate_the_bad_id(session, tmp_path):
+    bad = "2401.00003"
+
+    def api(request):
+        batch = query(request)["id_list"].split(",")
+        if bad in batch:
+            return 400, {"Content-Type": "text/plain"}, "Invalid id"
+        return 200, ATOM, feed(*(entry(b, f"Title {b}", ["A Author"]) for b in batch))
+
+    ids = [f"2401.{i:05d}" for i in range(1, 9)]
+    with responses.RequestsMock() as rs:
+        rs.add_callback("GET", API, callback=api)
+        meta = ax.fetch_metadata(ids, ax.client_for(session))
+        assert len(rs.calls) == 7  # 8 -> 4+4 -> 2+2 -> 1+1
+    assert sorted(meta) == [i for i in ids if i != bad]
+    offline = make_session(tmp_path / "c.sqlite", "replay")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
+        assert ax.fetch_metadata(ids, ax.client_for(offline)) == meta
+        assert len(rs.calls) == 0

@@ -339,3 +339,22 @@ def test_400_is_not_retried(cache_path, clock):
         with pytest.raises(HttpStatusError, match="400"):
             s.get(ARXIV_API)
         assert len(rs.calls) == 1
+
+
+def test_openreview_reset_time_in_a_429_body_is_honoured(cache_path, clock):
+    from datetime import datetime, timedelta, timezone
+
+    reset = (datetime.now(timezone.utc) + timedelta(seconds=120)).isoformat()
+    s = session(cache_path, clock)
+    url = "https://api2.openreview.net/notes?id=x"
+    with responses.RequestsMock() as rs:
+        rs.get(url, status=429, json={"name": "RateLimitError", "details": {"limit": 36, "remaining": 0, "resetTime": reset}})
+        rs.get(url, json={"notes": []})
+        assert s.get(url).json() == {"notes": []}
+    assert 100 < max(clock.sleeps) <= 121
+
+
+def test_user_agent_names_the_tool_and_an_optional_contact(cache_path, monkeypatch):
+    monkeypatch.setenv("SCALAR_CONTACT", "bench@example.org")
+    s = make_session(cache_path)
+    assert s.headers["User-Agent"].startswith("scalar-crawler/") and "mailto:bench@example.org" in s.headers["User-Agent"]

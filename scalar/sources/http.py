@@ -30,6 +30,7 @@ Sleeping and the clock are injectable (:class:`Clock`) so tests never sleep for 
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import json
@@ -38,6 +39,7 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -240,6 +242,22 @@ def shared_rate_limits() -> RateLimits:
         if _SHARED_LIMITS is None:
             _SHARED_LIMITS = RateLimits()
         return _SHARED_LIMITS
+
+
+@contextlib.contextmanager
+def use_rate_limits(limits: RateLimits) -> Iterator[RateLimits]:
+    """Make ``limits`` the process-wide limiters for the duration (sessions made inside, with no
+    explicit limits, use them). For recording against local fakes, e.g. the sample venue:
+    ``with use_rate_limits(RateLimits(clock=FakeClock())): run_build(...)`` paces on a fake
+    clock instead of sleeping 3 s per arXiv request."""
+    global _SHARED_LIMITS
+    with _SHARED_LOCK:
+        saved, _SHARED_LIMITS = _SHARED_LIMITS, limits
+    try:
+        yield limits
+    finally:
+        with _SHARED_LOCK:
+            _SHARED_LIMITS = saved
 
 
 # ----------------------------------------------------------------------------- cache

@@ -358,3 +358,22 @@ def test_user_agent_names_the_tool_and_an_optional_contact(cache_path, monkeypat
     monkeypatch.setenv("SCALAR_CONTACT", "bench@example.org")
     s = make_session(cache_path)
     assert s.headers["User-Agent"].startswith("scalar-crawler/") and "mailto:bench@example.org" in s.headers["User-Agent"]
+
+
+def test_use_rate_limits_swaps_the_process_wide_limiters(cache_path):
+    from scalar.sources.http import shared_rate_limits, use_rate_limits
+
+    before = shared_rate_limits()
+    fake = FakeClock()
+    with use_rate_limits(RateLimits(clock=fake)) as limits:
+        s = make_session(cache_path)  # no explicit limits: picks up the swapped ones
+        assert adapter_of(s).limits is limits
+        with responses.RequestsMock() as rs:
+            for i in range(3):
+                rs.get(f"https://arxiv.org/pdf/2401.0000{i}", body=b"%PDF-1.4 %%EOF", content_type="application/pdf")
+            t0 = time.monotonic()
+            for i in range(3):
+                s.get(f"https://arxiv.org/pdf/2401.0000{i}")
+            assert time.monotonic() - t0 < 1.0  # paced on the fake clock, not by sleeping
+        assert fake.sleeps == [3.0, 3.0]
+    assert shared_rate_limits() is before

@@ -42,7 +42,10 @@ def cloze_drafts(prep, config, rejected, stats) -> list:
             firsts.setdefault(prep.work_of[o.key], o)
         if len(firsts) < 2:
             continue
-        works = sorted(firsts, key=lambda w: firsts[w].order)
+        # numbered by where each reference first appears in the paragraph (grouped citations too)
+        seen_at = {w: min(o.order for o in prep.occurrences if prep.work_of.get(o.key) == w
+                          and (o.section, o.paragraph) == loc) for w in firsts}
+        works = sorted(firsts, key=seen_at.__getitem__)
         if len(works) > config.cloze_max_masks:
             keep = set(rng(seed, pid, loc, "cloze-masks").sample(works, config.cloze_max_masks))
             works = [w for w in works if w in keep]

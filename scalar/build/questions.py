@@ -117,32 +117,41 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
     rejected: Counter[str] = Counter()
     stats: dict = defaultdict(int)
-    drafts: list[Draft] = []
-    seen_ids: set[str] = set()
+    kept: dict[str, tuple[str, list[Draft], Counter, dict]] = {}  # paper id -> (content hash, ...)
     for cp in papers:
         prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
                              include_appendix=config.include_appendix)
-        if prep.paper_id in seen_ids:
-            rejected["duplicate_paper"] += 1
-            if progress:
-                progress(1)
-            continue
-        seen_ids.add(prep.paper_id)
-        _count_paper(prep, stats)
-        made = []
+        local_rejected: Counter[str] = Counter()
+        local_stats: dict = defaultdict(int)
+        _count_paper(prep, local_stats)
+        made: list[Draft] = []
         if "mcq" in config.tasks:
-            made += _mcq_drafts(prep, config, rejected, stats)
+            made += _mcq_drafts(prep, config, local_rejected, local_stats)
         if "cloze" in config.tasks:
             from scalar.build.cloze import cloze_drafts
 
-            made += cloze_drafts(prep, config, rejected, stats)
+            made += cloze_drafts(prep, config, local_rejected, local_stats)
         if not made:
-            stats["papers_without_questions"] += 1
+            local_stats["papers_without_questions"] += 1
             if len({v.work for v in prep.refs.values()}) < config.n_candidates:
-                rejected["paper_too_few_usable_references"] += 1
-        drafts += made
+                local_rejected["paper_too_few_usable_references"] += 1
+        # The same paper twice (a venue listing it twice): keep one, chosen by content, not by
+        # arrival order, so the output does not depend on the order papers come in.
+        digest = stable_id(cp.model_dump_json(), length=32)
+        if prep.paper_id in kept:
+            rejected["duplicate_paper"] += 1
+            if kept[prep.paper_id][0] <= digest:
+                made = None
+        if made is not None:
+            kept[prep.paper_id] = (digest, made, local_rejected, local_stats)
         if progress:
             progress(1)
+    drafts: list[Draft] = []
+    for _, made, local_rejected, local_stats in kept.values():
+        drafts += made
+        rejected.update(local_rejected)
+        for k, v in local_stats.items():
+            stats[k] += v
 
     _balance_positions(drafts, config)
     questions: list[Question] = []

@@ -90,7 +90,7 @@ def small_citing_paper(arxiv_id: str = "2410.00001", *, cited_words: int = 60) -
       bib4: "CalibNet {4}" (attributional, name not in title); related work (descriptive)
       bib5: related work (descriptive), author-year "Lee and Park (2022)"
       bib6: "we use FlashNorm {6}" (attributional, name in title)
-      bib7: method paragraph (descriptive)
+      bib7: method paragraph (descriptive); its full title also appears, uncited, in a later paragraph
       bib8: no full text; bib9: cited paper too long unless the cap is raised
     """
     rnd = random.Random(7)
@@ -113,6 +113,7 @@ def small_citing_paper(arxiv_id: str = "2410.00001", *, cited_words: int = 60) -
             para(filler(40) + " Our sampler builds on residual momentum updates {7}. " + filler(40)),
             para("We implement normalisation with FlashNorm {6} for speed. " + filler(30)),
             para("Offline rewards follow standard practice {9}. " + filler(20)),
+            para("The paper residual momentum samplers for diffusion models motivates our schedule. " + filler(20)),
         ]),
         Section(title="4 Experiments", paragraphs=[
             para("We evaluate three detectors: our model, a baseline, and YOLOv3 {3} on the same data. " + filler(30)),
@@ -168,8 +169,10 @@ def random_citing_paper(i: int, *, n_refs: int = 40, n_cited: int = 10, sections
                 parts.append(sent)
             paras.append(para(" ".join(parts)))
         secs.append(Section(title=f"{s + 1} Section {s + 1}", paragraphs=paras))
-    refs = [Reference(key=f"bib.bib{n}", title=f"{_NAMES[n % len(_NAMES)]}{n}: study {n} of {rnd.choice(vocab)} "
-                      f"{rnd.choice(vocab)} {rnd.choice(vocab)}", raw=f"Writer{n} B. Some title. 2023.",
+    # Even-numbered works carry their in-text name in the title (a string match finds them), odd ones not.
+    refs = [Reference(key=f"bib.bib{n}", title=(f"{_NAMES[n % len(_NAMES)]}{n}: " if n % 2 == 0 else "")
+                      + f"study {n} of {rnd.choice(vocab)} {rnd.choice(vocab)} {rnd.choice(vocab)}",
+                      raw=f"Writer{n} B. Some title. 2023.",
                       arxiv_id=f"23{i % 12 + 1:02d}.{n:05d}") for n in range(1, n_refs + 1)]
     cited = {}
     for n in rnd.sample(range(1, n_refs + 1), n_cited):
@@ -181,7 +184,7 @@ def random_citing_paper(i: int, *, n_refs: int = 40, n_cited: int = 10, sections
             body.append(Section(title=f"{s + 1} {name}", paragraphs=paras))
         cited[f"bib.bib{n}"] = Paper(arxiv_id=refs[n - 1].arxiv_id, title=refs[n - 1].title,
                                      abstract=" ".join(sentence(14) for _ in range(10)), sections=body)
-    paper = Paper(arxiv_id=f"2410.{i:05d}", version="v1", title=f"Synthetic citing paper {i}",
+    paper = Paper(arxiv_id=f"2411.{i:05d}", version="v1", title=f"Synthetic citing paper {i}",
                   abstract=" ".join(sentence(14) for _ in range(12)), sections=secs, references=refs,
                   first_public_date=date(2024, 10, 1 + i % 28))
     return CitingPaper(paper=paper, cited=cited, first_public_date=paper.first_public_date)

@@ -178,14 +178,10 @@ def best_match(title: str, authors: list[str], results: list[Any]) -> ArxivMatch
 def title_queries(title: str) -> list[str]:
     """The arXiv queries tried for a title, in order: the phrase, then its distinctive words."""
     words = query_title(title)
-    if not words:
-        return []
-    queries = [f'ti:"{words}"']
+    queries = [f'ti:"{words}"'] if words else []
     rare = rare_tokens(title)
     if len(rare) >= 2:
-        fallback = " AND ".join(f"ti:{w}" for w in rare)
-        if fallback != queries[0]:
-            queries.append(fallback)
+        queries.append(" AND ".join(f"ti:{w}" for w in rare))
     return queries
 
 

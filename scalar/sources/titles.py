@@ -78,13 +78,29 @@ def title_similarity(a: str, b: str) -> float:
 
 def query_title(title: str) -> str:
     """Text safe inside an arXiv ``ti:"..."`` phrase: normalised words only (hyphens, colons,
-    quotes and brackets break arXiv's parser or turn into operators)."""
-    return normalise_title(title)
+    quotes and brackets break arXiv's parser or turn into operators). "" when the title has a
+    word arXiv's index may spell differently (non-ASCII, from LaTeX math, or a contraction):
+    a phrase with such a word would not match, so only the word query is worth sending."""
+    if _APOSTROPHE_WORD.search(latex_to_text(title or "")):
+        return ""
+    norm = normalise_title(title)
+    return norm if norm.isascii() else ""
+
+
+_APOSTROPHE_WORD = re.compile(r"\S*['\u2019]\S*")
+
+
+def _searchable_word(w: str) -> bool:
+    # arXiv indexes the raw (often LaTeX) title: a non-ASCII word ("μp" from u-$\mu$P) or a
+    # 1-2 letter fragment may not exist there as a token.
+    return w.isascii() and len(w) >= 3 and w not in STOPWORDS
 
 
 def rare_tokens(title: str, n: int = 7) -> list[str]:
-    """The ``n`` most distinctive words of a title (longest non-stopwords, in title order)."""
-    words = [w for w in normalise_title(title).split() if w not in STOPWORDS and len(w) > 1]
+    """The ``n`` most distinctive searchable words of a title (longest ASCII non-stopwords of 3+
+    letters, in title order); words with apostrophes ("don't") are left out."""
+    text = _APOSTROPHE_WORD.sub(" ", latex_to_text(title or ""))
+    words = [w for w in normalise_title(text).split() if _searchable_word(w)]
     keep = set(sorted(set(words), key=lambda w: (-len(w), w))[:n])
     out: list[str] = []
     for w in words:

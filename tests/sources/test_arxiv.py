@@ -206,3 +206,21 @@ def test_a_batch_arxiv_rejects_is_split_to_isolate_the_bad_id(session, tmp_path)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
         assert ax.fetch_metadata(ids, ax.client_for(offline)) == meta
         assert len(rs.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "title, phrase, words",
+    [
+        ("Attention Is All You Need", 'ti:"attention is all you need"', "ti:attention AND ti:all AND ti:you AND ti:need"),
+        # LaTeX math and non-ASCII words: arXiv stores "u-$\mu$P", so no phrase query
+        (r"u-$\mu$P: The Unit-Scaled Maximal Update", None, "ti:unit AND ti:scaled AND ti:maximal AND ti:update"),
+        ("Don't Stop Pretraining: Adapt Language Models", None, "ti:stop AND ti:pretraining AND ti:adapt AND ti:language AND ti:models"),
+        ('Colons: "Quotes" (and) [Brackets] {x}^~*', 'ti:"colons quotes and brackets x"', "ti:colons AND ti:quotes AND ti:brackets"),
+    ],
+)
+def test_title_queries_are_safe_for_arxivs_parser(title, phrase, words):
+    qs = ax.title_queries(title)
+    assert (qs[0] if phrase else None) == phrase
+    assert qs[-1] == words
+    for q in qs:
+        assert not set(q) & set("()[]{}\\^~*:-") - {":"} and q.count('"') in (0, 2)

@@ -508,6 +508,12 @@ class CachingAdapter(HTTPAdapter):
     def clock(self) -> Clock:
         return self.limits.clock
 
+    def replay_view(self) -> "CachingAdapter":
+        """An adapter over the same cache in replay mode (a miss raises, nothing is fetched)."""
+        view = CachingAdapter(self.cache, "replay", limits=self.limits)
+        view.stats = self.stats  # hits count towards this adapter's totals
+        return view
+
     # -- requests API ---------------------------------------------------------------------------
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]

@@ -26,7 +26,7 @@ import requests
 from pydantic import BaseModel, Field
 
 from scalar.errors import ConfigError, NetworkError
-from scalar.sources.http import Challenge, HttpStatusError, adapter_of, mount
+from scalar.sources.http import CacheMiss, Challenge, HttpStatusError, adapter_of, mount
 
 Presentation = Literal["oral", "spotlight", "poster"]
 
@@ -161,11 +161,11 @@ def _env_hidden(*names: str) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def make_client(session: requests.Session, *, baseurl: str = DEFAULT_BASEURL) -> Any:
+def make_client(session: requests.Session, *, baseurl: str = DEFAULT_BASEURL, login: bool = True) -> Any:
     """An ``openreview.api.OpenReviewClient`` whose traffic goes through ``session``'s adapter.
 
-    Logs in when ``OPENREVIEW_USERNAME``/``OPENREVIEW_PASSWORD`` are set, except in replay
-    (offline) mode where no request may leave the machine.
+    Logs in when ``login`` and ``OPENREVIEW_USERNAME``/``OPENREVIEW_PASSWORD`` are set, except in
+    replay (offline) mode where no request may leave the machine.
     """
     from openreview.api import OpenReviewClient
     from openreview.openreview import OpenReviewException
@@ -176,7 +176,7 @@ def make_client(session: requests.Session, *, baseurl: str = DEFAULT_BASEURL) ->
     mount(client.session, adapter)
     username = os.environ.get("OPENREVIEW_USERNAME")
     password = os.environ.get("OPENREVIEW_PASSWORD")
-    if (username or password) and adapter.mode != "replay":
+    if login and (username or password) and adapter.mode != "replay":
         try:
             client.login_user(username, password)
         except OpenReviewException as e:
@@ -191,6 +191,25 @@ def make_client(session: requests.Session, *, baseurl: str = DEFAULT_BASEURL) ->
     return client
 
 
+def _cached_listing(session: requests.Session, baseurl: str, venue_id: str) -> list[Any] | None:
+    """The listing from the cache alone, or None if any page is missing. Lets a resumed build
+    (record mode, credentials set) skip the login request when every page is already cached."""
+    from openreview.api import OpenReviewClient
+
+    adapter = adapter_of(session)
+    if adapter.mode != "record" or adapter.cache is None:
+        return None
+    offline = requests.Session()
+    mount(offline, adapter.replay_view())
+    with _env_hidden("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"):
+        client = OpenReviewClient(baseurl=baseurl)
+    mount(client.session, adapter_of(offline))
+    try:
+        return client.get_all_notes(content={"venueid": venue_id})
+    except CacheMiss:
+        return None
+
+
 def list_accepted_papers(
     venue_id: str, session: requests.Session, *, baseurl: str = DEFAULT_BASEURL
 ) -> list[VenuePaper]:
@@ -201,9 +220,11 @@ def list_accepted_papers(
     """
     from openreview.openreview import OpenReviewException
 
-    client = make_client(session, baseurl=baseurl)
     try:
-        notes = client.get_all_notes(content={"venueid": venue_id})
+        notes = _cached_listing(session, baseurl, venue_id)
+        if notes is None:
+            client = make_client(session, baseurl=baseurl)
+            notes = client.get_all_notes(content={"venueid": venue_id})
     except Challenge as e:
         if "OPENREVIEW_USERNAME" in str(e):
             raise

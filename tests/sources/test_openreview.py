@@ -208,3 +208,16 @@ def test_bad_credentials_are_a_config_error(session, monkeypatch):
             list_accepted_papers(VENUE, session)
     msg = str(err.value)
     assert "me@example.org" in msg and "Invalid username or password" in msg and "wrong" not in msg
+
+
+def test_resumed_listing_with_credentials_needs_no_login(session, tmp_path, monkeypatch):
+    api = NotesApi([api_note(i, "ICLR 2025 Poster") for i in range(1, 4)])
+    with responses.RequestsMock() as rs:
+        rs.add_callback("GET", NOTES, callback=api)
+        first = list_accepted_papers(VENUE, session)  # anonymous, pages cached
+    monkeypatch.setenv("OPENREVIEW_USERNAME", "me@example.org")
+    monkeypatch.setenv("OPENREVIEW_PASSWORD", "pw")
+    again = make_session(tmp_path / "c.sqlite", clock=FakeClock())  # record mode, creds set
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
+        assert list_accepted_papers(VENUE, again) == first
+        assert len(rs.calls) == 0  # every page was cached: no login, no request

@@ -24,10 +24,14 @@ then note notably similarly moreover furthermore additionally specifically exist
 """.split())
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
-    """Lower-case ASCII-folded text (accents dropped) for matching."""
-    t = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    """Lower-case text with accents dropped ("Schrödinger" -> "schrodinger") for matching."""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def words(text: str) -> list[str]:

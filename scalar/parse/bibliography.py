@@ -155,3 +155,33 @@ def _title_and_authors(blocks: list[str]) -> tuple[str | None, list[str]]:
         longest = max(sentences, key=len)
         return _strip_title(longest) or None, []
     return None, []
+
+
+def reference_from_text(key: str, raw: str, links: list[str] | None = None) -> Reference:
+    """A Reference from a plain-text entry (PDF references list): "Authors. Title. Venue, year."
+    Identifiers come from the text and from any link targets found on the entry."""
+    raw = " ".join(raw.split())
+    title, authors = _title_and_authors([raw])
+    id_text = " ".join((links or []) + [raw])
+    arxiv_id = find_arxiv_id(id_text)
+    return Reference(
+        key=key,
+        raw=raw,
+        title=title,
+        authors=authors,
+        year=_year_from(raw),
+        arxiv_id=split_version(arxiv_id)[0] if arxiv_id else None,
+        doi=find_doi(id_text),
+    )
+
+
+def first_author_surname(ref: Reference) -> str | None:
+    """ "Zoë Müller" -> "Müller"; "Smith, J." -> "Smith"; "D. Bahdanau" -> "Bahdanau"."""
+    if not ref.authors:
+        m = re.match(r"\s*([^\W\d_][\w'’\-]+)", ref.raw)
+        return m.group(1) if m else None
+    first = ref.authors[0]
+    if "," in first:
+        return first.split(",")[0].strip() or None
+    words = [w for w in first.replace(".", ". ").split() if not w.endswith(".")]
+    return words[-1] if words else None

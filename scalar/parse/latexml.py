@@ -630,7 +630,7 @@ def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
 _FILE_ID = re.compile(r"(\d{4}\.\d{4,5}(?:v\d+)?)|([a-z\-]+(?:\.[A-Z]{2})?[_/]\d{7}(?:v\d+)?)")
 
 
-def parse_html_file(path: str | os.PathLike) -> Paper:
+def parse_html_file(path: str | os.PathLike, *, require_bibliography: bool = True) -> Paper:
     """Parse a LaTeXML page from disk. The arXiv id and version come from the page when it
     names itself, else from the file name (``2410.05602v2.html``)."""
     p = Path(path)
@@ -645,7 +645,7 @@ def parse_html_file(path: str | os.PathLike) -> Paper:
     if not data.strip():
         raise ParseError(f"{p}: empty file")
     try:
-        paper = parse_html(data)
+        paper = parse_html(data, require_bibliography=require_bibliography)
     except ParseError as e:
         raise ParseError(f"{p}: {e}") from None
     m = _FILE_ID.search(p.name)

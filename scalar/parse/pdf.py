@@ -257,7 +257,7 @@ def _bibliography(lines: list[_Line]) -> tuple[list[Reference], bool]:
         return [], False
     labelled = [ln for ln in lines if _LABEL.match(ln.text)]
     entries: list[tuple[str | None, list[_Line]]] = []
-    if len(labelled) >= max(2, len(lines) // 6):
+    if _LABEL.match(lines[0].text) and len(labelled) >= len(lines) // 6:
         for ln in lines:
             m = _LABEL.match(ln.text)
             if m:

@@ -43,7 +43,7 @@ def test_parse_to_stdout():
     ("nobib.html", "no bibliography"),
     ("nosections.html", "no sections"),
     ("notes.txt", "not an HTML page"),
-    ("paper.pdf", "not an HTML page"),
+    ("paper.pdf", "PDF"),  # a broken PDF: "unreadable PDF" or "no text layer"
 ])
 def test_bad_input_one_line_exit_2_no_output(tmp_path, name, message):
     src = tmp_path / name
@@ -69,3 +69,30 @@ def test_existing_output_survives_a_failed_parse(tmp_path):
     r = _run(DATA / "nobib.html", "-o", out)
     assert r.returncode == 2
     assert out.read_text() == "previous result\n"
+
+
+def test_parse_pdf_and_options(tmp_path):
+    from pdf_builder import PdfWriter
+
+    w = PdfWriter()
+    w.title("A Small PDF Paper")
+    w.heading("1 Introduction")
+    w.paragraph("Experts route tokens [1].")
+    w.heading("References")
+    w.reference("A. Author. A title. Venue, 2020.", "[1]")
+    src = tmp_path / "2409.01234v2.pdf"
+    src.write_bytes(w.bytes())
+    out = tmp_path / "p.json"
+    r = _run(src, "-o", out, "--arxiv-id", "2409.01234v2")
+    assert r.returncode == 0, r.stderr
+    assert "1 citations, 1 references" in r.stderr
+    paper = Paper.model_validate_json(out.read_text())
+    assert paper.source == "pdf" and paper.version == "v2"
+    assert paper.sections[0].paragraphs[0].citations[0].ref == "bib.bib1"
+
+
+def test_no_require_bibliography_and_bad_id(tmp_path):
+    r = _run(DATA / "nobib.html", "--no-require-bibliography")
+    assert r.returncode == 0 and json.loads(r.stdout)["references"] == []
+    r = _run(DATA / "numeric.html", "--arxiv-id", "paper/2021")
+    assert r.returncode == 2 and "not an arXiv id" in r.stderr

@@ -86,10 +86,19 @@ def title_in(index: NgramIndex, title: str | None) -> bool:
 
 
 def starts_with_title(text: str, title: str | None) -> bool:
+    """Whether the text opens with the title (shown by design, as in easy/medium candidates);
+    fuzzy like title_in, so a trailing year or a changed separator still counts."""
     toks = title_words(title)
     if not toks:
         return False
-    return words(text[: 4 * len(title or "") + 200])[: len(toks)] == toks
+    first = words(text[: 2 * len(title or "") + 100])[: len(toks) + 3]
+    if first[: len(toks)] == toks:
+        return True
+    w = window_size(len(toks))
+    if not w:
+        return False
+    opening = {tuple(first[i:i + w]) for i in range(len(first) - w + 1)}
+    return any(tuple(toks[i:i + w]) in opening for i in range(len(toks) - w + 1))
 
 
 # --------------------------------------------------------------------------- surface names

@@ -171,3 +171,18 @@ def test_regenerated_release_has_the_leaks_fixed(reference_dir, tmp_path):
     assert before.gold_cited_elsewhere.share > 0.3 and before.hidden_title_revealed.share > 0.5
     assert after.surface_name_match.share < before.surface_name_match.share
     assert after.positions.p_value > 0.5  # positions balanced by construction
+
+
+@pytest.mark.parametrize("before, titles, gold, expected", [
+    ("three detectors: Faster R-CNN [35] and YOLO v3 \\[ ", ["Libra r-cnn", "Up-detr", "Dab-detr", "Yolov3: An incremental improvement."], 3, True),
+    ("the same Dopamine library (", ["Dopamine: A Research Framework for Deep RL.", "Layer normalization."], 0, True),
+    ("set to the GeLU function (", ["Layer normalization.", "Gaussian error linear units (gelus)."], 1, True),
+    ("data contamination. Recent work (", ["Are we on the right way?", "Recent advances in RL"], 1, False),
+    ("image processing (", ["An image is worth 16x16 words", "Layer normalization."], 0, False),
+    # the name is in the gold's title but also in a distractor's: string matching cannot decide
+    ("we use the GPT-4 model (", ["Gpt-4 technical report.", "GPT-4V(ision) system card"], 0, False),
+])
+def test_surface_name_rule(before, titles, gold, expected):
+    from scalar.build._leak_checks import surface_name_hit
+
+    assert bool(surface_name_hit(before + MASK + ") and more.", MASK, titles, gold)) is expected

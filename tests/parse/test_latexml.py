@@ -298,3 +298,50 @@ def test_real_page_mtan(ar5iv_pages):
     text = _all_text(paper)
     assert "‣" not in text and "Ablation Study ‣" not in text
     assert "Table 3 shows the ablation results" in text
+
+
+def _mutations(data: bytes, n: int, seed: int):
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(n):
+        d = bytearray(data)
+        for _ in range(rng.randrange(1, 25)):
+            a = rng.randrange(len(d))
+            if rng.random() < 0.5:
+                del d[a:a + rng.randrange(1, 200)]
+            else:
+                d[a:a] = rng.choice([b"<div>", b"</p>", b"<cite class=\"ltx_cite\">", b"</section>",
+                                     b"<math alttext=\"x\">", b"\xff\xfe", b"&nbsp;", b"<!--"])
+        yield bytes(d)
+
+
+@pytest.mark.parametrize("name", ["numeric.html", "authoryear.html"])
+def test_corrupted_pages_give_a_paper_or_a_parse_error(name):
+    """Whatever the damage, the parser returns a valid Paper (spans inside their paragraph,
+    every ref a reference key — the schema checks both) or raises ParseError, nothing else."""
+    outcomes = set()
+    for data in _mutations((DATA / name).read_bytes(), 150, seed=7):
+        try:
+            paper = parse_html(data)
+        except ParseError:
+            outcomes.add("error")
+            continue
+        outcomes.add("paper")
+        for s in paper.sections:
+            for p in s.paragraphs:
+                for c in p.citations:
+                    t = p.text[c.start:c.end]
+                    assert t and t == t.strip()
+    assert outcomes == {"paper", "error"}
+
+
+def test_truncated_real_page_never_crashes(ar5iv_pages):
+    data = (ar5iv_pages / "2101.10318.html").read_bytes()
+    for cut in range(1000, len(data), len(data) // 25):
+        try:
+            paper = parse_html(data[:cut])
+        except ParseError as e:
+            assert "no bibliography" in str(e) or "no sections" in str(e)
+        else:
+            check_paper(paper, data[:cut])

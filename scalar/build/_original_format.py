@@ -103,8 +103,10 @@ def _short(e: Exception) -> str:
 def data_root(src: str | Path) -> Path:
     """The release's data/ folder (``src`` may be the repository root or data/ itself)."""
     src = Path(src)
-    if not src.is_dir():
+    if not src.exists():
         raise InputError(f"original release folder not found: {src}")
+    if not src.is_dir():
+        raise InputError(f"{src} is a file; give the original release's folder")
     for root in (src / "data", src):
         if (root / "test_data").is_dir() or (root / ANNO_DIR).is_dir():
             return root

@@ -342,7 +342,8 @@ def _paragraph_groups(lines: list[_Line], body: float) -> list[list[_Line]]:
     return groups
 
 
-def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None = None) -> Paper:
+def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None = None,
+              source: str | None = None) -> Paper:
     """Parse a PDF into a Paper (best effort; see the module docstring). Raises ParseError for
     data that is not a readable PDF or that has no text."""
     doc = _open(data)
@@ -459,5 +460,5 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
         authors=authors,
         sections=sections,
         references=references,
-        source="pdf",
+        source=source or "pdf",
     )

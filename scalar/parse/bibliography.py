@@ -93,7 +93,7 @@ def parse_bibitem(li, key: str, text_of: Callable) -> tuple[Reference, str | Non
         classes = c.split()
         if tag_el is None and "ltx_tag_bibitem" in classes:
             tag_el = el
-        if "ltx_bibblock" in classes:
+        if "ltx_bibblock" in classes and "ltx_bib_cited" not in classes:  # not "Cited by: §1"
             blocks.append(text_of(el))
         for name in ("ltx_bib_author", "ltx_bib_title", "ltx_bib_year"):
             if name in classes:

@@ -150,6 +150,7 @@ def test_authoryear_bibliography(authoryear):
     assert refs["bib.bib4"].title == "Attention is all you need"
     assert refs["bib.bib4"].authors == ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"]
     assert refs["bib.bib4"].year == 2017
+    assert refs["bib.bib4"].raw == "Ashish Vaswani, Noam Shazeer, and Niki Parmar (2017) Attention is all you need. NeurIPS."
     # a single block "Authors. Title. Venue, year."
     assert refs["bib.bib5"].title == "Long short-term memory"
     assert refs["bib.bib5"].authors == ["Sepp Hochreiter", "Jürgen Schmidhuber"]

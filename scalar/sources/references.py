@@ -11,7 +11,8 @@ Three steps, cheapest first; an identifier found in the entry is never overwritt
    rate limit, an outage or (offline) a cache miss skips the step, as the live run did.
 3. ``arxiv-search``: the arXiv title search of :func:`scalar.sources.arxiv.match_title` for what is
    left (at most ``search_budget`` lookups per paper, 3 s each), with the entry's year checked
-   against the arXiv v1 date.
+   against the arXiv v1 date. Entries S2 knows as a paper without an arXiv version (same title,
+   a paperId, no ArXiv id: a journal or book) are not searched.
 """
 
 from __future__ import annotations
@@ -136,6 +137,17 @@ def _align_s2(refs: list[Reference], cited: list[dict[str, Any]]) -> dict[str, R
     return out
 
 
+def _s2_without_arxiv(refs: list[Reference], cited: list[dict[str, Any]]) -> set[str]:
+    """Keys of entries whose title equals an S2 record that S2 resolved (paperId) but that has
+    no arXiv id."""
+    known = {
+        normalise_title(c["title"])
+        for c in cited
+        if c.get("paperId") and not _s2_arxiv(c)
+    }
+    return {r.key for r in refs if r.title and normalise_title(r.title) in known}
+
+
 def _year_ok(ref_year: int | None, published_year: int) -> bool:
     # A preprint usually precedes the version cited (up to a few years), rarely follows it.
     return ref_year is None or ref_year - 3 <= published_year <= ref_year + 1
@@ -152,9 +164,15 @@ def resolve_references(
     *,
     search_budget: int = SEARCH_BUDGET,
     use_s2: bool = True,
+    status: dict[str, str] | None = None,
 ) -> dict[str, Resolution]:
     """Reference key -> :class:`Resolution` for every entry that could be resolved (unresolved
-    keys are absent). A reference to the citing paper itself is never returned."""
+    keys are absent). A reference to the citing paper itself is never returned.
+
+    ``status``, when given, receives what happened to the optional step: ``status["s2"]`` is
+    "ok", "not-needed", "not-found" (S2 does not know the paper), or the error class name
+    ("RateLimited", "Unavailable", "Challenge", "CacheMiss"), so a build can count it."""
+    status = status if status is not None else {}
     own = _base(paper.arxiv_id) if paper.arxiv_id else None
     out: dict[str, Resolution] = {}
     for ref in paper.references:
@@ -163,17 +181,29 @@ def resolve_references(
             out[ref.key] = r
 
     left = [r for r in paper.references if r.key not in out]
+    status["s2"] = "not-needed"
     if left and own and use_s2:
         try:
             cited = semantic_scholar_references(own, session)
-        except (NotFound, RateLimited, Unavailable, Challenge, CacheMiss, ValueError) as e:
-            log.warning("Semantic Scholar skipped for %s: %s", own, e)
+            status["s2"] = "ok"
+        except NotFound:
+            log.debug("Semantic Scholar does not know arXiv:%s", own)  # common for new papers
+            status["s2"] = "not-found"
+            cited = []
+        except (RateLimited, Unavailable, Challenge, CacheMiss, ValueError) as e:
+            log.warning("Semantic Scholar skipped for arXiv:%s: %s", own, e)
+            status["s2"] = type(e).__name__
             cited = []
         out.update(_align_s2(left, cited))
+        # Entries S2 identifies as a paper it has no arXiv version of: a title search would
+        # spend a 3-second arXiv slot to (almost always) find nothing.
+        skip = _s2_without_arxiv([r for r in left if r.key not in out], cited)
+    else:
+        skip = set()
 
     budget = search_budget
     for ref in paper.references:
-        if ref.key in out or budget <= 0 or not _searchable(ref):
+        if ref.key in out or ref.key in skip or budget <= 0 or not _searchable(ref):
             continue
         budget -= 1
         match = match_title(ref.title or "", ref.authors, arxiv_client)

@@ -69,6 +69,9 @@ def test_three_steps_in_order(session, tmp_path):
         s2_calls = [c for c in rs.calls if "semanticscholar" in c.request.url]
         assert len(s2_calls) == 1
         assert query(s2_calls[0].request) == {"fields": "externalIds,title,year", "limit": "1000"}
+        searched = [query(c.request)["search_query"] for c in rs.calls if "export.arxiv.org" in c.request.url]
+    assert searched and not any("journal" in q for q in searched)  # bib10: S2 knows it has no arXiv version
+    assert any("unpublished" in q for q in searched)  # bib7: S2 has no paperId, so arXiv is asked
     got = {k: (v.arxiv_id, v.how) for k, v in res.items()}
     assert got == {
         "bib.bib1": ("1706.03762", "entry"),  # version dropped
@@ -88,7 +91,9 @@ def test_semantic_scholar_failures_fall_through_to_arxiv_search(session):
     with responses.RequestsMock() as rs:
         rs.get(S2, status=404, json={"error": "Paper not found"})
         rs.add_callback("GET", API, callback=arxiv_api)
-        res = resolve_references(paper(), session, ax.client_for(session))
+        status: dict[str, str] = {}
+        res = resolve_references(paper(), session, ax.client_for(session), status=status)
+    assert status == {"s2": "not-found"}
     assert {k: v.how for k, v in res.items()}["bib.bib6"] == "arxiv-search"
     assert "bib.bib4" not in res  # only S2 knew it, and arXiv search needs a shared surname + title
 
@@ -98,8 +103,10 @@ def test_semantic_scholar_rate_limit_does_not_stop_the_paper(tmp_path):
     with responses.RequestsMock() as rs:
         rs.get(S2, status=429, headers={"Retry-After": "5"})
         rs.add_callback("GET", API, callback=arxiv_api)
-        res = resolve_references(paper(), s, ax.client_for(s))
+        status: dict[str, str] = {}
+        res = resolve_references(paper(), s, ax.client_for(s), status=status)
         assert len([c for c in rs.calls if "semanticscholar" in c.request.url]) == 3
+    assert status == {"s2": "RateLimited"}
     assert res["bib.bib1"].how == "entry" and res["bib.bib6"].how == "arxiv-search"
 
 

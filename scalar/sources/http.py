@@ -731,6 +731,8 @@ def make_session(
 
     if limits is None:
         limits = RateLimits(clock=clock) if clock is not None else shared_rate_limits()
+    if mode == "replay" and cache_path is not None and not Path(cache_path).is_file():
+        raise CacheMiss(f"offline mode needs an existing HTTP cache, and {cache_path} does not exist")
     cache = HttpCache(cache_path) if cache_path is not None else None
     adapter = CachingAdapter(cache, mode, limits=limits, **adapter_options)  # type: ignore[arg-type]
     session = requests.Session()

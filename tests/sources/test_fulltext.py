@@ -6,7 +6,7 @@ import pytest
 import responses
 
 from scalar.sources.fulltext import fetch_fulltext, fulltext_urls
-from scalar.sources.http import CacheMiss, FakeClock, NotFound, Unavailable, make_session
+from scalar.sources.http import CacheMiss, FakeClock, HttpCache, NotFound, Unavailable, make_session
 
 LATEXML = (
     '<!DOCTYPE html><html lang="en"><head><title>A paper</title></head><body>'
@@ -88,6 +88,7 @@ def test_truncated_html_is_refetched(session):
 
 
 def test_offline_miss_names_the_url(tmp_path):
+    HttpCache(tmp_path / "empty.sqlite").close()  # an existing, empty cache
     offline = make_session(tmp_path / "empty.sqlite", "replay")
     with pytest.raises(CacheMiss, match=r"arxiv\.org/html/2410\.05602v2"):
         fetch_fulltext("2410.05602", "v2", offline)

@@ -377,3 +377,10 @@ def test_use_rate_limits_swaps_the_process_wide_limiters(cache_path):
             assert time.monotonic() - t0 < 1.0  # paced on the fake clock, not by sleeping
         assert fake.sleeps == [3.0, 3.0]
     assert shared_rate_limits() is before
+
+
+def test_offline_without_a_cache_file_is_one_clear_error_and_creates_nothing(tmp_path):
+    missing = tmp_path / "nowhere" / "http.sqlite"
+    with pytest.raises(CacheMiss, match="does not exist"):
+        make_session(missing, "replay")
+    assert not missing.exists() and not missing.parent.exists()

@@ -126,6 +126,7 @@ def test_listing_pages_through_every_note(session, tmp_path):
 
 
 def test_offline_listing_without_cache_names_the_url(tmp_path):
+    HttpCache(tmp_path / "empty.sqlite").close()  # an existing, empty cache
     offline = make_session(tmp_path / "empty.sqlite", "replay")
     with pytest.raises(CacheMiss, match=r"api2\.openreview\.net/notes\?content\.venueid=ICLR\.cc"):
         list_accepted_papers(VENUE, offline)

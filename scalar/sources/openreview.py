@@ -191,6 +191,22 @@ def make_client(session: requests.Session, *, baseurl: str = DEFAULT_BASEURL, lo
     return client
 
 
+@contextlib.contextmanager
+def _quiet_openreview_progress() -> Iterator[None]:
+    """openreview-py draws its own tqdm bar for listings over 1000 notes; the build already
+    shows a rich progress bar, and two bars on one terminal garble each other."""
+    import functools
+
+    from openreview import tools
+
+    original = tools.tqdm
+    tools.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
+    finally:
+        tools.tqdm = original
+
+
 def _cached_listing(session: requests.Session, baseurl: str, venue_id: str) -> list[Any] | None:
     """The listing from the cache alone, or None if any page is missing. Lets a resumed build
     (record mode, credentials set) skip the login request when every page is already cached."""
@@ -221,10 +237,11 @@ def list_accepted_papers(
     from openreview.openreview import OpenReviewException
 
     try:
-        notes = _cached_listing(session, baseurl, venue_id)
-        if notes is None:
-            client = make_client(session, baseurl=baseurl)
-            notes = client.get_all_notes(content={"venueid": venue_id})
+        with _quiet_openreview_progress():
+            notes = _cached_listing(session, baseurl, venue_id)
+            if notes is None:
+                client = make_client(session, baseurl=baseurl)
+                notes = client.get_all_notes(content={"venueid": venue_id})
     except Challenge as e:
         if "OPENREVIEW_USERNAME" in str(e):
             raise

@@ -91,7 +91,7 @@ def session(tmp_path, monkeypatch):
     return make_session(tmp_path / "c.sqlite", clock=FakeClock())
 
 
-def test_listing_pages_through_every_note(session, tmp_path):
+def test_listing_pages_through_every_note(session, tmp_path, capsys):
     api = NotesApi([api_note(i, venue_of(i), unified_authors=i % 3 == 0) for i in range(1, 1206)])
     with responses.RequestsMock() as rs:
         rs.add_callback("GET", NOTES, callback=api)
@@ -99,6 +99,7 @@ def test_listing_pages_through_every_note(session, tmp_path):
     # openreview-py: a counted first page, then after=<last id> pages until an empty one
     assert [r.get("after") for r in api.requests] == [None, "note01000", "note01205"]
     assert [r["count"] for r in api.requests] == ["true", "false", "false"]
+    assert "Getting V2 Notes" not in capsys.readouterr().err  # no second progress bar
     assert len(papers) == 1205 and [p.forum_id for p in papers] == sorted(p.forum_id for p in papers)
 
     p = papers[0]

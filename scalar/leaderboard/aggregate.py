@@ -61,7 +61,7 @@ def build_row(*, model: str, release_id: str, kind: str, scored: Scored, n_quest
         coverage=round(answered / n_questions, 6) if n_questions else 0.0,
         accuracy=score(scored),
         by_difficulty=by_difficulty,
-        by_context_length=_sorted_buckets(score_groups(scored, lambda q: length_bucket(q.context_tokens))),
+        by_context_length=sorted_buckets(score_groups(scored, lambda q: length_bucket(q.context_tokens))),
         by_month=score_groups(scored, lambda q: month(q.first_public_date)),
         cutoff=cutoff,
         clean=score(clean_pairs) if clean_pairs is not None else None,
@@ -71,7 +71,7 @@ def build_row(*, model: str, release_id: str, kind: str, scored: Scored, n_quest
     )
 
 
-def _sorted_buckets(groups: dict[str, Score]) -> dict[str, Score]:
+def sorted_buckets(groups: dict[str, Score]) -> dict[str, Score]:
     """Context-length buckets in length order ("8k-16k" after "0k-8k", ">=128k" last)."""
     def lower(name: str) -> int:
         digits = name.lstrip(">=").split("k")[0]

@@ -47,9 +47,9 @@ def _ordered_keys(rows: list[LeaderboardRow], attr: str) -> list[str]:
     keys = list(seen)
     if attr == "by_month":
         return sorted(keys, key=lambda k: (k == "unknown", k))
-    from scalar.leaderboard.aggregate import _sorted_buckets
+    from scalar.leaderboard.aggregate import sorted_buckets
 
-    return list(_sorted_buckets({k: None for k in keys}))  # type: ignore[arg-type]
+    return list(sorted_buckets({k: None for k in keys}))  # type: ignore[arg-type]
 
 
 def _figure(n_series: int):

@@ -3,7 +3,6 @@ plus the top-level page of a `leaderboards/` folder that links every snapshot in
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
@@ -153,7 +152,3 @@ def render_index(leaderboards_dir: Path) -> str:
         })
     entries.sort(key=lambda e: (e["created"], e["href"]), reverse=True)
     return _env().get_template("leaderboards_index.html.jinja").render(entries=entries)
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)

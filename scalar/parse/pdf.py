@@ -44,6 +44,8 @@ class _Line:
     bold: bool
     block: int
     uris: list[str] = field(default_factory=list)
+    # internal links on this line: (start, end) in ``text``, target page, target x, target y
+    marks: list[tuple[int, int, int, float, float]] = field(default_factory=list)
 
 
 def _open(data: bytes):
@@ -65,34 +67,76 @@ def _open(data: bytes):
 # ---------------------------------------------------------------------- lines
 
 
-def _page_lines(page, pno: int) -> list[_Line]:
+def _internal_links(page, names: dict) -> list[tuple]:
+    """(rect, target page, target y) of in-document links: hyperref makes every citation
+    marker one (GoTo a named destination "cite.<key>", which MuPDF resolves to a page)."""
+    out = []
+    for lk in page.get_links():
+        target, to = lk.get("page", -1), lk.get("to")
+        if (target is None or target < 0) and (lk.get("nameddest") or lk.get("name")) in names:
+            dest = names[lk.get("nameddest") or lk.get("name")]
+            target, to = dest.get("page", -1), dest.get("to")
+        if target is None or target < 0 or to is None:
+            continue
+        x, y = (to[0], to[1]) if isinstance(to, (tuple, list)) else (getattr(to, "x", 0), getattr(to, "y", None))
+        if y is not None:
+            out.append((lk["from"], target, float(x or 0), float(y)))
+    return out
+
+
+def _normalise(chars: list[tuple[str, float]]) -> tuple[str, list[float]]:
+    """Characters with their x centres -> whitespace-collapsed text and one x per character."""
+    text, xs = [], []
+    for c, x in chars:
+        if c.isspace():
+            if text and text[-1] != " ":
+                text.append(" ")
+                xs.append(x)
+        else:
+            text.append(c)
+            xs.append(x)
+    while text and text[-1] == " ":
+        text.pop()
+        xs.pop()
+    return "".join(text), xs
+
+
+def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
     width = page.rect.width
     mid = width / 2
     links = [(lk["from"], lk.get("uri")) for lk in page.get_links() if lk.get("uri")]
+    internal = _internal_links(page, names or {})
     raw = []
-    d = page.get_text("dict", flags=0)
+    d = page.get_text("rawdict", flags=0)
     for b in d["blocks"]:
         if b.get("type", 0) != 0:
             continue
         for ln in b["lines"]:
-            spans = [s for s in ln["spans"] if s["text"].strip()]
-            if not spans:
+            chars = [(ch["c"], (ch["bbox"][0] + ch["bbox"][2]) / 2) for s in ln["spans"] for ch in s["chars"]]
+            text, xs = _normalise(chars)
+            if not text:
                 continue
-            text = "".join(s["text"] for s in ln["spans"])
-            n = sum(len(s["text"]) for s in spans)
-            size = sum(s["size"] * len(s["text"]) for s in spans) / max(n, 1)
+            spans = [s for s in ln["spans"] if any(not ch["c"].isspace() for ch in s["chars"])]
+            n = sum(len(s["chars"]) for s in spans)
+            size = sum(s["size"] * len(s["chars"]) for s in spans) / max(n, 1)
             bold = all((s["flags"] & 16) or "bold" in s["font"].lower() for s in spans)
             x0, y0, x1, y1 = ln["bbox"]
-            raw.append([x0, y0, x1, y1, text, size, bold, b["number"]])
+            marks = []
+            for r, target, tx, ty in internal:
+                if r.y0 <= (y0 + y1) / 2 <= r.y1:
+                    inside = [i for i, x in enumerate(xs) if r.x0 <= x <= r.x1 and text[i] != " "]
+                    if inside:
+                        marks.append((inside[0], inside[-1] + 1, target, tx, ty))
+            raw.append([x0, y0, x1, y1, text, size, bold, b["number"], marks])
     # Two columns when many lines sit wholly on either side of the middle.
     left = sum(1 for r in raw if r[2] <= mid + 2)
     right = sum(1 for r in raw if r[0] >= mid - 2)
     two_col = left >= 5 and right >= 5 and left + right >= 0.7 * max(len(raw), 1)
     out = []
-    for x0, y0, x1, y1, text, size, bold, block in raw:
+    for x0, y0, x1, y1, text, size, bold, block, marks in raw:
         col = 1 if two_col and x0 >= mid - 2 else 0
         uris = [u for r, u in links if r.y0 <= (y0 + y1) / 2 <= r.y1 and r.x0 <= x1 and r.x1 >= x0]
-        out.append(_Line(pno, col, x0, y0, x1, y1, text.strip(), size, bold, block, uris))
+        out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks))
     out.sort(key=lambda ln: (ln.col, round(ln.y0, 1), ln.x0))
     return out
 
@@ -196,7 +240,53 @@ class _Index:
         return hits[0] if hits and len(hits) == 1 else None
 
 
-def _citations(text: str, index: _Index) -> list[CitationSpan]:
+def _citations(text: str, index: _Index, linked: list[tuple[int, int, str]] = ()) -> list[CitationSpan]:
+    """Regex markers, then in-document links: a link names its entry for sure, so it sets the
+    ref of the marker it falls in, or becomes a span of its own where no marker was found."""
+    spans = _marker_citations(text, index)
+    if not linked:
+        return spans
+    own: list[tuple[int, int, str]] = []
+    used: set[int] = set()
+    for a, b, key in linked:
+        hit = next((i for i, c in enumerate(spans) if c.start < b and a < c.end), None)
+        if hit is None:
+            if all(b <= s or a >= e for s, e, _ in own):
+                own.append((a, b, key))
+        elif hit not in used:
+            used.add(hit)
+            c = spans[hit]
+            spans[hit] = CitationSpan(start=c.start, end=c.end, ref=key, grouped=c.grouped)
+    for a, b, key in own:
+        lo, hi = _enclosing_brackets(text, a, b)
+        inside = [c for c in spans if lo <= c.start < hi] + [o for o in own if lo <= o[0] < hi]
+        grouped = lo >= 0 and len(inside) > 1
+        if lo >= 0 and not grouped and text[lo + 1:hi - 1].strip() == text[a:b]:
+            a, b = lo, hi  # a lone linked marker in brackets spans them: "(OpenAI, 2023)"
+        spans.append(CitationSpan(start=a, end=b, ref=key, grouped=grouped))
+    spans.sort(key=lambda c: (c.start, c.end))
+    out: list[CitationSpan] = []
+    for c in spans:
+        if not out or c.start >= out[-1].end:
+            out.append(c)
+    return out
+
+
+def _enclosing_brackets(text: str, a: int, b: int) -> tuple[int, int]:
+    """[lo, hi) of the (…) or […] around text[a:b], or (-1, -1)."""
+    i = a - 1
+    while i >= max(0, a - 300) and text[i] not in "([)]":
+        i -= 1
+    if i < 0 or text[i] not in "([":
+        return -1, -1
+    close = ")" if text[i] == "(" else "]"
+    j = text.find(close, b)
+    if j < 0 or j - b > 300 or any(ch in text[b:j] for ch in "()[]"):
+        return -1, -1
+    return i, j + 1
+
+
+def _marker_citations(text: str, index: _Index) -> list[CitationSpan]:
     spans: list[CitationSpan] = []
     taken: list[tuple[int, int]] = []
 
@@ -252,9 +342,11 @@ def _citations(text: str, index: _Index) -> list[CitationSpan]:
 _LABEL = re.compile(r"^\[(\d{1,3})\]\s*")
 
 
-def _bibliography(lines: list[_Line]) -> tuple[list[Reference], bool]:
+def _bibliography(lines: list[_Line]) -> tuple[list[Reference], bool, list[tuple]]:
+    """References, whether they are numbered "[N]", and where each entry starts
+    (key, page, x0, y0, y1) so that in-document links can be resolved to entries."""
     if not lines:
-        return [], False
+        return [], False, []
     labelled = [ln for ln in lines if _LABEL.match(ln.text)]
     entries: list[tuple[str | None, list[_Line]]] = []
     if _LABEL.match(lines[0].text) and len(labelled) >= len(lines) // 6:
@@ -283,6 +375,7 @@ def _bibliography(lines: list[_Line]) -> tuple[list[Reference], bool]:
                 entries[-1][1].append(ln)
             prev = ln
     refs: list[Reference] = []
+    anchors: list[tuple] = []
     for i, (label, lns) in enumerate(entries):
         raw = _join([ln.text for ln in lns])
         if label:
@@ -292,25 +385,55 @@ def _bibliography(lines: list[_Line]) -> tuple[list[Reference], bool]:
             key = f"{key}.{i + 1}"
         uris = [u for ln in lns for u in ln.uris]
         refs.append(reference_from_text(key, raw, uris))
-    return refs, numeric
+        anchors.append((key, lns[0].page, lns[0].x0, lns[0].y0, lns[0].y1))
+    return refs, numeric, anchors
+
+
+def _resolve_marks(marks: list[tuple], anchors: list[tuple]) -> list[tuple[int, int, str]]:
+    """Link markers -> (start, end, reference key): the entry whose first line is nearest to
+    the link's destination point on the destination page."""
+    out = []
+    for a, b, page, tx, ty in marks:
+        best = None
+        for key, p, x0, y0, y1 in anchors:
+            if p != page or not (y0 - 14 <= ty <= y1 + 14):
+                continue
+            d = abs((y0 + y1) / 2 - ty) + (60 if tx and abs(x0 - tx) > 150 else 0)
+            if best is None or d < best[0]:
+                best = (d, key)
+        if best is not None:
+            out.append((a, b, best[1]))
+    return out
 
 
 # ---------------------------------------------------------------------- assembly
 
 
 def _join(texts: list[str]) -> str:
+    return _join_at(texts)[0]
+
+
+def _join_at(texts: list[str]) -> tuple[str, list[int]]:
+    """Lines -> one text, and where each (whitespace-collapsed) line starts in it."""
     out = ""
+    starts: list[int] = []
     for t in texts:
         t = " ".join(t.split())
         if not t:
+            starts.append(len(out))
             continue
         if not out:
             out = t
+            starts.append(0)
         elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and t[:1].islower():
-            out = out[:-1] + t  # "hyphen-" + "ated" -> "hyphenated"
+            out = out[:-1]  # "hyphen-" + "ated" -> "hyphenated"
+            starts.append(len(out))
+            out += t
         else:
-            out += " " + t
-    return out
+            out += " "
+            starts.append(len(out))
+            out += t
+    return out, starts
 
 
 def _paragraph_groups(lines: list[_Line], body: float) -> list[list[_Line]]:
@@ -348,7 +471,11 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
     data that is not a readable PDF or that has no text."""
     doc = _open(data)
     try:
-        pages = [_page_lines(page, i) for i, page in enumerate(doc)]
+        try:
+            names = doc.resolve_names()  # named destinations ("cite.smith2020") -> page, point
+        except Exception:  # older MuPDF, or a broken name tree: positional links still work
+            names = {}
+        pages = [_page_lines(page, i, names) for i, page in enumerate(doc)]
         heights = [page.rect.height for page in doc]
     finally:
         doc.close()
@@ -377,6 +504,7 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
     pending: list[_Line] = []  # body lines of the current section, not yet split in paragraphs
     seen_title_lines = {id(ln) for ln in first_page if title and abs(ln.size - top.size) < 0.6}
     headings_in_section: list[tuple[int, str]] = []  # (index in pending, heading text)
+    marks_of: dict[int, list[tuple]] = {}  # id(paragraph) -> its internal-link markers
 
     def close_section() -> None:
         nonlocal pending, headings_in_section
@@ -390,9 +518,14 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
             if htext:
                 out.append(Paragraph(text=htext, kind="heading"))
             for group in _paragraph_groups(pending[i:nxt], body):
-                text = _join([ln.text for ln in group])
+                text, starts = _join_at([ln.text for ln in group])
                 if text:
-                    out.append(Paragraph(text=text))
+                    par = Paragraph(text=text)
+                    out.append(par)
+                    marks = [(st + a, st + b, *rest) for st, ln in zip(starts, group)
+                             for a, b, *rest in ln.marks if st + b <= len(text)]
+                    if marks:
+                        marks_of[id(par)] = marks
             start = nxt
         current.paragraphs.extend(out)
         pending, headings_in_section = [], []
@@ -440,11 +573,11 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
             pending.append(ln)
     close_section()
 
-    references, numeric = _bibliography(ref_lines)
+    references, numeric, anchors = _bibliography(ref_lines)
     index = _Index(references, numeric)
     for s in sections:
-        s.paragraphs = [Paragraph(text=p.text, kind=p.kind,
-                                  citations=[] if p.kind else _citations(p.text, index))
+        s.paragraphs = [Paragraph(text=p.text, kind=p.kind, citations=[] if p.kind else _citations(
+                            p.text, index, _resolve_marks(marks_of.get(id(p), []), anchors)))
                         for p in s.paragraphs]
     sections = [s for s in sections if s.paragraphs]
     if not sections:

@@ -179,3 +179,46 @@ def test_bad_pdfs():
     prose.new_page().insert_text((72, 72), "just one line of plain text", fontsize=10)
     with pytest.raises(ParseError, match="no sections"):
         parse_pdf(prose.tobytes())
+
+
+def _text_rect(x: float, y: float, before: str, marker: str, size: float):
+    x0 = x + pymupdf.get_text_length(before, fontname="helv", fontsize=size)
+    x1 = x0 + pymupdf.get_text_length(marker, fontname="helv", fontsize=size)
+    return pymupdf.Rect(x0, y - size, x1, y + 2)
+
+
+def test_hyperref_style_links_resolve_markers_regexes_miss():
+    """In-document links (what hyperref puts on every citation) point at the entry's position
+    in the references: they resolve markers no surname/number rule can, and override them."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 80), "Linked Citations", fontsize=16, fontname="hebo")
+    page.insert_text((72, 130), "1 Introduction", fontsize=12, fontname="hebo")
+    body = [
+        ("GPT-4 is described by ", "OpenAI Team, 2023", ". Older work ", "(Brown et al., 2020)", " scaled up."),
+    ]
+    y = 160
+    first, m1, mid, m2, rest = body[0]
+    line = "".join(body[0])
+    page.insert_text((72, y), line, fontsize=10)
+    refs_y = [300, 320]
+    page.insert_text((72, 280), "References", fontsize=12, fontname="hebo")
+    page.insert_text((72, refs_y[0]), "Tom Brown and Ben Mann. Language models are few-shot learners. 2020.", fontsize=9)
+    page.insert_text((72, refs_y[1]), "OpenAI. GPT-4 technical report. arXiv:2303.08774, 2023.", fontsize=9)
+    page = doc[0]
+    # the first marker has no rule-based match ("Team" is not a first author); the second is
+    # linked to the right entry as well
+    page.insert_link({"kind": pymupdf.LINK_GOTO, "from": _text_rect(72, y, first, m1, 10),
+                      "page": 0, "to": pymupdf.Point(72, refs_y[1] - 9)})
+    page.insert_link({"kind": pymupdf.LINK_GOTO, "from": _text_rect(72, y, first + m1 + mid + "(", m2[1:-1], 10),
+                      "page": 0, "to": pymupdf.Point(72, refs_y[0] - 9)})
+    # a link to a section heading (not a reference) is ignored
+    page.insert_link({"kind": pymupdf.LINK_GOTO, "from": _text_rect(72, y, "", "GPT-4", 10),
+                      "page": 0, "to": pymupdf.Point(72, 120)})
+    paper = parse_pdf(doc.tobytes())
+    _check(paper)
+    assert [r.key for r in paper.references] == ["bib.bib1", "bib.bib2"]
+    assert paper.references[1].arxiv_id == "2303.08774"
+    p = paper.sections[0].paragraphs[0]
+    assert _spans(p) == [("OpenAI Team, 2023", "bib.bib2", False),
+                         ("(Brown et al., 2020)", "bib.bib1", False)]

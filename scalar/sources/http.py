@@ -395,11 +395,34 @@ class AdapterStats:
 class _Transient(Exception):
     """A failed attempt worth retrying; ``error`` is raised if retries run out."""
 
-    def __init__(self, error: HttpError, retry_after: float = 0.0, challenge: bool = False):
+    def __init__(self, error: HttpError, retry_after: float = 0.0, challenge: bool = False, max_attempts: int | None = None):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
         self.challenge = challenge
+        self.max_attempts = max_attempts  # a tighter cap for failures unlikely to clear up
+
+
+#: Tries when the host name does not resolve or the connection is refused: a machine without
+#: network should hear so in seconds, not after minutes of backoff.
+NO_NETWORK_ATTEMPTS = 2
+_NO_NETWORK_HINTS = (
+    "NameResolutionError",
+    "Failed to resolve",
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "Connection refused",
+    "Network is unreachable",
+)
+
+
+def _no_network(exc: BaseException) -> bool:
+    if not isinstance(exc, requests.exceptions.ConnectionError) or isinstance(exc, requests.exceptions.Timeout):
+        return False
+    text = repr(exc)
+    return any(h in text for h in _NO_NETWORK_HINTS)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float:
@@ -598,7 +621,7 @@ class CachingAdapter(HTTPAdapter):
                 challenges = challenges + 1 if t.challenge else 0
                 if challenges >= self.challenge_attempts:
                     raise t.error from None
-                if attempts >= self.max_attempts:
+                if attempts >= min(self.max_attempts, t.max_attempts or self.max_attempts):
                     raise t.error from None
                 wait = self._backoff(attempts)
                 if t.retry_after > wait:
@@ -625,6 +648,15 @@ class CachingAdapter(HTTPAdapter):
             _ = resp.content  # read the whole body now (a cut connection surfaces here)
             return resp
         except _TRANSIENT_EXC as e:
+            if _no_network(e):
+                host = urlsplit(url).hostname
+                raise _Transient(
+                    Unavailable(
+                        f"cannot reach {host} (no network or DNS); build --offline from a cache, or retry later: {url}",
+                        url=url,
+                    ),
+                    max_attempts=NO_NETWORK_ATTEMPTS,
+                ) from None
             kind = type(e).__name__
             raise _Transient(Unavailable(f"{kind} after retries: {request.method} {url}", url=url)) from None
 

@@ -86,3 +86,24 @@ def test_a_server_that_keeps_stalling_is_unavailable(server, tmp_path):
         s.get(server + "/stall")
     assert Handler.hits["/stall"] == 3 and "\n" not in str(err.value)
     assert len(HttpCache(tmp_path / "c.sqlite")) == 0
+
+
+def test_no_network_fails_fast_with_one_clear_line(tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    s = local_session(tmp_path / "c.sqlite")
+    clock = adapter_of(s).clock
+    with pytest.raises(Unavailable, match="cannot reach 127.0.0.1") as err:
+        s.get(f"http://127.0.0.1:{port}/x")
+    assert "--offline" in str(err.value) and "\n" not in str(err.value)
+    assert adapter_of(s).stats.network_attempts == 2 and sum(clock.sleeps) < 10
+
+
+def test_an_unresolvable_host_is_no_network(tmp_path):
+    s = local_session(tmp_path / "c.sqlite")
+    with pytest.raises(Unavailable, match="no network or DNS"):
+        s.get("http://scalar-test-host.invalid/x")  # .invalid never resolves (RFC 2606)
+    assert adapter_of(s).stats.network_attempts == 2

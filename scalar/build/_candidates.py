@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scalar.build._tokens import TokenCounter
+from scalar.build._tokens import SEP, TokenCounter
 from scalar.schema import Paper, Reference
 
 _FRAME_SECTION = re.compile(r"introduction|conclu|concluding|summary and outlook|abstract", re.IGNORECASE)
@@ -54,15 +54,13 @@ def title_patterns(title: str | None) -> list[re.Pattern]:
 
 @dataclass
 class View:
+    """Blocks (headings and paragraphs, stripped, non-empty) joined by blank lines."""
+
     blocks: list[str]
-    tokens: list[int]
 
     @property
     def text(self) -> str:
-        return "\n\n".join(self.blocks)
-
-    def estimate(self) -> int:
-        return sum(self.tokens) + max(0, len(self.blocks) - 1)
+        return SEP.join(self.blocks)
 
 
 @dataclass
@@ -86,9 +84,9 @@ def _body_sections(paper: Paper, frame: bool, include_appendix: bool) -> list[tu
             continue
         if not frame and _FRAME_SECTION.search(s.title):
             continue
-        paras = [p.text for p in s.paragraphs if p.text.strip()]
+        paras = [p.text.strip() for p in s.paragraphs if p.text.strip()]
         if paras:
-            out.append((s.title, paras))
+            out.append((" ".join(s.title.split()), paras))
     return out
 
 
@@ -104,7 +102,7 @@ def work_identity(ref: Reference | None, cited: Paper, key: str) -> str:
 def build_ref_view(key: str, ref: Reference | None, cited: Paper, counter: TokenCounter, *,
                    include_appendix: bool = False) -> RefView | None:
     """Both views of one cited paper; None when it has no full text (no section with text)."""
-    title = (cited.title or (ref.title if ref else "") or "").strip()
+    title = " ".join((cited.title or (ref.title if ref else "") or "").split())
     sections = _body_sections(cited, frame=True, include_appendix=include_appendix)
     if not sections:
         return None
@@ -112,7 +110,7 @@ def build_ref_view(key: str, ref: Reference | None, cited: Paper, counter: Token
     if title:
         blocks.append(title)
     if cited.abstract.strip():
-        blocks.append("Abstract: " + cited.abstract.strip())
+        blocks.append("Abstract: " + " ".join(cited.abstract.split()))
     for name, paras in sections:
         blocks.append("## " + name)
         blocks.extend(paras)
@@ -121,11 +119,11 @@ def build_ref_view(key: str, ref: Reference | None, cited: Paper, counter: Token
     for name, paras in _body_sections(cited, frame=False, include_appendix=include_appendix):
         body_blocks.append("## " + scrub_title(name, patterns))
         body_blocks.extend(scrub_title(p, patterns) for p in paras)
-    full = View(blocks, counter.count_many(blocks))
-    body = View(body_blocks, counter.count_many(body_blocks))
+    body_blocks = [b for b in body_blocks if b.strip()]
+    full, body = View(blocks), View(body_blocks)
     return RefView(key=key, arxiv_id=cited.arxiv_id or (ref.arxiv_id if ref else None), title=title,
                    work=work_identity(ref, cited, key), full=full, body=body,
-                   full_tokens=full.estimate(), title_words=name_variants(title))
+                   full_tokens=counter.count_joined(blocks), title_words=name_variants(title))
 
 
 _STOP = frozenset("""

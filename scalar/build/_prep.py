@@ -31,6 +31,23 @@ class PaperPrep:
     paragraph_index: dict[tuple[int, int], int]  # global reading order
     unusable: dict[str, int] = field(default_factory=dict)
 
+    _title_hits: dict = field(default_factory=dict, repr=False)
+
+    def title_hits(self, work: str) -> tuple[list[re.Pattern], set]:
+        """The work's title patterns and the paragraphs (and "header") where one matches; computed
+        once per work, so each question re-runs substitutions only where there is something."""
+        if work not in self._title_hits:
+            patterns = gold_title_patterns(self, [work])
+            hits: set = set()
+            if patterns:
+                for loc, text in self.paragraphs.items():
+                    if any(p.search(text) for p in patterns):
+                        hits.add(loc)
+                if any(p.search(h) for p in patterns for h in self.header):
+                    hits.add("header")
+            self._title_hits[work] = (patterns, hits)
+        return self._title_hits[work]
+
     def keys_of(self, work: str) -> list[str]:
         return sorted(k for k, w in self.work_of.items() if w == work)
 

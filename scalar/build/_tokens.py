@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from scalar._util import tokens
 
+SEP = "\n\n"  # blocks (headings, paragraphs) are joined by a blank line
+
 
 class TokenCounter:
     def __init__(self, encoding: str = tokens.DEFAULT_ENCODING):
         self.name = encoding
         self._enc = tokens.encoding(encoding)
         self._counts: dict[str, int] = {}
+        self._sep: dict[str, int] = {}
 
     def count(self, text: str) -> int:
         n = self._counts.get(text)
@@ -23,17 +26,29 @@ class TokenCounter:
         return n
 
     def count_many(self, texts: list[str]) -> list[int]:
-        """Counts for many texts; the uncached ones are encoded in one batch (tiktoken threads)."""
-        todo = [t for t in dict.fromkeys(texts) if t and t not in self._counts]
-        if len(todo) > 8:
-            for t, ids in zip(todo, self._enc.encode_ordinary_batch(todo, num_threads=2)):
-                self._counts[t] = len(ids)
+        # Sequential on purpose: tiktoken's thread pool costs more in locking than it saves on
+        # paragraph-sized texts (measured), and the machine's cores are shared.
         return [self.count(t) for t in texts]
 
-    def joined(self, counts: list[int]) -> int:
-        """Estimate for the texts joined by blank lines: each separator costs about one token (an
-        over-estimate by a fraction of a percent; exact counts are taken on the final strings)."""
-        return sum(counts) + max(0, len(counts) - 1)
+    def count_sep(self, text: str) -> int:
+        """Tokens of ``text`` followed by the blank line that joins blocks."""
+        n = self._sep.get(text)
+        if n is None:
+            n = len(self._enc.encode_ordinary(text + SEP))
+            self._sep[text] = n
+        return n
+
+    def count_joined(self, blocks: list[str]) -> int:
+        """Exact tokens of ``SEP.join(blocks)`` from per-block counts.
+
+        o200k splits text into pre-tokens before BPE, and no pre-token crosses from a blank line
+        into a following block that starts with a non-space character; so the count of the joined
+        text is the sum of (block + blank line) counts, the last block counted alone. Checked
+        against whole-text encoding on the original release's papers (900/900 equal) and in tests.
+        """
+        if not blocks:
+            return 0
+        return sum(self.count_sep(b) for b in blocks[:-1]) + self.count(blocks[-1])
 
     def head(self, text: str, n: int) -> str:
         """The longest prefix of ``text`` with at most ``n`` tokens, cut at a word boundary."""

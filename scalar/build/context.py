@@ -8,8 +8,9 @@ paragraph that holds the question's mask, and every candidate. Cut, in this orde
 2. then the candidates' texts, from their ends, in proportion to their lengths (each keeps at
    least ``min_candidate_tokens``), marked with "[...]" where cut.
 
-Estimates use cached per-block counts; the result is re-counted exactly and cut again if the
-estimate was short, so the recorded count is the real o200k count and never exceeds the budget.
+Counts are exact o200k counts assembled from cached per-block counts (see
+``TokenCounter.count_joined``), so the recorded ``context_tokens`` is what tiktoken reports for
+the context plus every candidate text, and it never exceeds the budget minus the overhead.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 from scalar.build._candidates import View
-from scalar.build._tokens import TokenCounter
+from scalar.build._tokens import SEP, TokenCounter
 
 CUT_MARK = "[...]"
 
@@ -41,91 +42,105 @@ class Fitted:
     candidate_tokens_cut: int = 0
 
 
-def _assemble(header: list[str], section_titles: dict[int, str], blocks: list[Block], keep: set[int]) -> str:
+def _assemble(header: list[str], section_titles: dict[int, str], blocks: list[Block], keep: set[int]) -> list[str]:
     out = list(header)
     current = None
     for b in blocks:
         if b.index not in keep:
             continue
         if b.section != current:
-            out.append("## " + section_titles[b.section])
+            out.append(heading(section_titles[b.section]))
             current = b.section
         out.append(b.text)
-    return "\n\n".join(out)
+    return out
 
 
-def _cut_view(view: View, keep_tokens: int, counter: TokenCounter, mark_tokens: int) -> str:
-    if view.estimate() <= keep_tokens:
-        return view.text
-    room = keep_tokens - mark_tokens - 1
+def heading(title: str) -> str:
+    return "## " + " ".join(title.split())
+
+
+def _cut_view(view: View, keep_tokens: int, counter: TokenCounter) -> list[str]:
+    """The view's blocks cut from the end to at most ``keep_tokens`` (exact), ending in CUT_MARK."""
+    if counter.count_joined(view.blocks) <= keep_tokens:
+        return view.blocks
+    room = keep_tokens - counter.count(CUT_MARK)
     out: list[str] = []
     used = 0
-    for text, n in zip(view.blocks, view.tokens):
-        cost = n + (1 if out else 0)
+    for text in view.blocks:
+        cost = counter.count_sep(text)
         if used + cost <= room:
             out.append(text)
             used += cost
             continue
-        partial = counter.head(text, room - used - (1 if out else 0))
-        if partial:
-            out.append(partial)
+        want = room - used - 1
+        while want > 0:  # a decoded prefix can re-encode a token longer: shrink until it fits
+            partial = counter.head(text, want)
+            if not partial:
+                break
+            over = used + counter.count_sep(partial) - room
+            if over <= 0:
+                out.append(partial)
+                break
+            want -= over
         break
     out.append(CUT_MARK)
-    return "\n\n".join(out)
+    return out
 
 
 def fit(header: list[str], section_titles: dict[int, str], blocks: list[Block], anchor: int,
         views: list[View], counter: TokenCounter, *, budget: int | None, overhead: int,
         min_candidate_tokens: int = 64) -> Fitted | None:
     """Fit to ``budget`` tokens (None = no limit). None when even the kept parts do not fit."""
+    blocks = [b for b in blocks if b.text]
     keep = {b.index for b in blocks}
     if budget is None:
         context = _assemble(header, section_titles, blocks, keep)
-        texts = [v.text for v in views]
-        return Fitted(context, texts, counter.count(context) + sum(counter.count(t) for t in texts))
+        tokens = counter.count_joined(context) + sum(counter.count_joined(v.blocks) for v in views)
+        return Fitted(SEP.join(context), [v.text for v in views], tokens)
 
-    header_tokens = counter.joined(counter.count_many(header))
-    block_tokens = dict(zip((b.index for b in blocks), counter.count_many([b.text for b in blocks])))
-    title_tokens = {s: counter.count("## " + t) + 1 for s, t in section_titles.items()}
+    # Costs of block + its blank line: their sum bounds the joined count from above (the last
+    # block's blank line is not there), so fitting on it never overshoots.
+    header_cost = sum(counter.count_sep(h) for h in header)
+    block_cost = {b.index: counter.count_sep(b.text) for b in blocks}
+    title_cost = {s: counter.count_sep(heading(t)) for s, t in section_titles.items()}
     section_of = {b.index: b.section for b in blocks}
     left_in_section: dict[int, int] = {}
     for b in blocks:
         left_in_section[b.section] = left_in_section.get(b.section, 0) + 1
-
-    ctx = header_tokens + sum(n + 1 for n in block_tokens.values()) + sum(title_tokens[s] for s in left_in_section)
-    cand_full = [v.estimate() for v in views]
+    ctx = header_cost + sum(block_cost.values()) + sum(title_cost[s] for s in left_in_section)
+    cand_full = [counter.count_joined(v.blocks) for v in views]
     target = budget - overhead
-    slack = 0  # grows when the exact count shows the estimate was short
     dropped = 0
     order = sorted((b.index for b in blocks if b.index != anchor), key=lambda g: (-abs(g - anchor), -g))
-    for _attempt in range(6):
+    slack = 0
+    for _attempt in range(4):
         # 1. paper paragraphs, farthest from the mask first
         while ctx + sum(cand_full) > target - slack and order:
             g = order.pop(0)
             keep.discard(g)
             dropped += 1
-            ctx -= block_tokens[g] + 1
+            ctx -= block_cost[g]
             s = section_of[g]
             left_in_section[s] -= 1
             if left_in_section[s] == 0:
-                ctx -= title_tokens[s]
-        # 2. candidate texts, from their ends, in proportion
+                ctx -= title_cost[s]
+        # 2. candidate texts, from their ends, in proportion to their lengths
         room = target - slack - ctx
         if room < min_candidate_tokens * len(views):
             return None
         total = sum(cand_full)
         if total <= room:
-            keeps = cand_full
+            keeps = list(cand_full)
         else:
             keeps = [max(min_candidate_tokens, math.floor(room * n / total)) for n in cand_full]
             while sum(keeps) > room:  # the minimum pushed the sum over: shave the largest
                 i = max(range(len(keeps)), key=keeps.__getitem__)
                 keeps[i] -= sum(keeps) - room
-        mark = counter.count(CUT_MARK)
-        texts = [_cut_view(v, k, counter, mark) for v, k in zip(views, keeps)]
+        cut = [_cut_view(v, k, counter) for v, k in zip(views, keeps)]
         context = _assemble(header, section_titles, blocks, keep)
-        exact = counter.count(context) + sum(counter.count(t) for t in texts)
+        exact = counter.count_joined(context) + sum(counter.count_joined(c) for c in cut)
         if exact + overhead <= budget:
-            return Fitted(context, texts, exact, dropped, max(0, sum(cand_full) - sum(keeps)))
-        slack += exact + overhead - budget + 8
+            return Fitted(SEP.join(context), [SEP.join(c) for c in cut], exact, dropped,
+                          max(0, total - sum(counter.count_joined(c) for c in cut)))
+        slack += exact + overhead - budget  # cannot happen with exact costs; kept as a guard
     return None

@@ -28,8 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scalar._util.seeds import rng, stable_id
 from scalar.build._candidates import TITLE_MASK, View, scrub_title
-from scalar.build._prep import (Draft, PaperPrep, gold_title_patterns, prepare_paper, surface_leak,
-                                work_ref)
+from scalar.build._prep import Draft, PaperPrep, prepare_paper, surface_leak, work_ref
 from scalar.build._tokens import TokenCounter
 from scalar.build.citation_types import make_typer
 from scalar.build.cloze import mask_label
@@ -304,19 +303,22 @@ class _Rendered:
             w = prep.work_of.get(o.key)
             if w in labels:
                 replace[(o.section, o.paragraph)].append((o.start, o.end, labels[w]))
-        patterns = gold_title_patterns(prep, d.golds)
-        self.redacted = False
+        patterns: list = []
+        hits: set = set()
+        for g in d.golds:
+            p, h = prep.title_hits(g)
+            patterns += p
+            hits |= h
+        self.redacted = bool(hits)
         blocks = []
         for loc, text in prep.paragraphs.items():
             for start, end, label in sorted(replace.get(loc, ()), reverse=True):
                 text = text[:start] + label + text[end:]
-            scrubbed = scrub_title(text, patterns)
-            self.redacted |= scrubbed != text
-            blocks.append(Block(section=loc[0], index=prep.paragraph_index[loc], text=scrubbed))
+            if loc in hits:
+                text = scrub_title(text, patterns)
+            blocks.append(Block(section=loc[0], index=prep.paragraph_index[loc], text=text.strip()))
         self.blocks = blocks
-        header = [scrub_title(h, patterns) for h in prep.header]
-        self.redacted |= header != prep.header
-        self.header = header
+        self.header = [scrub_title(h, patterns) for h in prep.header] if "header" in hits else list(prep.header)
         self.anchor = prep.paragraph_index[(d.anchors[0].section, d.anchors[0].paragraph)]
         self.refs = [work_ref(prep, w) for w in d.order]
         self.views: list[View] = [r.body if d.view == "body" else r.full for r in self.refs]

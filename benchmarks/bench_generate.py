@@ -1,0 +1,98 @@
+"""Question generation speed: 100 parsed citing papers of realistic size -> questions.
+
+Each synthetic paper has ~12k o200k tokens of text, ~70 citation occurrences and 10 cited papers
+with full text (~9k tokens each). Target (issue 2): under 30 s for 100 papers. Prints the time of a
+full build (mcq + cloze, all difficulties, no budgets), of a build with five context budgets, and
+of the same build with the token cache disabled (every count re-encoded) to show what caching buys.
+
+    python benchmarks/bench_generate.py [--papers 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "build"))
+
+from _synth_papers import random_citing_paper  # noqa: E402
+
+from scalar._util.tokens import count_tokens  # noqa: E402
+from scalar.build import _tokens  # noqa: E402
+from scalar.build.questions import GenerationConfig, generate_questions  # noqa: E402
+
+TARGET_S = 30.0
+
+
+def _run(papers, config, repeats: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        result = generate_questions(papers, config)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+class _NoCache(_tokens.TokenCounter):
+    """The same counter without memoisation: every request re-encodes."""
+
+    def count(self, text: str) -> int:
+        return len(self._enc.encode_ordinary(text)) if text else 0
+
+    def count_many(self, texts):
+        return [self.count(t) for t in texts]
+
+    def count_sep(self, text: str) -> int:
+        return len(self._enc.encode_ordinary(text + _tokens.SEP))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--papers", type=int, default=100)
+    ap.add_argument("--repeats", type=int, default=1)
+    args = ap.parse_args()
+
+    t = time.perf_counter()
+    papers = [random_citing_paper(i) for i in range(args.papers)]
+    made = time.perf_counter() - t
+    sample = papers[0]
+    text = "\n\n".join(p.text for s in sample.paper.sections for p in s.paragraphs)
+    cited = [c for c in sample.cited.values()]
+    cited_tokens = statistics.median(count_tokens("\n\n".join(p.text for s in c.sections for p in s.paragraphs))
+                                     for c in cited)
+    print(f"{args.papers} synthetic papers built in {made:.1f}s: ~{count_tokens(text):,} tokens each, "
+          f"{len(cited)} cited papers of ~{cited_tokens:,.0f} tokens each")
+
+    full, result = _run(papers, GenerationConfig(), args.repeats)
+    n = len(result.questions)
+    print(f"full context     : {full:6.2f}s  {n:5d} questions  ({n / full:,.0f} q/s)  "
+          f"target {TARGET_S:.0f}s -> {TARGET_S / full:.1f}x under")
+
+    budgets = [8000, 16000, 32000, 64000, 128000]
+    timed, result_b = _run(papers, GenerationConfig(context_budgets=budgets), args.repeats)
+    nb = len(result_b.questions)
+    print(f"5 budgets        : {timed:6.2f}s  {nb:5d} questions  ({nb / timed:,.0f} q/s)  "
+          f"target {TARGET_S:.0f}s -> {TARGET_S / timed:.1f}x under")
+
+    original = _tokens.TokenCounter
+    _tokens.TokenCounter = _NoCache
+    import scalar.build.questions as q
+
+    q.TokenCounter = _NoCache
+    try:
+        uncached, _ = _run(papers[: max(1, args.papers // 4)], GenerationConfig(), 1)
+    finally:
+        _tokens.TokenCounter = original
+        q.TokenCounter = original
+    uncached *= args.papers / max(1, args.papers // 4)
+    print(f"no token cache   : {uncached:6.2f}s  (extrapolated from {max(1, args.papers // 4)} papers)  "
+          f"cache speed-up {uncached / full:.1f}x")
+    print("rejected:", dict(result.rejected))
+
+
+if __name__ == "__main__":
+    main()

@@ -84,6 +84,9 @@ def test_refresh_workflow_structure():
     by_name = {s.get("name"): s for s in steps}
     assert by_name["Restore the HTTP cache"]["uses"].startswith("actions/cache@")
     assert "--since" in by_name["Build the release"]["run"]
+    # A week without new papers ends quietly: every later step is skipped.
+    for name in order[3:]:
+        assert by_name[name]["if"] == "steps.build.outputs.empty != 'true'", name
     assert "scalar audit" in by_name["Audit the release (fail on leaks)"]["run"]
     assert "check-audit" in by_name["Audit the release (fail on leaks)"]["run"]
     assert "scalar leaderboard" in by_name["Write the leaderboard snapshot"]["run"]
@@ -105,3 +108,37 @@ def test_ci_workflow_runs_ci_script():
     assert "push" in wf["on"] and "pull_request" in wf["on"]
     (job,) = wf["jobs"].values()
     assert any(s.get("run") == "bash .ci/run" for s in job["steps"])
+
+
+def _run_step(step, tmp_path, env, fake_scalar: str):
+    """Run a workflow step's script with bash, GitHub's default `bash -e {0}`, a fake `scalar`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "scalar").write_text("#!/usr/bin/env bash\n" + fake_scalar)
+    (bin_dir / "scalar").chmod(0o755)
+    out = tmp_path / "github_output"
+    out.write_text("")
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    full_env = {**os.environ, **env, "PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(out),
+                "RUNNER_TEMP": str(tmp_path), "SCALAR_CACHE_DIR": str(tmp_path / "cache")}
+    r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=full_env,
+                       capture_output=True, text=True)
+    return r, out.read_text()
+
+
+def test_build_step_passes_since_and_treats_no_new_papers_as_empty(tmp_path):
+    step = next(s for s in _workflow("refresh.yml")["jobs"]["refresh"]["steps"] if s.get("id") == "build")
+    env = {"VENUE": "iclr2026", "SINCE": "2026-05-02", "RELEASE": "releases/x"}
+    r, out = _run_step(step, tmp_path, env, 'echo "$@" > "$RUNNER_TEMP/args"\n')
+    assert r.returncode == 0 and out == ""
+    args = (tmp_path / "args").read_text()
+    assert "build --venue iclr2026 --out releases/x" in args and "--since 2026-05-02" in args
+    r, out = _run_step(step, tmp_path, {**env, "SINCE": ""}, 'echo "$@" > "$RUNNER_TEMP/args"\n')
+    assert r.returncode == 0 and "--since" not in (tmp_path / "args").read_text()
+    nothing = 'echo "scalar: error: no usable papers for venue iclr2026 (0 listed; skipped: )" >&2; exit 2\n'
+    r, out = _run_step(step, tmp_path, env, nothing)
+    assert r.returncode == 0 and out == "empty=true\n" and "no usable papers" in r.stderr
+    broken = 'echo "scalar: error: network down" >&2; exit 2\n'
+    r, out = _run_step(step, tmp_path, env, broken)
+    assert r.returncode == 2 and out == ""

@@ -296,24 +296,28 @@ class _LatexmlDoc:
                 self._para(ch, out, kind="figure")
 
     def _table(self, el, out: list) -> None:
+        """A tabular as one paragraph: cells joined by " | ", rows by newlines, empty cells
+        skipped; citations in cells keep their spans."""
         b, spans, notes = TextBuilder(), [], []
-        ctx = _Ctx(spans=spans, notes=notes)
         for tr in el.iter("tr"):
             # Only this table's rows: a nested tabular is read inside its cell.
-            if next((a for a in tr.iterancestors("table")), None) is not el:
+            if next(tr.iterancestors("table"), None) is not el:
                 continue
             first = True
             for cell in tr:
                 if not isinstance(cell.tag, str):
                     continue
-                before = b.n
+                cb, cspans = TextBuilder(), []
+                self._inline_children(cell, cb, _Ctx(spans=cspans, notes=notes))
+                text = cb.value()
+                if not text:
+                    continue
                 if not first:
                     b.text(" | ")
-                n_sep = b.n
-                self._inline_children(cell, b, ctx)
-                if b.n == n_sep and not first:  # empty cell: no separator either
-                    pass
-                first = first and b.n == before
+                first = False
+                shifted = b.emit_with_spans(text, [(c.start, c.end, c.ref) for c in cspans])
+                spans.extend(CitationSpan(start=s, end=e, ref=ref, grouped=c.grouped)
+                             for (s, e, ref), c in zip(shifted, cspans))
             b.newline()
         self._paragraph(b, spans, "table", out)
         self._flush_notes(notes, out)

@@ -513,7 +513,6 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
             return
         out: list[Paragraph] = []
         cuts = [i for i, _ in headings_in_section] + [len(pending)]
-        start = 0
         for (i, htext), nxt in zip([(0, None)] + headings_in_section, cuts):
             if htext:
                 out.append(Paragraph(text=htext, kind="heading"))
@@ -526,7 +525,6 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
                              for a, b, *rest in ln.marks if st + b <= len(text)]
                     if marks:
                         marks_of[id(par)] = marks
-            start = nxt
         current.paragraphs.extend(out)
         pending, headings_in_section = [], []
 

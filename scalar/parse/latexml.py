@@ -227,9 +227,9 @@ class _LatexmlDoc:
         self._flush_notes(notes, out)
 
     def _heading(self, el, out: list) -> None:
-        text = clean_inline(self.text_of(el))
-        if text:
-            out.append(Paragraph(text=text, kind="heading"))
+        b, spans = TextBuilder(), []  # "4.2 Comparison with BERT [5]": the cite keeps its span
+        self._inline_children(el, b, _Ctx(spans=spans))
+        self._paragraph(b, spans, "heading", out)
 
     def _blocks(self, el, out: list, skip=None) -> None:
         for ch in el:

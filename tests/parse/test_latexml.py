@@ -31,7 +31,7 @@ def numeric() -> Paper:
 
 def test_numeric_invariants(numeric):
     counts = check_paper(numeric, (DATA / "numeric.html").read_bytes())
-    assert counts == {"references": 6, "spans": 11, "links": 11}
+    assert counts == {"references": 6, "spans": 12, "links": 12}
 
 
 def test_numeric_front_matter(numeric):
@@ -71,13 +71,14 @@ def test_numeric_blocks(numeric):
     method = numeric.sections[1]
     kinds = [(p.kind, p.text) for p in method.paragraphs]
     assert kinds == [
-        ("heading", "2.1 Routing"),
+        ("heading", "2.1 Routing as in [3]"),
         (None, r"The router computes g(x)=\mathrm{softmax}(Wx) as in prior work [5]."),  # no "(1)"
         (None, "Top-1 routing [3]."),
         (None, "Expert choice."),
         ("caption", "Table 1: Results reported by [1]."),
         ("table", "Method | Acc\nSwitch [3] | 71.2"),
     ]
+    assert _spans(method.paragraphs[0]) == [("[3]", "bib.bib3", False)]  # a cite in a heading
     appendix = numeric.sections[2]
     assert appendix.appendix and appendix.title == "Appendix A Extra results"
     assert not method.appendix

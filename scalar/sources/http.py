@@ -34,6 +34,7 @@ import contextlib
 import email.utils
 import hashlib
 import json
+import logging
 import os
 import random
 import sqlite3
@@ -52,6 +53,8 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
 from scalar.errors import NetworkError
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["record", "replay", "refresh"]
 MODES: tuple[str, ...] = ("record", "replay", "refresh")
@@ -145,6 +148,7 @@ class HostPolicy:
     expects: str | None = None
     challenge_hint: str = ""
     path_expects: tuple[tuple[str, str], ...] = ()  # (path prefix, body type) for API paths
+    max_age: float | None = None  # record mode refetches cached answers older than this (s)
 
     def expected(self, path: str) -> str | None:
         for prefix, kind in self.path_expects:
@@ -177,7 +181,8 @@ _register(
 )
 _register(HostPolicy("semanticscholar", interval=1.0, concurrency=1, expects="json"), "api.semanticscholar.org")
 _register(
-    HostPolicy("openreview", interval=0.3, concurrency=1, expects="json", challenge_hint=_OPENREVIEW_HINT),
+    # Listings of a venue still in progress change (decisions, camera-ready): a week at most.
+    HostPolicy("openreview", interval=0.3, concurrency=1, expects="json", challenge_hint=_OPENREVIEW_HINT, max_age=7 * 86400),
     "api2.openreview.net",
     "api.openreview.net",
 )
@@ -526,15 +531,18 @@ class CachingAdapter(HTTPAdapter):
         self.stats = AdapterStats()
         self._refreshed: set[str] = set()
         self._lock = threading.Lock()
+        self.expire = mode == "record"  # honour HostPolicy.max_age (replay serves anything cached)
 
     @property
     def clock(self) -> Clock:
         return self.limits.clock
 
     def replay_view(self) -> "CachingAdapter":
-        """An adapter over the same cache in replay mode (a miss raises, nothing is fetched)."""
+        """An adapter over the same cache in replay mode (a miss raises, nothing is fetched);
+        entries this adapter would consider expired count as misses."""
         view = CachingAdapter(self.cache, "replay", limits=self.limits)
         view.stats = self.stats  # hits count towards this adapter's totals
+        view.expire = self.expire
         return view
 
     # -- requests API ---------------------------------------------------------------------------
@@ -556,10 +564,13 @@ class CachingAdapter(HTTPAdapter):
         )
         key = cache_key(method, url, body) if cacheable else ""
 
+        stale: CachedResponse | None = None
         if cacheable and self.cache is not None:
             use_cache = self.mode != "refresh" or key in self._refreshed
             if use_cache:
                 hit = self.cache.get(key)
+                if hit is not None and self.expire and self._stale(url, hit):
+                    stale, hit = hit, None  # too old for a mutable source: fetch again (replay never does)
                 if hit is not None:
                     with self._lock:
                         self.stats.hits += 1
@@ -567,7 +578,15 @@ class CachingAdapter(HTTPAdapter):
         if self.mode == "replay":
             raise CacheMiss(f"offline mode: {method} {url} is not in the HTTP cache", url=url)
 
-        resp = self._fetch(request, method, url, timeout or self.default_timeout, verify, cert, proxies)
+        try:
+            resp = self._fetch(request, method, url, timeout or self.default_timeout, verify, cert, proxies)
+        except (Unavailable, RateLimited, Challenge):
+            if stale is None:
+                raise
+            log.warning("serving a stale cached copy of %s: the service did not answer", url)
+            with self._lock:
+                self.stats.hits += 1
+            return self._from_cache(request, stale)
         if cacheable and self.cache is not None and (200 <= resp.status_code < 400 or resp.status_code in _DEFINITIVE):
             self.cache.put(key, method, url, resp.status_code, dict(resp.headers), resp.content or b"")
             with self._lock:
@@ -579,6 +598,22 @@ class CachingAdapter(HTTPAdapter):
         return resp
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _stale(self, url: str, hit: CachedResponse) -> bool:
+        max_age = self.limits.policy(urlsplit(url).hostname or "").max_age
+        if max_age is None:
+            return False
+        try:
+            fetched = datetime.fromisoformat(hit.fetched_at)
+        except ValueError:
+            return False
+        if fetched.tzinfo is None:
+            fetched = fetched.replace(tzinfo=timezone.utc)
+        return (self._wallclock() - fetched).total_seconds() > max_age
+
+    @staticmethod
+    def _wallclock() -> datetime:
+        return datetime.now(timezone.utc)
 
     def _from_cache(self, request, hit: CachedResponse) -> requests.Response:
         if hit.status in _DEFINITIVE:

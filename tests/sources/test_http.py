@@ -384,3 +384,37 @@ def test_offline_without_a_cache_file_is_one_clear_error_and_creates_nothing(tmp
     with pytest.raises(CacheMiss, match="does not exist"):
         make_session(missing, "replay")
     assert not missing.exists() and not missing.parent.exists()
+
+
+def test_mutable_openreview_answers_expire_after_a_week_in_record_mode(cache_path, clock, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from scalar.sources.http import CachingAdapter
+
+    url = "https://api2.openreview.net/notes?content.venueid=ICLR.cc/2026/Conference"
+    with responses.RequestsMock() as rs:
+        rs.get(url, json={"notes": ["before decisions"]})
+        session(cache_path, clock).get(url)
+    in_8_days = datetime.now(timezone.utc) + timedelta(days=8)
+    monkeypatch.setattr(CachingAdapter, "_wallclock", staticmethod(lambda: in_8_days))
+    # replay never expires anything
+    assert session(cache_path, clock, "replay").get(url).json() == {"notes": ["before decisions"]}
+    # record refetches, and a failing service falls back to the stale copy
+    s = session(cache_path, clock, max_attempts=2)
+    with responses.RequestsMock() as rs:
+        rs.get(url, status=503)
+        assert s.get(url).json() == {"notes": ["before decisions"]}
+        assert len(rs.calls) == 2
+    with responses.RequestsMock() as rs:
+        rs.get(url, json={"notes": ["after decisions"]})
+        assert session(cache_path, clock).get(url).json() == {"notes": ["after decisions"]}
+    # arXiv answers (immutable, versioned) never expire
+    arxiv_url = "https://arxiv.org/html/2401.00001v1"
+    monkeypatch.undo()
+    with responses.RequestsMock() as rs:
+        rs.get(arxiv_url, body="<html>x</html>", content_type="text/html")
+        session(cache_path, clock).get(arxiv_url)
+    monkeypatch.setattr(CachingAdapter, "_wallclock", staticmethod(lambda: in_8_days + timedelta(days=999)))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
+        assert session(cache_path, clock).get(arxiv_url).text == "<html>x</html>"
+        assert len(rs.calls) == 0

@@ -223,3 +223,24 @@ def test_resumed_listing_with_credentials_needs_no_login(session, tmp_path, monk
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
         assert list_accepted_papers(VENUE, again) == first
         assert len(rs.calls) == 0  # every page was cached: no login, no request
+
+
+def test_a_stale_listing_is_fetched_again_with_login(session, tmp_path, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from scalar.sources.http import CachingAdapter
+
+    api = NotesApi([api_note(i, "ICLR 2025 Poster") for i in range(1, 4)])
+    with responses.RequestsMock() as rs:
+        rs.add_callback("GET", NOTES, callback=api)
+        list_accepted_papers(VENUE, session)
+    later = datetime.now(timezone.utc) + timedelta(days=30)
+    monkeypatch.setattr(CachingAdapter, "_wallclock", staticmethod(lambda: later))
+    monkeypatch.setenv("OPENREVIEW_USERNAME", "me@example.org")
+    monkeypatch.setenv("OPENREVIEW_PASSWORD", "pw")
+    again = make_session(tmp_path / "c.sqlite", clock=FakeClock())
+    with responses.RequestsMock() as rs:
+        rs.post("https://api2.openreview.net/login", json={"token": "t", "user": {"id": "~Me1", "profile": {"id": "~Me1"}}})
+        rs.add_callback("GET", NOTES, callback=api)
+        assert len(list_accepted_papers(VENUE, again)) == 3
+        assert [c.request.url.rsplit("/", 1)[-1][:5] for c in rs.calls] == ["login", "notes", "notes"]

@@ -140,13 +140,25 @@ def parse_bibitem(li, key: str, text_of: Callable) -> tuple[Reference, str | Non
     return ref, _short_label(tag)
 
 
+_VENUE_HINT = re.compile(r"(?:19|20)\d{2}|\b(?:In|Proc|Proceedings|Journal|Conference|Workshop|"
+                        r"Transactions|arXiv|preprint|thesis|University|Press|Technical report|"
+                        r"vol|pages|pp)\b", re.I)
+
+
+def _title_sentence(block: str) -> str:
+    """The title block sometimes runs on into the venue ("Title. Diploma thesis, TU München,
+    1991."): cut at the first sentence end when what follows reads like a venue."""
+    parts = _SENTENCE.split(block, maxsplit=1)
+    if len(parts) == 2 and _VENUE_HINT.search(parts[1]) and len(parts[0].split()) >= 2:
+        return parts[0]
+    return block
+
+
 def _title_and_authors(blocks: list[str]) -> tuple[str | None, list[str]]:
     if len(blocks) >= 3 or (len(blocks) == 2 and _looks_like_authors(blocks[0])):
         # With three or more blocks the first is the author list by construction (.bbl blocks).
         authors = split_authors(blocks[0]) if len(blocks) >= 3 or _looks_like_authors(blocks[0]) else []
-        # The title block sometimes carries the venue after a full stop: keep its first sentence.
-        title = _SENTENCE.split(blocks[1], maxsplit=1)[0] if len(blocks) == 2 else blocks[1]
-        return _strip_title(title) or None, authors
+        return _strip_title(_title_sentence(blocks[1])) or None, authors
     # One block (or two odd ones): "Authors. Title. Venue, year."
     sentences = [s for s in _SENTENCE.split(" ".join(blocks)) if s.strip()]
     if len(sentences) >= 2 and _looks_like_authors(sentences[0]):

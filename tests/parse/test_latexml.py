@@ -272,6 +272,9 @@ def test_real_page_gru(ar5iv_pages):
     refs = {r.key: r for r in paper.references}
     assert refs["bib.bib1"].arxiv_id == "1409.0473" and refs["bib.bib1"].year == 2014
     assert refs["bib.bib1"].title == "Neural machine translation by jointly learning to align and translate"
+    # a title block that runs on into the venue is cut at the venue
+    assert refs["bib.bib16"].title == "Untersuchungen zu dynamischen neuronalen Netzen"
+    assert all(r.title and r.authors and r.year for r in paper.references)
 
 
 def test_real_page_mtan(ar5iv_pages):
@@ -291,6 +294,10 @@ def test_real_page_mtan(ar5iv_pages):
     assert refs["bib.bib17"].arxiv_id == "1710.04110"
     assert refs["bib.bib20"].doi == "10.1016/j.jbi.2017.04.001"
     assert refs["bib.bib5"].authors == ["J.S. Clark", "O.N. Bjørnstad"]
+    # a full stop inside a title is not a venue boundary
+    assert refs["bib.bib24"].title == ("Studies in astronomical time series analysis. ii-statistical "
+                                       "aspects of spectral analysis of unevenly spaced data")
+    assert all(r.title and r.authors and r.year for r in paper.references)
     # no junk ids anywhere
     assert all(r.arxiv_id is None or re.fullmatch(r"\d{4}\.\d{4,5}", r.arxiv_id) for r in refs.values())
     intro = paper.sections[0].paragraphs[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from scalar.errors import InputError
+from scalar.local import kernels
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
 from scalar.local.layers import rms_norm, silu, softplus
 from scalar.local.ssd import causal_conv1d, selective_scan
@@ -203,7 +204,12 @@ class BiMamba:
         return np.concatenate(outputs)
 
     def logits(self, h: np.ndarray) -> np.ndarray:
-        out = rms_norm(h, self.norm_f, self.config.eps) @ self.lm_head.T
+        normed = rms_norm(h, self.norm_f, self.config.eps)
+        if normed.ndim == 1:  # decode: numba GEMV, off BLAS (see kernels.dense_matvec)
+            out = np.empty(self.lm_head.shape[0], dtype=np.float32)
+            kernels.dense_matvec(self.lm_head, np.ascontiguousarray(normed, dtype=np.float32), out)
+        else:
+            out = normed @ self.lm_head.T
         return out[..., : self.config.vocab]
 
     def _layer(self, index: int, h: np.ndarray, state: MambaState) -> np.ndarray:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from scalar.errors import InputError
+from scalar.local import kernels
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
 from scalar.local.layers import rms_norm, silu
 
@@ -185,7 +186,12 @@ class FBILLM:
         return self.logits(h)
 
     def logits(self, h: np.ndarray) -> np.ndarray:
-        return rms_norm(h, self.norm, self.config.eps) @ self.lm_head.T
+        normed = rms_norm(h, self.norm, self.config.eps)
+        if normed.ndim == 1:
+            out = np.empty(self.lm_head.shape[0], dtype=np.float32)
+            kernels.dense_matvec(self.lm_head, np.ascontiguousarray(normed, dtype=np.float32), out)
+            return out
+        return normed @ self.lm_head.T
 
     # -- internals --------------------------------------------------------------------------
     def _rope(self, x: np.ndarray, pos0: int) -> np.ndarray:
@@ -218,6 +224,10 @@ class FBILLM:
         t = q.shape[0]
         group = cfg.heads // cfg.kv_heads
         qh = q.transpose(1, 0, 2) * np.float32(cfg.head_dim ** -0.5)  # (heads, T, d)
+        if t == 1:  # decode: one numba kernel instead of small BLAS calls
+            one = np.empty((cfg.heads, cfg.head_dim), dtype=np.float32)
+            kernels.attend_one(np.ascontiguousarray(qh[:, 0]), keys, values, pos0 + 1, one)
+            return one[None]
         out = np.empty((t, cfg.heads, cfg.head_dim), dtype=np.float32)
         for start in range(0, t, QUERY_BLOCK):
             stop = min(t, start + QUERY_BLOCK)

@@ -12,12 +12,15 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True, fastmath=True)
+@njit(cache=True, fastmath=True)
 def build_lut(xs):
-    """xs: float32 (K,), K a multiple of 8 -> flat table (K/8 * 256,)."""
+    """xs: float32 (K,), K a multiple of 8 -> flat table (K/8 * 256,).
+
+    Serial on purpose: ~10 us for K = 2048, cheaper than waking the thread pool (which on a busy
+    2-core machine can cost a scheduler quantum)."""
     groups = xs.shape[0] // 8
     table = np.empty(groups * 256, dtype=np.float32)
-    for g in prange(groups):
+    for g in range(groups):
         lo = np.empty(16, dtype=np.float32)
         hi = np.empty(16, dtype=np.float32)
         for i in range(16):
@@ -121,3 +124,45 @@ def add_zero_corrections(y, xs, zeros):
         c = zeros[i, 1]
         for t in range(y.shape[0]):
             y[t, r] += xs[t, c]
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def dense_matvec(weight, x, out):
+    """out = weight @ x for a float32 (O, K) matrix: the fp32 lm_head at decode time (kept off
+    BLAS so its spinning threads do not compete with numba's on two cores)."""
+    rows, cols = weight.shape
+    for r in prange(rows):
+        acc = np.float32(0.0)
+        for c in range(cols):
+            acc += weight[r, c] * x[c]
+        out[r] = acc
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def attend_one(q, keys, values, length, out):
+    """Single-query softmax attention: q (H, d) already scaled, keys/values (Hkv, cap, d) of which
+    the first ``length`` positions are valid; out (H, d)."""
+    heads, dim = q.shape
+    group = heads // keys.shape[0]
+    for h in prange(heads):
+        kv = h // group
+        scores = np.empty(length, dtype=np.float32)
+        best = np.float32(-np.inf)
+        for j in range(length):
+            acc = np.float32(0.0)
+            for i in range(dim):
+                acc += q[h, i] * keys[kv, j, i]
+            scores[j] = acc
+            if acc > best:
+                best = acc
+        total = np.float32(0.0)
+        for j in range(length):
+            e = np.exp(scores[j] - best)
+            scores[j] = e
+            total += e
+        for i in range(dim):
+            out[h, i] = 0.0
+        for j in range(length):
+            w = scores[j] / total
+            for i in range(dim):
+                out[h, i] += w * values[kv, j, i]

@@ -33,8 +33,8 @@ def test_equals_dense_formula(out_f, in_f, tokens):
     y = layer(x)
     ref = x.astype(np.float64) @ _dense(w, alpha, beta).T.astype(np.float64)
     assert y.shape == ref.shape and y.dtype == np.float32
-    scale = np.abs(x).sum(axis=-1, keepdims=True) * (np.abs(alpha).max() + np.abs(beta).max())
-    assert np.all(np.abs(y - ref) <= 1e-5 * scale)
+    # fp32 rounding only: far below the size of one weight's contribution
+    assert np.abs(y - ref).max() <= 1e-5 * max(np.abs(ref).max(), 1.0)
 
 
 def test_exact_zero_weights_follow_sign_zero():

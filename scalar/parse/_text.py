@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 
 _WS = re.compile(r"\s+")
-# Cross-reference residue from link titles ("Table 3 ‣ A.1 Ablation ‣ Appendix A ‣ <title>"):
-# keep what precedes the first "‣".
-_RESIDUE = re.compile(r"\s*‣.*", re.S)
 
 
 class Span:
@@ -97,10 +94,6 @@ class TextBuilder:
 def clean_inline(s: str) -> str:
     """Whitespace-normalise a short string (titles, names)."""
     return _WS.sub(" ", s).strip()
-
-
-def strip_residue(s: str) -> str:
-    return _RESIDUE.sub("", s) if "‣" in s else s
 
 
 def math_text(el) -> str:

@@ -41,7 +41,8 @@ def _strip_title(t: str) -> str:
 def split_authors(block: str) -> list[str]:
     """ "D. Bahdanau, K. Cho, and Y. Bengio." -> ["D. Bahdanau", "K. Cho", "Y. Bengio"];
     "Smith, J. and Lee, K." -> ["Smith, J.", "Lee, K."]."""
-    text = _TRAILING_YEAR.sub("", block.strip()).strip(" .,;")
+    text = _TRAILING_YEAR.sub("", block.strip()).strip(" ,;")
+    text = re.sub(r"(?<=[^\s.]{2})\.$", "", text).strip(" ,;")  # the list's full stop, not an initial's
     if not text:
         return []
     parts = [p.strip(" .,;") if not _INITIALS.match(p.strip(" ,;")) else p.strip(" ,;")

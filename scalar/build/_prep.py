@@ -135,9 +135,17 @@ def surface_leak(prep: PaperPrep, occurrence: Occurrence, gold: str, others: lis
     text = prep.paragraphs[(occurrence.section, occurrence.paragraph)]
     before = text[: occurrence.start].split()[-window:] if window else []
     after = text[occurrence.end:].split()[:window] if window else []
+    gold_ref = work_ref(prep, gold)
+    # a whole short title written next to the citation ("layer normalization [MASK]")
+    title_norm = " ".join(re.findall(r"\w+", gold_ref.title.lower()))
+    if title_norm and len(title_norm.split()) <= 6:
+        k = len(title_norm.split()) + window
+        wide = text[: occurrence.start].split()[-k:] + text[occurrence.end:].split()[:k]
+        if f" {title_norm} " in " " + " ".join(re.findall(r"\w+", " ".join(wide).lower())) + " ":
+            return {title_norm}
     names = [w for w in before + after if is_name_token(w, sentence_start=False)]
     near = name_variants(" ".join(names))
-    gold_words = work_ref(prep, gold).title_words
+    gold_words = gold_ref.title_words
     other_words: set[str] = set()
     for w in others:
         other_words |= work_ref(prep, w).title_words

@@ -24,7 +24,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scalar._util.seeds import rng, stable_id
 from scalar.build._candidates import TITLE_MASK, View, scrub_title
@@ -68,13 +68,24 @@ class GenerationConfig(BaseModel):
     max_cloze_per_paper: int | None = None
     include_appendix: bool = False
 
+    def __init__(self, **data):
+        # Options come from the command line: a bad one is the user's to fix (ConfigError -> one
+        # line on stderr, exit 2), not a pydantic traceback.
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err.get("loc", ()))
+            msg = str(err.get("msg", "")).removeprefix("Value error, ")
+            raise ConfigError(f"generation option {where}: {msg}") from None
+
     @field_validator("difficulties")
     @classmethod
     def _known_difficulties(cls, v: list[str]) -> list[str]:
         bad = [d for d in v if d not in DIFFICULTIES]
         if bad:
             raise ValueError(f"unknown difficulty {bad[0]!r}: use easy, medium or hard")
-        return [d for d in DIFFICULTIES if d in v]
+        return [d for d in DIFFICULTIES if d in v] or list(DIFFICULTIES)  # none given = all
 
     @field_validator("tasks")
     @classmethod
@@ -82,7 +93,7 @@ class GenerationConfig(BaseModel):
         bad = [t for t in v if t not in TASKS]
         if bad:
             raise ValueError(f"unknown task {bad[0]!r}: use mcq or cloze")
-        return [t for t in TASKS if t in v]
+        return [t for t in TASKS if t in v] or list(TASKS)  # none given = all
 
     @field_validator("context_budgets")
     @classmethod

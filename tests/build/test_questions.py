@@ -179,10 +179,40 @@ def test_max_gold_per_paper_limits_questions_per_difficulty():
     assert Counter(q.difficulty for q in result.questions)["medium"] == 2
 
 
-def test_bad_config_is_rejected_with_a_clear_message():
-    with pytest.raises(ValueError, match="unknown difficulty"):
+def test_bad_config_is_a_config_error_with_a_clear_message():
+    from scalar.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown difficulty 'extreme'"):
         GenerationConfig(difficulties=["extreme"])
-    with pytest.raises(ValueError, match="unknown task"):
+    with pytest.raises(ConfigError, match="unknown task"):
         GenerationConfig(tasks=["essay"])
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ConfigError, match="context_budgets: context budgets must be positive"):
         GenerationConfig(context_budgets=[0])
+    with pytest.raises(ConfigError, match="n_candidates"):
+        GenerationConfig(n_candidates=1)
+    # nothing chosen means everything (the CLI's repeatable options default to empty)
+    assert GenerationConfig(difficulties=(), tasks=[]).difficulties == ["easy", "medium", "hard"]
+
+
+def test_the_same_paper_twice_is_kept_once_whatever_the_order():
+    a = small_citing_paper()
+    b = a.model_copy(update={"paper": a.paper.model_copy(update={"abstract": "Another version."})})
+    r1 = generate_questions([a, b], GenerationConfig())
+    r2 = generate_questions([b, a], GenerationConfig())
+    assert r1.rejected["duplicate_paper"] == 1
+    assert r1.questions == r2.questions  # one of the two versions, chosen by content, not order
+    assert r1.questions in (generate_questions([a], GenerationConfig()).questions,
+                            generate_questions([b], GenerationConfig()).questions)
+
+
+def test_a_short_title_written_next_to_the_mask_is_a_surface_match():
+    cp = small_citing_paper()
+    # the paper says "Our sampler builds on residual momentum updates [7]."
+    cited = dict(cp.cited)
+    cited["bib.bib7"] = cited["bib.bib7"].model_copy(update={"title": "Residual momentum updates"})
+    renamed = CitingPaper(paper=cp.paper, cited=cited)
+    before = {q.gold_key for q in generate_questions([cp], GenerationConfig(tasks=["mcq"])).questions}
+    after = generate_questions([renamed], GenerationConfig(tasks=["mcq"]))
+    assert "bib.bib7" in before
+    assert "bib.bib7" not in {q.gold_key for q in after.questions}
+    assert after.rejected["surface_name_match"] > 2

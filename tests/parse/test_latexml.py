@@ -354,3 +354,15 @@ def test_truncated_real_page_never_crashes(ar5iv_pages):
             assert "no bibliography" in str(e) or "no sections" in str(e)
         else:
             check_paper(paper, data[:cut])
+
+
+def test_xhtml_serialisation_parses_the_same(numeric):
+    """LaTeXML can also write XHTML (XML declaration, namespaces, MathML namespace)."""
+    page = (DATA / "numeric.html").read_text(encoding="utf-8")
+    xhtml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1 plus MathML 2.0//EN" '
+             '"http://www.w3.org/Math/DTD/mathml2/xhtml-math11-f.dtd">\n'
+             + page.replace('<!DOCTYPE html><html lang="en">', '<html xmlns="http://www.w3.org/1999/xhtml" lang="en">')
+             .replace("<math ", '<math xmlns="http://www.w3.org/1998/Math/MathML" '))
+    assert parse_html(xhtml) == numeric
+    assert parse_html(xhtml.encode("utf-8")) == parse_html(xhtml)

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from scalar.schema import Paper, Reference
 from scalar.sources.arxiv import find_arxiv_id, match_title, split_version
 from scalar.sources.http import CacheMiss, Challenge, NotFound, RateLimited, Unavailable
-from scalar.sources.titles import normalise_title, title_similarity
+from scalar.sources.titles import best_similar, normalise_title
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +123,19 @@ def _align_s2(refs: list[Reference], cited: list[dict[str, Any]]) -> dict[str, R
             c, a = exact
             out[ref.key] = Resolution(key=ref.key, arxiv_id=a, how="s2", score=1.0, matched_title=c["title"])
             continue
-        best: tuple[float, str, dict[str, Any]] | None = None
-        for c, a in with_ids:
-            if ref.year and c.get("year") and abs(int(c["year"]) - ref.year) > 1:
-                continue
-            s = title_similarity(ref.title, c["title"])
-            if s >= MIN_SIMILARITY and (best is None or (s, a) > (best[0], best[1])):
-                best = (s, a, c)
-        if best is not None:
-            out[ref.key] = Resolution(
-                key=ref.key, arxiv_id=best[1], how="s2", score=round(best[0], 4), matched_title=best[2]["title"]
-            )
+        pool = [(c, a) for c, a in with_ids if not (ref.year and _year(c) and abs(_year(c) - ref.year) > 1)]
+        found = best_similar(ref.title, [c["title"] for c, _ in pool], MIN_SIMILARITY)
+        if found is not None:
+            (c, a), score = pool[found[0]], found[1]
+            out[ref.key] = Resolution(key=ref.key, arxiv_id=a, how="s2", score=round(score, 4), matched_title=c["title"])
     return out
+
+
+def _year(cited: dict[str, Any]) -> int | None:
+    try:
+        return int(cited.get("year")) if cited.get("year") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _s2_without_arxiv(refs: list[Reference], cited: list[dict[str, Any]]) -> set[str]:

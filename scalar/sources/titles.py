@@ -67,13 +67,45 @@ def normalise_title(title: str) -> str:
 
 
 def title_similarity(a: str, b: str) -> float:
-    """SequenceMatcher ratio of the normalised titles, 0..1 (1.0 when equal)."""
+    """SequenceMatcher ratio of the normalised titles, 0..1 (1.0 when equal); ``a`` is the
+    title being looked up, ``b`` the candidate."""
     na, nb = normalise_title(a), normalise_title(b)
     if not na or not nb:
         return 0.0
     if na == nb:
         return 1.0
-    return difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio()
+    # difflib's ratio is not symmetric: the first title is always its indexed sequence (seq2),
+    # exactly as in best_similar, so both give the same score for the same pair.
+    return difflib.SequenceMatcher(None, nb, na, autojunk=False).ratio()
+
+
+def best_similar(title: str, candidates: list[str], threshold: float) -> tuple[int, float] | None:
+    """Index and similarity of the candidate most similar to ``title`` with similarity >=
+    ``threshold`` (ties: the first), or None. Same scores as :func:`title_similarity`, but
+    difflib's cheap upper bounds (length, then character counts) skip hopeless pairs first, so
+    aligning a 100-entry bibliography against 200 titles takes milliseconds, not seconds."""
+    a = normalise_title(title)
+    if not a:
+        return None
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(a)  # difflib indexes seq2 once; candidates go in seq1
+    best: tuple[int, float] | None = None
+    floor = threshold
+    for i, cand in enumerate(candidates):
+        b = normalise_title(cand)
+        if not b:
+            continue
+        if b == a:
+            return i, 1.0
+        if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < floor:
+            continue
+        matcher.set_seq1(b)
+        if matcher.quick_ratio() < floor:
+            continue
+        score = matcher.ratio()
+        if score >= floor and (best is None or score > best[1]):
+            best, floor = (i, score), score
+    return best
 
 
 def query_title(title: str) -> str:

@@ -224,3 +224,15 @@ def test_title_queries_are_safe_for_arxivs_parser(title, phrase, words):
     assert qs[-1] == words
     for q in qs:
         assert not set(q) & set("()[]{}\\^~*:-") - {":"} and q.count('"') in (0, 2)
+
+
+def test_best_similar_equals_the_brute_force_scores(iclr2025):
+    from scalar.sources.titles import best_similar
+
+    venue_titles = [r["paper_title"] for r in iclr2025]
+    arxiv_titles = [r["metadata"]["title"] for r in iclr2025]
+    for t in venue_titles[::3]:
+        scores = [title_similarity(t, c) for c in arxiv_titles]
+        top = max(scores)
+        expected = (scores.index(top), top) if top >= 0.9 else None
+        assert best_similar(t, arxiv_titles, 0.9) == expected

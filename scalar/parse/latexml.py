@@ -163,6 +163,9 @@ class _LatexmlDoc:
             b.text(text)
             return
         spans, grouped = split_group(text, rel, self.short)
+        # A group is a group even when some of its links point at no entry: "[3, 99]".
+        targets = {h.rsplit("#", 1)[1] for h in (a.get("href") or "" for a in el.iter("a")) if "#bib" in h}
+        grouped = grouped or len(targets) > 1
         for s, e, ref in b.emit_with_spans(text, spans):
             ctx.spans.append(CitationSpan(start=s, end=e, ref=ref, grouped=grouped))
 

@@ -73,12 +73,14 @@ def test_numeric_blocks(numeric):
     assert kinds == [
         ("heading", "2.1 Routing as in [3]"),
         (None, r"The router computes g(x)=\mathrm{softmax}(Wx) as in prior work [5]."),  # no "(1)"
-        (None, "Top-1 routing [3]."),
+        (None, "Top-1 routing [3, 99]."),
         (None, "Expert choice."),
         ("caption", "Table 1: Results reported by [1]."),
         ("table", "Method | Acc\nSwitch [3] | 71.2"),
     ]
     assert _spans(method.paragraphs[0]) == [("[3]", "bib.bib3", False)]  # a cite in a heading
+    # a link to an entry that does not exist stays text and makes no span (every ref resolves)
+    assert _spans(method.paragraphs[2]) == [("3", "bib.bib3", True)]
     appendix = numeric.sections[2]
     assert appendix.appendix and appendix.title == "Appendix A Extra results"
     assert not method.appendix

@@ -231,7 +231,7 @@ def test_best_similar_equals_the_brute_force_scores(iclr2025):
 
     venue_titles = [r["paper_title"] for r in iclr2025]
     arxiv_titles = [r["metadata"]["title"] for r in iclr2025]
-    for t in venue_titles[::3]:
+    for t in venue_titles[::15]:  # 21 titles x 305 pairs by brute force (~2 s)
         scores = [title_similarity(t, c) for c in arxiv_titles]
         top = max(scores)
         expected = (scores.index(top), top) if top >= 0.9 else None

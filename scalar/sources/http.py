@@ -37,6 +37,7 @@ import json
 import logging
 import os
 import random
+import re
 import sqlite3
 import threading
 import time
@@ -149,6 +150,7 @@ class HostPolicy:
     challenge_hint: str = ""
     path_expects: tuple[tuple[str, str], ...] = ()  # (path prefix, body type) for API paths
     max_age: float | None = None  # record mode refetches cached answers older than this (s)
+    empty_max_age: float | None = None  # the same for an empty Atom result page
 
     def expected(self, path: str) -> str | None:
         for prefix, kind in self.path_expects:
@@ -172,7 +174,9 @@ def _register(policy: HostPolicy, *hosts: str) -> None:
 
 
 _register(
-    HostPolicy("arxiv", interval=3.0, concurrency=1, path_expects=(("/api/", "xml"),)),
+    # arXiv sometimes answers a query with an empty page by mistake, and a paper missing today
+    # may be posted tomorrow: an empty search result is asked again after a day (record mode).
+    HostPolicy("arxiv", interval=3.0, concurrency=1, path_expects=(("/api/", "xml"),), empty_max_age=86400),
     "arxiv.org",
     "www.arxiv.org",
     "export.arxiv.org",
@@ -187,6 +191,7 @@ _register(
     "api.openreview.net",
 )
 _DEFAULT_POLICY = HostPolicy("default", interval=0.2, concurrency=2)
+_EMPTY_FEED = re.compile(rb"<opensearch:totalResults[^>]*>\s*0\s*</opensearch:totalResults>")
 
 
 class _Limiter:
@@ -600,7 +605,10 @@ class CachingAdapter(HTTPAdapter):
     # -- internals ------------------------------------------------------------------------------
 
     def _stale(self, url: str, hit: CachedResponse) -> bool:
-        max_age = self.limits.policy(urlsplit(url).hostname or "").max_age
+        policy = self.limits.policy(urlsplit(url).hostname or "")
+        max_age = policy.max_age
+        if policy.empty_max_age is not None and _EMPTY_FEED.search(hit.body[:4096]):
+            max_age = policy.empty_max_age if max_age is None else min(max_age, policy.empty_max_age)
         if max_age is None:
             return False
         try:

@@ -418,3 +418,33 @@ def test_mutable_openreview_answers_expire_after_a_week_in_record_mode(cache_pat
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
         assert session(cache_path, clock).get(arxiv_url).text == "<html>x</html>"
         assert len(rs.calls) == 0
+
+
+def test_an_empty_arxiv_search_is_asked_again_after_a_day(cache_path, clock, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    from scalar.sources.http import CachingAdapter
+
+    empty = (
+        "<feed xmlns='http://www.w3.org/2005/Atom' xmlns:opensearch='http://a9.com/-/spec/opensearch/1.1/'>"
+        "<opensearch:totalResults>0</opensearch:totalResults></feed>"
+    )
+    found = empty.replace(">0<", ">1<")
+    q1, q2 = ARXIV_API + "?search_query=ti:a", ARXIV_API + "?search_query=ti:b"
+    with responses.RequestsMock() as rs:
+        rs.get(q1, body=empty, content_type="application/atom+xml")
+        rs.get(q2, body=found, content_type="application/atom+xml")
+        s = session(cache_path, clock)
+        s.get(q1), s.get(q2)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:  # same day: all cached
+        s = session(cache_path, clock)
+        s.get(q1), s.get(q2)
+        assert len(rs.calls) == 0
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=2)
+    monkeypatch.setattr(CachingAdapter, "_wallclock", staticmethod(lambda: tomorrow))
+    with responses.RequestsMock() as rs:
+        rs.get(q1, body=found, content_type="application/atom+xml")
+        s = session(cache_path, clock)
+        assert ">1<" in s.get(q1).text and ">1<" in s.get(q2).text  # only the empty one refetched
+        assert len(rs.calls) == 1
+    assert ">1<" in session(cache_path, clock, "replay").get(q1).text  # the new answer replaced the empty one

@@ -365,6 +365,34 @@ def _first(root, tag: str, cls: str):
     return next(_all(root, tag, cls), None)
 
 
+def _shallow(root, tag: str, cls: str, depth: int = 6):
+    """Breadth-first search of the top levels. (lxml's iterators look one match ahead, so even
+    ``next(root.iter(tag))`` walks the whole tree when there is a single match.)"""
+    level = [root]
+    for _ in range(depth):
+        nxt = []
+        for el in level:
+            for ch in el:
+                if ch.tag == tag:
+                    c = ch.get("class")
+                    if c and cls in c.split():
+                        return ch
+                if isinstance(ch.tag, str):
+                    nxt.append(ch)
+        level = nxt
+    return None
+
+
+def _bibitems(doc):
+    """``li.ltx_bibitem`` elements: inside the bibliography sections when they sit at the top
+    of the article (the usual layout), else anywhere."""
+    bibs = [ch for ch in doc if ch.tag == "section" and _has_class(ch, "ltx_bibliography")]
+    for bib in bibs:
+        yield from _all(bib, "li", "ltx_bibitem")
+    if not bibs:
+        yield from _all(doc, "li", "ltx_bibitem")
+
+
 def _front(doc, tag: str, cls: str):
     """A front-matter element: a direct child of the article in LaTeXML, else anywhere."""
     for ch in doc:
@@ -497,7 +525,9 @@ def parse_html(
     """Parse a LaTeXML page into a Paper. Raises ParseError (one clear message) for non-HTML,
     a page without sections, or — when ``require_bibliography`` — without bibliography."""
     root = _load(html)
-    doc = _first(root, "article", "ltx_document")
+    doc = _shallow(root, "article", "ltx_document")
+    if doc is None:
+        doc = _first(root, "article", "ltx_document")
     if doc is None:
         doc = _first(root, "div", "ltx_document")
     if doc is None:
@@ -508,7 +538,7 @@ def parse_html(
     short: dict[str, str] = {}
     keys: set[str] = set()
     scratch = _LatexmlDoc(set(), {})
-    for i, li in enumerate(_all(doc, "li", "ltx_bibitem")):
+    for i, li in enumerate(_bibitems(doc)):
         key = li.get("id") or f"bib.item{i + 1}"
         if key in keys:
             key = f"{key}.{i + 1}"

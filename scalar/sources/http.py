@@ -7,9 +7,13 @@ traffic is cached, paced and retried exactly like ours:
 * **Cache** (:class:`HttpCache`, SQLite in WAL mode): raw responses keyed by
   ``sha256(method, normalised URL with sorted query, body)``. Only 2xx, redirects (needed to
   replay a redirect chain) and definitive answers (404/410, and 400 for a query the service
-  refuses) are stored; 429, 5xx, 401/403, challenges and truncated bodies never are. Each response is committed as soon as it arrives, so an interrupted build resumes with no
-  repeated request. Credentials never reach the cache: request headers are not stored,
+  refuses) are stored; 429, 5xx, 401/403, challenges and truncated bodies never are. Each
+  response is committed as soon as it arrives, so an interrupted build resumes with no repeated
+  request. Credentials never reach the cache: request headers are not stored,
   ``api_key``/``token``-like query parameters are dropped from the key, login calls bypass it.
+  In ``record`` mode a few mutable answers expire (OpenReview listings after a week, an empty
+  arXiv search page after a day; :attr:`HostPolicy.max_age`), and a stale copy is still served
+  if the service does not answer; ``replay`` never expires anything.
 * **Modes**: ``record`` (default: hits served, misses fetched and stored), ``replay`` (the
   ``--offline`` mode: cache only, a miss raises :class:`CacheMiss` naming the URL), ``refresh``
   (every URL is fetched again once per session, then served from the fresh copy).

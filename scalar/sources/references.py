@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 S2_REFERENCES = "https://api.semanticscholar.org/graph/v1/paper/arXiv:{id}/references"
 S2_FIELDS = "externalIds,title,year"
 MIN_SIMILARITY = 0.9
-#: arXiv title lookups allowed per citing paper (each costs one 3-second slot).
+#: References looked up by arXiv title search per citing paper (each lookup is one or two
+#: queries, i.e. 3-6 s of arXiv's pacing).
 SEARCH_BUDGET = 40
 
 How = Literal["entry", "doi", "s2", "arxiv-search"]

@@ -22,6 +22,7 @@ from scalar.sources.arxiv import split_version
 from scalar.sources.http import NotFound
 
 Source = Literal["arxiv-html", "ar5iv", "pdf"]
+ARXIV_HOST = "arxiv.org"
 SOURCES: tuple[str, ...] = ("arxiv-html", "ar5iv", "pdf")
 
 
@@ -35,14 +36,15 @@ class FullText(BaseModel):
     version: str | None = None
 
 
-def fulltext_urls(arxiv_id: str, version: str | None = None) -> list[tuple[Source, str]]:
-    """The URLs tried, in order, for an id (a version written in the id wins over ``version``)."""
+def fulltext_urls(arxiv_id: str, version: str | None = None, *, host: str = ARXIV_HOST) -> list[tuple[Source, str]]:
+    """The URLs tried, in order, for an id (a version written in the id wins over ``version``).
+    ``host`` may be ``export.arxiv.org``, arXiv's mirror for programmatic access."""
     base, v = split_version(arxiv_id)
     v = v or (version if version and version.startswith("v") else (f"v{version}" if version else None)) or ""
     return [
-        ("arxiv-html", f"https://arxiv.org/html/{base}{v}"),
+        ("arxiv-html", f"https://{host}/html/{base}{v}"),
         ("ar5iv", f"https://ar5iv.labs.arxiv.org/html/{base}"),
-        ("pdf", f"https://arxiv.org/pdf/{base}{v}"),
+        ("pdf", f"https://{host}/pdf/{base}{v}"),
     ]
 
 
@@ -59,11 +61,12 @@ def fetch_fulltext(
     session: requests.Session,
     *,
     sources: tuple[str, ...] = SOURCES,
+    host: str = ARXIV_HOST,
 ) -> FullText:
     """The first available full text of ``arxiv_id`` (see the module docstring)."""
     base, v = split_version(arxiv_id)
     tried: list[str] = []
-    for source, url in fulltext_urls(arxiv_id, version):
+    for source, url in fulltext_urls(arxiv_id, version, host=host):
         if source not in sources:
             continue
         try:

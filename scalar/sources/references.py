@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 S2_REFERENCES = "https://api.semanticscholar.org/graph/v1/paper/arXiv:{id}/references"
 S2_FIELDS = "externalIds,title,year"
+S2_PAGE = 1000  # the API's maximum page
+S2_MAX_PAGES = 3
 MIN_SIMILARITY = 0.9
 #: References looked up by arXiv title search per citing paper (each lookup is one or two
 #: queries, i.e. 3-6 s of arXiv's pacing).
@@ -81,15 +83,18 @@ def semantic_scholar_references(arxiv_id: str, session: requests.Session) -> lis
     key = os.environ.get("S2_API_KEY") or os.environ.get("SEMANTIC_SCHOLAR_API_KEY")
     if key:
         headers["x-api-key"] = key  # never part of the cache key
-    resp = session.get(
-        S2_REFERENCES.format(id=base), params={"fields": S2_FIELDS, "limit": 1000}, headers=headers
-    )
-    data = resp.json().get("data") or []
-    out = []
-    for item in data:
-        cited = (item or {}).get("citedPaper") or {}
-        if cited.get("title"):
-            out.append(cited)
+    out: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"fields": S2_FIELDS, "limit": S2_PAGE}
+    for _ in range(S2_MAX_PAGES):  # one call for all but the largest bibliographies
+        page = session.get(S2_REFERENCES.format(id=base), params=params, headers=headers).json()
+        for item in page.get("data") or []:
+            cited = (item or {}).get("citedPaper") or {}
+            if cited.get("title"):
+                out.append(cited)
+        nxt = page.get("next")
+        if not isinstance(nxt, int) or nxt <= params.get("offset", 0):
+            break
+        params = {"fields": S2_FIELDS, "limit": S2_PAGE, "offset": nxt}
     return out
 
 

@@ -92,3 +92,10 @@ def test_offline_miss_names_the_url(tmp_path):
     offline = make_session(tmp_path / "empty.sqlite", "replay")
     with pytest.raises(CacheMiss, match=r"arxiv\.org/html/2410\.05602v2"):
         fetch_fulltext("2410.05602", "v2", offline)
+
+
+def test_export_mirror_host(session):
+    with responses.RequestsMock() as rs:
+        rs.get("https://export.arxiv.org/html/2410.05602v2", body=LATEXML, content_type="text/html")
+        ft = fetch_fulltext("2410.05602", "v2", session, host="export.arxiv.org")
+    assert ft.url == "https://export.arxiv.org/html/2410.05602v2" and ft.source == "arxiv-html"

@@ -130,3 +130,20 @@ def test_replay_resolves_identically_without_network(session, tmp_path):
         assert resolve_references(paper(), offline, ax.client_for(offline)) == live
         assert len(rs.calls) == 0
     assert adapter_of(offline).stats.fetched == 0
+
+
+def test_large_bibliographies_page_through_semantic_scholar(session):
+    from scalar.sources.references import semantic_scholar_references
+
+    def page(request):
+        q = query(request)
+        offset = int(q.get("offset", 0))
+        rows = [{"citedPaper": {"title": f"T{offset + i}", "externalIds": {}}} for i in range(1000 if offset == 0 else 250)]
+        body = {"offset": offset, "data": rows, **({"next": 1000} if offset == 0 else {})}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    with responses.RequestsMock() as rs:
+        rs.add_callback("GET", S2, callback=page)
+        cited = semantic_scholar_references("2410.05602v2", session)
+        assert [query(c.request).get("offset") for c in rs.calls] == [None, "1000"]
+    assert len(cited) == 1250 and cited[-1]["title"] == "T1249"

@@ -128,13 +128,22 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
                     if inside:
                         marks.append((inside[0], inside[-1] + 1, target, tx, ty))
             raw.append([x0, y0, x1, y1, text, size, bold, b["number"], marks])
-    # Two columns when many lines sit wholly on either side of the middle.
-    left = sum(1 for r in raw if r[2] <= mid + 2)
-    right = sum(1 for r in raw if r[0] >= mid - 2)
-    two_col = left >= 5 and right >= 5 and left + right >= 0.7 * max(len(raw), 1)
+    # Two columns when many lines sit wholly on either side of the middle. Full-width lines
+    # above the columns (title, authors, abstract on a first page) are read before them.
+    left = [r for r in raw if r[2] <= mid + 2]
+    right = [r for r in raw if r[0] >= mid - 2]
+    two_col = len(left) >= 5 and len(right) >= 5 and len(left) + len(right) >= 0.5 * max(len(raw), 1)
+    columns_top = min((r[1] for r in left + right), default=0.0)
     out = []
     for x0, y0, x1, y1, text, size, bold, block, marks in raw:
-        col = 1 if two_col and x0 >= mid - 2 else 0
+        if not two_col:
+            col = 0
+        elif x0 >= mid - 2:
+            col = 1
+        elif x1 > mid + 2 and y1 <= columns_top + 1:
+            col = -1
+        else:
+            col = 0
         uris = [u for r, u in links if r.y0 <= (y0 + y1) / 2 <= r.y1 and r.x0 <= x1 and r.x1 >= x0]
         out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks))
     out.sort(key=lambda ln: (ln.col, round(ln.y0, 1), ln.x0))

@@ -222,3 +222,31 @@ def test_hyperref_style_links_resolve_markers_regexes_miss():
     p = paper.sections[0].paragraphs[0]
     assert _spans(p) == [("OpenAI Team, 2023", "bib.bib2", False),
                          ("(Brown et al., 2020)", "bib.bib1", False)]
+
+
+def test_first_page_full_width_front_matter_then_two_columns():
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 60), "A Two Column Paper With A Full Width Title", fontsize=16, fontname="hebo")
+    page.insert_text((72, 85), "Ann Wu and Bo Li", fontsize=10)
+    page.insert_text((280, 110), "Abstract", fontsize=11, fontname="hebo")
+    for i in range(12):  # a long full-width abstract: a third of the page's lines
+        page.insert_text((72, 128 + 11 * i), "This abstract spans the whole width of the page above the "
+                         f"two columns of text, line {i}.", fontsize=9)
+    top = 280
+    page.insert_text((50, top), "1 Introduction", fontsize=12, fontname="hebo")
+    for i in range(14):
+        page.insert_text((50, top + 20 + 14 * i), f"Left line {i} of the introduction text.", fontsize=9)
+        page.insert_text((320, top + 14 * i), f"Right line {i} continues the introduction [1].", fontsize=9)
+    page.insert_text((320, top + 14 * 15), "References", fontsize=12, fontname="hebo")
+    page.insert_text((320, top + 14 * 16), "[1] A. Author. A title. Venue, 2020.", fontsize=8)
+    paper = parse_pdf(doc.tobytes())
+    assert paper.title == "A Two Column Paper With A Full Width Title"
+    assert paper.authors == ["Ann Wu", "Bo Li"]
+    assert paper.abstract.startswith("This abstract spans the whole width")
+    assert paper.abstract.endswith("line 11.")
+    text = paper.sections[0].text
+    assert text.index("Left line 13") < text.index("Right line 0")
+    assert "Right line 13 continues the introduction [1]." in text
+    assert len(paper.references) == 1
+    assert sum(len(p.citations) for p in paper.sections[0].paragraphs) == 14

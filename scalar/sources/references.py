@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import weakref
 from typing import Any, Literal
 
 import requests
@@ -26,7 +28,7 @@ from pydantic import BaseModel
 
 from scalar.schema import Paper, Reference
 from scalar.sources.arxiv import find_arxiv_id, match_title, split_version
-from scalar.sources.http import CacheMiss, Challenge, NotFound, RateLimited, Unavailable
+from scalar.sources.http import CacheMiss, Challenge, NotFound, RateLimited, Unavailable, adapter_of
 from scalar.sources.titles import best_similar, normalise_title
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,11 @@ S2_REFERENCES = "https://api.semanticscholar.org/graph/v1/paper/arXiv:{id}/refer
 S2_FIELDS = "externalIds,title,year"
 S2_PAGE = 1000  # the API's maximum page
 S2_MAX_PAGES = 3
+#: After this many consecutive failed S2 calls (each already retried with backoff), S2 is not
+#: asked again for the rest of the run: an outage must not cost minutes per paper.
+S2_BREAKER = 3
+_BREAKERS: "weakref.WeakKeyDictionary[Any, dict[str, int]]" = weakref.WeakKeyDictionary()
+_BREAKERS_LOCK = threading.Lock()
 MIN_SIMILARITY = 0.9
 #: References looked up by arXiv title search per citing paper (each lookup is one or two
 #: queries, i.e. 3-6 s of arXiv's pacing).
@@ -96,6 +103,13 @@ def semantic_scholar_references(arxiv_id: str, session: requests.Session) -> lis
             break
         params = {"fields": S2_FIELDS, "limit": S2_PAGE, "offset": nxt}
     return out
+
+
+def _breaker(session: requests.Session) -> dict[str, int]:
+    """Consecutive S2 failures seen through this session's adapter (one count per run)."""
+    adapter = adapter_of(session)
+    with _BREAKERS_LOCK:
+        return _BREAKERS.setdefault(adapter, {"failures": 0})
 
 
 def _s2_arxiv(cited: dict[str, Any]) -> str | None:
@@ -177,7 +191,8 @@ def resolve_references(
     keys are absent). A reference to the citing paper itself is never returned.
 
     ``status``, when given, receives what happened to the optional step: ``status["s2"]`` is
-    "ok", "not-needed", "not-found" (S2 does not know the paper), or the error class name
+    "ok", "not-needed", "not-found" (S2 does not know the paper), "circuit-open" (S2 failed
+    ``S2_BREAKER`` times in a row in this run and is no longer asked), or the error class name
     ("RateLimited", "Unavailable", "Challenge", "CacheMiss"), so a build can count it."""
     status = status if status is not None else {}
     own = _base(paper.arxiv_id) if paper.arxiv_id else None
@@ -190,17 +205,28 @@ def resolve_references(
     left = [r for r in paper.references if r.key not in out]
     status["s2"] = "not-needed"
     if left and own and use_s2:
-        try:
-            cited = semantic_scholar_references(own, session)
-            status["s2"] = "ok"
-        except NotFound:
-            log.debug("Semantic Scholar does not know arXiv:%s", own)  # common for new papers
-            status["s2"] = "not-found"
-            cited = []
-        except (RateLimited, Unavailable, Challenge, CacheMiss, ValueError) as e:
-            log.warning("Semantic Scholar skipped for arXiv:%s: %s", own, e)
-            status["s2"] = type(e).__name__
-            cited = []
+        breaker = _breaker(session)
+        cited = []
+        if breaker["failures"] >= S2_BREAKER:
+            status["s2"] = "circuit-open"
+        else:
+            try:
+                cited = semantic_scholar_references(own, session)
+                status["s2"] = "ok"
+                breaker["failures"] = 0
+            except NotFound:
+                log.debug("Semantic Scholar does not know arXiv:%s", own)  # common for new papers
+                status["s2"] = "not-found"
+                breaker["failures"] = 0
+            except CacheMiss:
+                status["s2"] = "CacheMiss"  # offline: the live run did without S2 here too
+            except (RateLimited, Unavailable, Challenge, ValueError) as e:
+                breaker["failures"] += 1
+                status["s2"] = type(e).__name__
+                log.warning(
+                    "Semantic Scholar skipped for arXiv:%s: %s%s", own, e,
+                    " (not asked again in this run)" if breaker["failures"] >= S2_BREAKER else "",
+                )
         out.update(_align_s2(left, cited))
         # Entries S2 identifies as a paper it has no arXiv version of: a title search would
         # spend a 3-second arXiv slot to (almost always) find nothing.

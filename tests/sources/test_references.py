@@ -147,3 +147,19 @@ def test_large_bibliographies_page_through_semantic_scholar(session):
         cited = semantic_scholar_references("2410.05602v2", session)
         assert [query(c.request).get("offset") for c in rs.calls] == [None, "1000"]
     assert len(cited) == 1250 and cited[-1]["title"] == "T1249"
+
+
+def test_an_s2_outage_stops_costing_time_after_three_papers(tmp_path):
+    s = make_session(tmp_path / "c.sqlite", clock=FakeClock(), max_attempts=2)
+    statuses = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rs:
+        rs.get(re.compile(r"https://api\.semanticscholar\.org/.*"), status=503)
+        rs.add_callback("GET", API, callback=arxiv_api)
+        for n in range(5):
+            p = paper().model_copy(update={"arxiv_id": f"2410.0560{n}"})
+            st: dict[str, str] = {}
+            resolve_references(p, s, ax.client_for(s), status=st, search_budget=0)
+            statuses.append(st["s2"])
+        s2_calls = [c for c in rs.calls if "semanticscholar" in c.request.url]
+    assert statuses == ["Unavailable"] * 3 + ["circuit-open"] * 2
+    assert len(s2_calls) == 3 * 2  # 3 papers x 2 attempts, then never again

@@ -55,17 +55,25 @@ def build_row(*, model: str, release_id: str, kind: str, scored: Scored, n_quest
         warnings.append(f"{counts['errors']} prediction(s) ended in an error and are not scored")
     if cutoff.status == "unknown":
         warnings.append("knowledge cutoff unknown: add it with --cutoffs to get clean accuracy")
+    overall = score(scored)
+    if clean_pairs is None:
+        clean, clean_by_difficulty = None, {}
+    elif len(clean_pairs) == len(scored):
+        # The cutoff predates every question (a filter that kept everything): reuse, don't resample.
+        clean, clean_by_difficulty = overall, by_difficulty
+    else:
+        clean, clean_by_difficulty = score(clean_pairs), score_groups(clean_pairs, lambda q: q.difficulty)
     return LeaderboardRow(
         model=model, release_id=release_id, kind=kind, computed=computed, run=run, rank=0,
         n_questions=n_questions, n=len(scored),
         coverage=round(answered / n_questions, 6) if n_questions else 0.0,
-        accuracy=score(scored),
+        accuracy=overall,
         by_difficulty=by_difficulty,
         by_context_length=sorted_buckets(score_groups(scored, lambda q: length_bucket(q.context_tokens))),
         by_month=score_groups(scored, lambda q: month(q.first_public_date)),
         cutoff=cutoff,
-        clean=score(clean_pairs) if clean_pairs is not None else None,
-        clean_by_difficulty=score_groups(clean_pairs, lambda q: q.difficulty) if clean_pairs is not None else {},
+        clean=clean,
+        clean_by_difficulty=clean_by_difficulty,
         warnings=warnings,
         **counts,
     )

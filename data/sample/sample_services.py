@@ -369,7 +369,7 @@ def openreview_note(w: Work) -> dict:
             "authorids": {"value": authorids},
             "abstract": {"value": w.abstract},
             "keywords": {"value": ["synthetic", "widgets"]},
-            "venue": {"value": f"SCALAR Sample 2025 {presentation}"},
+            "venue": {"value": f"Sample 2025 {presentation}"},
             "venueid": {"value": VENUE_ID},
             "pdf": {"value": "/pdf/" + hashlib.sha1(o["forum"].encode()).hexdigest() + ".pdf"},
             "paperhash": {"value": _norm(w.authors[0].split()[-1]) + "|" + "_".join(_norm(title).split())},

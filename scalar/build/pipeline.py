@@ -1,0 +1,451 @@
+"""`scalar build`: venue -> release, through the HTTP cache.
+
+Stages (each with a progress bar on stderr):
+
+1. **list** the venue's accepted main-track papers on OpenReview;
+2. per citing paper, in note order, until ``limit`` usable papers: **match** the title on arXiv,
+   apply ``since`` to ``first_public_date`` (earlier of arXiv v1 and the OpenReview public date),
+   **fetch** the full text (arxiv.org/html, ar5iv, PDF), **parse** it, **resolve** its
+   bibliography to arXiv ids;
+3. **cited**: metadata of every resolved reference in batched ``id_list`` queries, then the full
+   text of each (these are the works that can become candidates);
+4. **generate** questions and **write** the release.
+
+A paper that cannot be used is skipped and its reason counted in the manifest (``skipped``).
+Network failures are never a skip reason: they stop the build with one clear line, and the rerun
+resumes from the cache (every response is committed as it arrives). ``offline`` replays the
+cache only; a miss names the URL. The ``sample`` venue replays its bundled cache by default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scalar.build.venues import Venue, get_venue
+from scalar.errors import ConfigError, InputError, ParseError
+from scalar.schema import DIFFICULTIES, CitingPaper, Paper, ReleaseManifest
+
+#: A citing paper needs this many distinct cited works with full text (a gold and 3 distractors).
+MIN_USABLE_REFERENCES = 4
+
+# Skip reasons, as written to the manifest.
+NO_ARXIV = "no arXiv match"
+BEFORE_SINCE = "first public before --since"
+NO_FULLTEXT = "no HTML or PDF"
+UNPARSEABLE = "full text could not be parsed"
+FEW_RESOLVED = "too few resolvable references"
+FEW_FULLTEXT = "too few cited papers with full text"
+NOT_MAIN_TRACK = "not a main-track paper"
+
+
+def default_cache_path() -> Path:
+    """Where live builds keep their HTTP cache unless --cache is given."""
+    root = os.environ.get("SCALAR_CACHE_DIR") or Path.home() / ".cache" / "scalar"
+    return Path(root) / "http.sqlite"
+
+
+@dataclass
+class CrawlRecord:
+    """What happened to one listed paper (written to ``crawl.jsonl`` in the release)."""
+
+    forum_id: str
+    title: str
+    presentation: str | None = None
+    arxiv_id: str | None = None
+    version: str | None = None
+    match_method: str | None = None
+    match_score: float | None = None
+    arxiv_v1: str | None = None
+    openreview_public: str | None = None
+    first_public_date: str | None = None
+    text_source: str | None = None
+    references: int = 0
+    resolved: int = 0
+    resolved_by: dict[str, int] = field(default_factory=dict)
+    with_fulltext: int = 0
+    skipped: str | None = None
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def run_build(
+    venue: str,
+    out: str | Path,
+    offline: bool = False,
+    cache: str | Path | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    since: date | None = None,
+    difficulties: list[str] | tuple[str, ...] = (),
+    context_tokens: list[int] | tuple[int, ...] = (),
+    *,
+    progress: bool = True,
+    limits: Any = None,
+) -> ReleaseManifest:
+    """Build a release of ``venue`` into ``out``; returns its manifest.
+
+    ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
+    sample recorder pass limiters on a fake clock so that mocked services are not paced."""
+    v = get_venue(venue)
+    diffs = _check_difficulties(difficulties)
+    budgets = _check_budgets(context_tokens)
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be at least 1, got {limit}")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder")
+
+    with _open_cache(v, cache, offline) as (cache_path, mode):
+        from scalar.sources.http import make_session
+
+        session = make_session(cache_path, mode, limits=limits)
+        with _Progress(enabled=progress) as bars:
+            crawl = _Crawl(v, session, bars, since=since, limit=limit)
+            citing = crawl.run()
+            manifest = _generate_and_write(v, out, citing, crawl, seed=seed, difficulties=diffs,
+                                           budgets=budgets, since=since, mode=mode, bars=bars)
+    return manifest
+
+
+def _check_difficulties(difficulties) -> list[str]:
+    out = []
+    for d in difficulties or ():
+        d = d.strip().lower()
+        if d not in DIFFICULTIES:
+            raise ConfigError(f"unknown difficulty {d!r}; choose from {', '.join(DIFFICULTIES)}")
+        if d not in out:
+            out.append(d)
+    return out or list(DIFFICULTIES)
+
+
+def _check_budgets(context_tokens) -> list[int]:
+    budgets = sorted(set(int(t) for t in context_tokens or ()))
+    for t in budgets:
+        if t < 1000:
+            raise ConfigError(f"--context-tokens {t} is too small (at least 1000)")
+    return budgets
+
+
+@contextlib.contextmanager
+def _open_cache(v: Venue, cache: str | Path | None, offline: bool) -> Iterator[tuple[Path, str]]:
+    """The SQLite cache file and mode for this build.
+
+    A ``.jsonl`` cache (the sample venue's bundled one, or any exported cache) is loaded into a
+    temporary SQLite file and replayed: a JSONL export is read-only by nature.
+    """
+    if cache is None:
+        cache = v.default_cache or default_cache_path()
+        if v.default_cache is not None:
+            offline = True  # a synthetic venue has no live services behind it
+    cache = Path(cache)
+    if cache.suffix == ".jsonl":
+        if not cache.is_file():
+            raise InputError(f"cache file not found: {cache}")
+        from scalar.build.replay import import_jsonl
+
+        with tempfile.TemporaryDirectory(prefix="scalar-replay-") as tmp:
+            db = Path(tmp) / "cache.sqlite"
+            import_jsonl(cache, db)
+            yield db, "replay"
+        return
+    if offline and not cache.is_file():
+        raise InputError(f"--offline needs an existing cache, and {cache} does not exist")
+    yield cache, ("replay" if offline else "record")
+
+
+# ----------------------------------------------------------------------------- crawl
+
+
+class _Crawl:
+    def __init__(self, venue: Venue, session, bars: "_Progress", *, since: date | None, limit: int | None):
+        from scalar.sources.arxiv import client_for
+
+        self.venue = venue
+        self.session = session
+        self.client = client_for(session)
+        self.bars = bars
+        self.since = since
+        self.limit = limit
+        self.skipped: Counter[str] = Counter()
+        self.records: list[CrawlRecord] = []
+        self.text_sources: Counter[str] = Counter()
+        self.cited_sources: Counter[str] = Counter()
+        self.cited_missing = 0
+        self._cited_cache: dict[str, Paper | None] = {}
+
+    # -- stage 1 + 2
+    def run(self) -> list[CitingPaper]:
+        from scalar.sources.openreview import list_accepted_papers
+
+        with self.bars.stage("list OpenReview", total=None):
+            listed = list_accepted_papers(self.venue.venue_id, self.session, baseurl=self.venue.baseurl)
+        accepted = [p for p in listed if p.accepted]
+        self.n_listed = len(accepted)
+
+        usable: list[tuple[Paper, CrawlRecord]] = []
+        with self.bars.stage("citing papers", total=self.limit or len(accepted)) as bar:
+            for vp in accepted:
+                if self.limit is not None and len(usable) >= self.limit:
+                    break
+                rec = CrawlRecord(forum_id=vp.forum_id, title=vp.title, presentation=vp.presentation,
+                                  openreview_public=_iso(vp.public_date))
+                self.records.append(rec)
+                bar.describe(f"citing papers: {vp.title[:40]}")
+                paper = self._citing(vp, rec)
+                if paper is None:
+                    self.skipped[rec.skipped or "unknown"] += 1
+                    if self.limit is None:
+                        bar.advance()
+                    continue
+                usable.append((paper, rec))
+                bar.advance()
+
+        cited = self._fetch_cited([p for p, _ in usable])
+        out: list[CitingPaper] = []
+        for paper, rec in usable:
+            texts = {k: cited[a] for k, a in _resolved_keys(paper).items() if cited.get(a) is not None}
+            rec.with_fulltext = len(set(id(p) for p in texts.values()))
+            if rec.with_fulltext < MIN_USABLE_REFERENCES:
+                rec.skipped = FEW_FULLTEXT
+                self.skipped[FEW_FULLTEXT] += 1
+                continue
+            self.text_sources[rec.text_source or "?"] += 1
+            out.append(CitingPaper(paper=paper, cited=texts, first_public_date=paper.first_public_date,
+                                   venue=self.venue.name))
+        return out
+
+    def _citing(self, vp, rec: CrawlRecord) -> Paper | None:
+        from scalar.sources.arxiv import fetch_metadata, match_title, split_version
+        from scalar.sources.references import resolve_references
+
+        if not vp.main_track:
+            rec.skipped = NOT_MAIN_TRACK
+            return None
+        # arXiv: an id the note itself carries wins; otherwise the title search.
+        if vp.arxiv_id:
+            meta = fetch_metadata([vp.arxiv_id], self.client).get(split_version(vp.arxiv_id)[0])
+            if meta is not None:
+                rec.arxiv_id, rec.version, rec.match_method, rec.match_score = meta.arxiv_id, meta.version, "openreview", 1.0
+                v1 = meta.published.date()
+        if rec.arxiv_id is None:
+            match = match_title(vp.title, vp.authors, self.client)
+            if match is None:
+                rec.skipped = NO_ARXIV
+                return None
+            rec.arxiv_id, rec.version = match.arxiv_id, match.version
+            rec.match_method, rec.match_score = match.method, match.score
+            v1 = match.published.date()
+        rec.arxiv_v1 = v1.isoformat()
+        first = min(d for d in (v1, vp.public_date) if d is not None)
+        rec.first_public_date = first.isoformat()
+        if self.since is not None and first < self.since:
+            rec.skipped = BEFORE_SINCE
+            return None
+
+        paper = self._text(rec.arxiv_id, rec.version, require_bibliography=True)
+        if isinstance(paper, str):
+            rec.skipped = paper
+            return None
+        rec.text_source = paper.source
+        paper = paper.model_copy(update={"first_public_date": first})
+
+        resolutions = resolve_references(paper, self.session, self.client)
+        rec.references = len(paper.references)
+        rec.resolved = len(resolutions)
+        rec.resolved_by = dict(sorted(Counter(r.how for r in resolutions.values()).items()))
+        refs = [r.model_copy(update={"arxiv_id": resolutions[r.key].arxiv_id}) if r.key in resolutions else r
+                for r in paper.references]
+        paper = paper.model_copy(update={"references": refs})
+        if len(set(_resolved_keys(paper).values())) < MIN_USABLE_REFERENCES:
+            rec.skipped = FEW_RESOLVED
+            return None
+        return paper
+
+    def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper | str:
+        """The parsed full text, or a skip reason."""
+        from scalar.sources.fulltext import fetch_fulltext
+        from scalar.sources.http import NotFound
+
+        try:
+            ft = fetch_fulltext(arxiv_id, version, self.session)
+        except NotFound:
+            return NO_FULLTEXT
+        if ft is None:
+            return NO_FULLTEXT
+        try:
+            return _parse(ft, require_bibliography=require_bibliography)
+        except ParseError:
+            return UNPARSEABLE
+
+    # -- stage 3
+    def _fetch_cited(self, papers: list[Paper]) -> dict[str, Paper | None]:
+        from scalar.sources.arxiv import fetch_metadata
+
+        wanted = sorted({a for p in papers for a in _resolved_keys(p).values()})
+        own = {p.arxiv_id: p for p in papers if p.arxiv_id}
+        if not wanted:
+            return {}
+        with self.bars.stage("cited metadata", total=None):
+            meta = fetch_metadata(wanted, self.client)
+        out: dict[str, Paper | None] = {}
+        with self.bars.stage("cited papers", total=len(wanted)) as bar:
+            for aid in wanted:
+                if aid in own:  # a venue paper citing another: its text is already parsed
+                    out[aid] = own[aid]
+                    self.cited_sources[own[aid].source or "?"] += 1
+                elif aid not in meta:
+                    out[aid] = None  # arXiv does not know the id (typo in a bibliography)
+                else:
+                    m = meta[aid]
+                    got = self._text(aid, m.version, require_bibliography=False)
+                    if isinstance(got, str):
+                        out[aid] = None
+                    else:
+                        out[aid] = got.model_copy(update={"first_public_date": m.published.date(),
+                                                          "title": got.title or m.title,
+                                                          "abstract": got.abstract or m.abstract})
+                        self.cited_sources[got.source or "?"] += 1
+                if out[aid] is None:
+                    self.cited_missing += 1
+                bar.advance()
+        return out
+
+
+def _parse(ft, *, require_bibliography: bool) -> Paper:
+    """FullText -> Paper with the source recorded."""
+    version = ft.version
+    if ft.source == "pdf":
+        from scalar.parse.pdf import parse_pdf
+
+        paper = parse_pdf(ft.content, arxiv_id=ft.arxiv_id, version=version, source=ft.source)
+    else:
+        from scalar.parse.latexml import parse_html
+
+        html = ft.content.decode("utf-8", errors="replace") if isinstance(ft.content, bytes) else ft.content
+        paper = parse_html(html, arxiv_id=ft.arxiv_id, version=version, source=ft.source,
+                           require_bibliography=require_bibliography)
+    if paper.source is None:
+        paper = paper.model_copy(update={"source": ft.source})
+    return paper
+
+
+def _resolved_keys(paper: Paper) -> dict[str, str]:
+    """Reference key -> arXiv id, for references that are cited in the text and resolved."""
+    cited = {c.ref for s in paper.sections for p in s.paragraphs for c in p.citations}
+    own = paper.arxiv_id
+    return {r.key: r.arxiv_id for r in paper.references
+            if r.arxiv_id and r.key in cited and r.arxiv_id != own}
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+# ----------------------------------------------------------------------------- generate + write
+
+
+def _generate_and_write(v: Venue, out: Path, citing: list[CitingPaper], crawl: _Crawl, *, seed: int,
+                        difficulties: list[str], budgets: list[int], since: date | None, mode: str,
+                        bars: "_Progress") -> ReleaseManifest:
+    from scalar.build.questions import GenerationConfig, generate_questions
+    from scalar.build.release import write_release
+
+    if not citing:
+        reasons = ", ".join(f"{k}: {n}" for k, n in sorted(crawl.skipped.items())) or "none listed"
+        raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")
+    cfg_kwargs: dict[str, Any] = {"seed": seed, "difficulties": tuple(difficulties)}
+    if budgets:
+        cfg_kwargs["context_budgets"] = tuple(budgets)
+    config = GenerationConfig(**cfg_kwargs)
+    with bars.stage("generate questions", total=None):
+        result = generate_questions(citing, config)
+    notes: dict[str, Any] = {
+        "venue_id": v.venue_id,
+        "venue_year": v.year,
+        "cache_mode": mode,
+        "since": _iso(since),
+        "papers_listed": crawl.n_listed,
+        "papers_used": len(citing),
+        "cited_papers_with_text": sum(crawl.cited_sources.values()),
+        "cited_papers_without_text": crawl.cited_missing,
+    }
+    for src, n in sorted(crawl.text_sources.items()):
+        notes[f"citing_text_source.{src}"] = n
+    for src, n in sorted(crawl.cited_sources.items()):
+        notes[f"cited_text_source.{src}"] = n
+    with bars.stage("write release", total=None):
+        manifest = write_release(out, venue=v.name, result=result, papers=citing, config=config,
+                                 skipped=dict(sorted(crawl.skipped.items())), notes=notes)
+        _write_crawl_log(out, crawl.records)
+    return manifest
+
+
+def _write_crawl_log(out: Path, records: list[CrawlRecord]) -> None:
+    from dataclasses import asdict
+
+    from scalar._util.io import atomic_write_text
+
+    lines = "".join(json.dumps(asdict(r), ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    atomic_write_text(out / "crawl.jsonl", lines)
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+class _Stage:
+    def __init__(self, progress, task):
+        self._p, self._t = progress, task
+
+    def advance(self, n: int = 1) -> None:
+        if self._p is not None:
+            self._p.advance(self._t, n)
+
+    def describe(self, text: str) -> None:
+        if self._p is not None:
+            self._p.update(self._t, description=text)
+
+
+class _Progress:
+    """One rich progress display on stderr; each stage is a bar that completes when it ends."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self._p = None
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._p = Progress(TextColumn("{task.description:<52}"), BarColumn(), MofNCompleteColumn(),
+                               TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+            self._p.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._p is not None:
+            self._p.__exit__(*exc)
+
+    @contextlib.contextmanager
+    def stage(self, name: str, total: int | None) -> Iterator[_Stage]:
+        if self._p is None:
+            yield _Stage(None, None)
+            return
+        task = self._p.add_task(name, total=total)
+        try:
+            yield _Stage(self._p, task)
+        finally:
+            t = self._p.tasks[[x.id for x in self._p.tasks].index(task)]
+            done = t.completed if t.total is None else t.total
+            self._p.update(task, description=name, total=max(done, t.completed) or 1,
+                           completed=max(done, t.completed) or 1)

@@ -32,6 +32,8 @@ class PaperPrep:
     unusable: dict[str, int] = field(default_factory=dict)
 
     _title_hits: dict = field(default_factory=dict, repr=False)
+    _by_work: dict = field(default_factory=dict, repr=False)
+    _near_names: dict = field(default_factory=dict, repr=False)
 
     def title_hits(self, work: str) -> tuple[list[re.Pattern], set]:
         """The work's title patterns and the paragraphs (and "header") where one matches; computed
@@ -52,7 +54,12 @@ class PaperPrep:
         return sorted(k for k, w in self.work_of.items() if w == work)
 
     def occurrences_of_work(self, work: str) -> list[Occurrence]:
-        return [o for o in self.occurrences if self.work_of.get(o.key) == work]
+        if not self._by_work:
+            for o in self.occurrences:
+                w = self.work_of.get(o.key)
+                if w is not None:
+                    self._by_work.setdefault(w, []).append(o)
+        return self._by_work.get(work, [])
 
 
 @dataclass
@@ -126,30 +133,49 @@ def work_ref(prep: PaperPrep, work: str) -> RefView:
     return prep.refs[prep.keys_of(work)[0]]
 
 
+def _words_before(text: str, end: int, k: int) -> list[str]:
+    lo = max(0, end - 40 * (k + 1))
+    words = text[lo:end].split()
+    if lo > 0 and words and not text[lo - 1].isspace():
+        words = words[1:]  # a word cut by the slice
+    return words[-k:] if k else []
+
+
+def _words_after(text: str, start: int, k: int) -> list[str]:
+    hi = start + 40 * (k + 1)
+    words = text[start:hi].split()
+    if hi < len(text) and words and not text[hi].isspace():
+        words = words[:-1]
+    return words[:k] if k else []
+
+
 def surface_leak(prep: PaperPrep, occurrence: Occurrence, gold: str, others: list[str], window: int) -> set[str]:
     """Name-like words (capitalised, CamelCase, ALLCAPS, letters with digits) within ``window``
     words of the occurrence that appear in the gold's title and in no other candidate's title: a
     string matcher would pick the gold from them ("YOLOv3 [MASK]" -> "YOLOv3: An incremental
     improvement"). Plain lower-case words are left to the lexical audit: they overlap titles by
-    topic, not by name."""
+    topic, not by name. A whole short title written next to the citation ("layer normalization
+    [MASK]") is a match too."""
     text = prep.paragraphs[(occurrence.section, occurrence.paragraph)]
-    before = text[: occurrence.start].split()[-window:] if window else []
-    after = text[occurrence.end:].split()[:window] if window else []
     gold_ref = work_ref(prep, gold)
-    # a whole short title written next to the citation ("layer normalization [MASK]")
-    title_norm = " ".join(re.findall(r"\w+", gold_ref.title.lower()))
+    title_norm = gold_ref.title_norm
     if title_norm and len(title_norm.split()) <= 6:
         k = len(title_norm.split()) + window
-        wide = text[: occurrence.start].split()[-k:] + text[occurrence.end:].split()[:k]
+        wide = _words_before(text, occurrence.start, k) + _words_after(text, occurrence.end, k)
         if f" {title_norm} " in " " + " ".join(re.findall(r"\w+", " ".join(wide).lower())) + " ":
             return {title_norm}
-    names = [w for w in before + after if is_name_token(w, sentence_start=False)]
-    near = name_variants(" ".join(names))
-    gold_words = gold_ref.title_words
-    other_words: set[str] = set()
+    cache_key = (occurrence.uid, window)
+    near = prep._near_names.get(cache_key)
+    if near is None:
+        words = _words_before(text, occurrence.start, window) + _words_after(text, occurrence.end, window)
+        near = name_variants(" ".join(w for w in words if is_name_token(w, sentence_start=False)))
+        prep._near_names[cache_key] = near
+    hits = near & gold_ref.title_words
+    if not hits:
+        return set()
     for w in others:
-        other_words |= work_ref(prep, w).title_words
-    return (near & gold_words) - other_words
+        hits -= work_ref(prep, w).title_words
+    return hits
 
 
 def gold_title_patterns(prep: PaperPrep, works: list[str]) -> list[re.Pattern]:

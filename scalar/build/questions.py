@@ -183,6 +183,10 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     attempts = stats.get("mcq_checked_for_surface_match", 0)
     stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
+    for difficulty in config.difficulties:  # share of would-be questions a string matcher solves
+        n = stats.get(f"mcq_checked_for_surface_match_{difficulty}", 0)
+        if n:
+            stats[f"surface_match_rate_{difficulty}"] = round(stats.get(f"surface_name_match_{difficulty}", 0) / n, 4)
     return GenerationResult(questions=questions, rejected=dict(sorted(rejected.items())), stats=dict(stats))
 
 
@@ -258,6 +262,7 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
                 rejected["too_few_distractors"] += 1
                 continue
             stats["mcq_checked_for_surface_match"] += 1
+            stats[f"mcq_checked_for_surface_match_{difficulty}"] += 1
             if config.reject_surface_matches:
                 masked = prep.occurrences_of_work(gold)
                 if any(surface_leak(prep, o, gold, distractors, config.leak_window_words) for o in masked):

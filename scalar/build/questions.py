@@ -163,6 +163,20 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         for k, v in local_stats.items():
             stats[k] += v
 
+    if config.context_budgets:
+        # Every budget holds the same questions (a paired design: accuracy differences between
+        # budgets come from length alone). A draft whose kept parts (title, abstract, mask
+        # paragraph, minimal candidates) do not fit the smallest budget is dropped for all budgets;
+        # fitting is monotone in the budget, so the rest fit every larger one.
+        smallest = min(config.context_budgets)
+        fits = []
+        for d in drafts:
+            d.order = d.golds + d.distractors  # provisional; fitting does not depend on order
+            if not _Rendered(d, counter).fits(config, smallest):
+                rejected["budget_too_small"] += 1
+            else:
+                fits.append(d)
+        drafts = fits
     _balance_positions(drafts, config)
     questions: list[Question] = []
     budgets: list[int | None] = list(config.context_budgets) or [None]
@@ -171,8 +185,8 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         stats["gold_title_redacted"] += int(rendered.redacted)
         for budget in budgets:
             q = rendered.question(config, budget)
-            if q is None:
-                rejected["budget_too_small"] += 1
+            if q is None:  # not expected after the check above; counted rather than hidden
+                rejected["budget_too_small_variant"] += 1
                 continue
             questions.append(q)
     questions.sort(key=question_sort_key)
@@ -338,6 +352,14 @@ class _Rendered:
         self.anchor = prep.paragraph_index[(d.anchors[0].section, d.anchors[0].paragraph)]
         self.refs = [work_ref(prep, w) for w in d.order]
         self.views: list[View] = [r.body if d.view == "body" else r.full for r in self.refs]
+
+    def _overhead(self, config: GenerationConfig) -> int:
+        return config.instruction_tokens + config.candidate_overhead_tokens * len(self.views)
+
+    def fits(self, config: GenerationConfig, budget: int) -> bool:
+        return fit(self.header, self.d.prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
+                   budget=budget, overhead=self._overhead(config),
+                   min_candidate_tokens=config.min_candidate_tokens) is not None
 
     def question(self, config: GenerationConfig, budget: int | None) -> Question | None:
         d, prep = self.d, self.d.prep

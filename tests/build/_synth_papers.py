@@ -154,7 +154,7 @@ def random_citing_paper(i: int, *, n_refs: int = 40, n_cited: int = 10, sections
         paras = []
         for p in range(paragraphs):
             parts = []
-            for _ in range(words // 14):
+            for _ in range(rnd.randint(max(1, words // 28), max(1, words // 10))):
                 sent = sentence(14)
                 r = rnd.random()
                 if r < 0.12:  # attributional: a name then its citation

@@ -8,8 +8,16 @@ built from two 16-entry nibble tables (256 adds per group). Exact up to fp32 sum
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+import os
+
+# numba's OpenMP pool must sleep, not spin, between kernels: with the default active wait, its
+# threads fight OpenBLAS's (prefill) and other processes on a 2-core machine, and a parallel
+# region can then cost a scheduler quantum (measured: median 6-10 ms instead of 0.3 ms per GEMV
+# under load). Read once when the OpenMP runtime starts; an explicit user setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
 
 
 @njit(cache=True, fastmath=True)

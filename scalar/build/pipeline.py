@@ -7,8 +7,8 @@ Stages (each with a progress bar on stderr):
    apply ``since`` to ``first_public_date`` (earlier of arXiv v1 and the OpenReview public date),
    **fetch** the full text (arxiv.org/html, ar5iv, PDF), **parse** it, **resolve** its
    bibliography to arXiv ids;
-3. **cited**: metadata of every resolved reference in batched ``id_list`` queries, then the full
-   text of each (these are the works that can become candidates);
+   then the metadata of its resolved references (one batched ``id_list`` query per paper);
+3. **cited**: the full text of every resolved reference (the works that can become candidates);
 4. **generate** questions and **write** the release.
 
 A paper that cannot be used is skipped and its reason counted in the manifest (``skipped``).
@@ -181,7 +181,7 @@ class _Crawl:
         self.text_sources: Counter[str] = Counter()
         self.cited_sources: Counter[str] = Counter()
         self.cited_missing = 0
-        self._cited_cache: dict[str, Paper | None] = {}
+        self.meta: dict[str, Any] = {}  # arXiv id -> ArxivMeta of cited works
 
     # -- stage 1 + 2
     def run(self) -> list[CitingPaper]:
@@ -266,9 +266,13 @@ class _Crawl:
         refs = [r.model_copy(update={"arxiv_id": resolutions[r.key].arxiv_id}) if r.key in resolutions else r
                 for r in paper.references]
         paper = paper.model_copy(update={"references": refs})
-        if len(set(_resolved_keys(paper).values())) < MIN_USABLE_REFERENCES:
+        wanted = sorted(set(_resolved_keys(paper).values()))
+        if len(wanted) < MIN_USABLE_REFERENCES:
             rec.skipped = FEW_RESOLVED
             return None
+        # Abstracts, dates and versions of the cited works: batched per citing paper, so that the
+        # request depends only on this paper (a --limit or --since build replays the same URLs).
+        self.meta.update(fetch_metadata(wanted, self.client))
         return paper
 
     def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper | str:
@@ -289,14 +293,9 @@ class _Crawl:
 
     # -- stage 3
     def _fetch_cited(self, papers: list[Paper]) -> dict[str, Paper | None]:
-        from scalar.sources.arxiv import fetch_metadata
-
         wanted = sorted({a for p in papers for a in _resolved_keys(p).values()})
         own = {p.arxiv_id: p for p in papers if p.arxiv_id}
-        if not wanted:
-            return {}
-        with self.bars.stage("cited metadata", total=None):
-            meta = fetch_metadata(wanted, self.client)
+        meta = self.meta
         out: dict[str, Paper | None] = {}
         with self.bars.stage("cited papers", total=len(wanted)) as bar:
             for aid in wanted:
@@ -416,7 +415,8 @@ class _Stage:
 
 
 class _Progress:
-    """One rich progress display on stderr; each stage is a bar that completes when it ends."""
+    """One rich progress display on stderr (when it is a terminal); each stage is a bar that
+    completes when it ends."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
@@ -427,8 +427,11 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            console = Console(stderr=True)
+            if not console.is_terminal:  # logs and pipes get only results and error lines
+                return self
             self._p = Progress(TextColumn("{task.description:<52}"), BarColumn(), MofNCompleteColumn(),
-                               TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+                               TimeElapsedColumn(), console=console, transient=False)
             self._p.__enter__()
         return self
 

@@ -13,19 +13,26 @@ from scalar.cli import app
 def build(
     venue: str = typer.Option(..., "--venue", help="Registered venue (see `scalar venues`)."),
     out: Path = typer.Option(..., "--out", help="Release folder to write."),
-    offline: bool = typer.Option(False, "--offline", help="Use only the HTTP cache; a miss is an error."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="HTTP cache (SQLite) path."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most N citing papers."),
-    seed: int = typer.Option(0, "--seed"),
-    since: Optional[str] = typer.Option(None, "--since", help="Only papers first public on/after YYYY-MM-DD."),
-    difficulty: list[str] = typer.Option([], "--difficulty", help="easy/medium/hard (repeatable)."),
-    context_tokens: list[int] = typer.Option([], "--context-tokens", help="Context budgets (repeatable)."),
+    offline: bool = typer.Option(False, "--offline", help="Replay the HTTP cache only; a miss is an error "
+                                 "naming the URL. The sample venue is always offline."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="HTTP cache: a SQLite file (default "
+                                         "~/.cache/scalar/http.sqlite or $SCALAR_CACHE_DIR/http.sqlite; "
+                                         "the sample venue uses its bundled data/sample/cache.jsonl), "
+                                         "or an exported .jsonl cache (replayed)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Stop after N usable citing papers."),
+    seed: int = typer.Option(0, "--seed", help="Generator seed (same cache + seed = same questions)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only papers first public on/after YYYY-MM-DD "
+                                        "(earlier of arXiv v1 and the OpenReview public date)."),
+    difficulty: list[str] = typer.Option([], "--difficulty", help="easy/medium/hard (repeatable; default all)."),
+    context_tokens: list[int] = typer.Option([], "--context-tokens", help="Context budgets in tokens "
+                                             "(repeatable; default: each question's full length)."),
 ) -> None:
     """Crawl a venue, parse, resolve references and generate a release."""
     from scalar.build.pipeline import run_build
 
-    run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
-              since=_date(since), difficulties=difficulty, context_tokens=context_tokens)
+    manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
+                         since=_date(since), difficulties=difficulty, context_tokens=context_tokens)
+    _summary(manifest, out)
 
 
 def _date(text: str | None) -> date | None:
@@ -34,6 +41,26 @@ def _date(text: str | None) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"bad date {text!r}: expected YYYY-MM-DD") from None
+        raise InputError(f"bad --since date {text!r}: expected YYYY-MM-DD") from None
+
+
+def _summary(manifest, out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"release {manifest.release_id} ({manifest.venue}, {manifest.n_papers} papers)")
+    table.add_column("difficulty")
+    tasks = sorted({t for row in manifest.counts.values() for t in row})
+    for t in tasks:
+        table.add_column(t, justify="right")
+    table.add_column("total", justify="right")
+    for diff, row in manifest.counts.items():
+        table.add_row(diff, *(str(row.get(t, 0)) for t in tasks), str(sum(row.values())))
+    console = Console()
+    console.print(table)
+    if manifest.skipped:
+        skipped = ", ".join(f"{reason}: {n}" for reason, n in manifest.skipped.items())
+        console.print(f"skipped papers: {skipped}")
+    console.print(f"wrote {manifest.n_questions} questions to {out}")

@@ -1,0 +1,336 @@
+"""`scalar build` end to end: the sample venue replayed offline, and record-mode builds against the
+sample services (the live clients' real requests, answered by the `responses` library)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scalar.build.pipeline import BEFORE_SINCE, FEW_RESOLVED, NO_ARXIV, NO_FULLTEXT, run_build
+from scalar.build.replay import export_jsonl, import_jsonl
+from scalar.releases import load_release
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+BUNDLED = SAMPLE / "cache.jsonl"
+
+
+@pytest.fixture(scope="module")
+def services_mod():
+    pytest.importorskip("yaml")
+    pytest.importorskip("responses")
+    if str(SAMPLE) not in sys.path:
+        sys.path.insert(0, str(SAMPLE))
+    import sample_services
+
+    return sample_services
+
+
+@pytest.fixture(scope="module")
+def sample_release(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample") / "release"
+    manifest = run_build("sample", out, offline=True, progress=False)
+    return out, manifest
+
+
+def _record(services, out, cache, **kw):
+    """A record-mode build against the sample services (no pacing: a fake clock)."""
+    import responses
+
+    from scalar.sources.http import FakeClock, RateLimits
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        services.register(rsps)
+        return run_build("sample", out, offline=False, cache=cache, progress=False,
+                         limits=RateLimits(clock=FakeClock()), **kw)
+
+
+def _rows(db: Path) -> list[tuple]:
+    con = sqlite3.connect(str(db))
+    try:
+        return con.execute("SELECT key, url, status, body FROM responses ORDER BY key").fetchall()
+    finally:
+        con.close()
+
+
+def _scalar(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "scalar", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def _crawl(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "crawl.jsonl").read_text().splitlines()]
+
+
+# ----------------------------------------------------------------------------- the sample venue
+
+
+def test_sample_build_has_every_difficulty_and_counts_skips(sample_release):
+    out, manifest = sample_release
+    m, questions = load_release(out)  # validates the SHA-256 too
+    assert m == manifest
+    assert {q.difficulty for q in questions} == {"easy", "medium", "hard"}
+    for diff in ("easy", "medium", "hard"):
+        assert manifest.counts[diff]["mcq"] >= 5, manifest.counts
+    assert manifest.n_papers == 10
+    # one paper per skip reason, by construction of the synthetic venue
+    assert manifest.skipped == {NO_FULLTEXT: 1, NO_ARXIV: 1, FEW_RESOLVED: 1}
+    assert manifest.notes["cache_mode"] == "replay"
+    assert manifest.notes["papers_listed"] == 13
+    assert manifest.notes["citing_text_source.arxiv-html"] == 10
+    # outside works predate arXiv's native HTML (Dec 2023): their text came from ar5iv
+    assert manifest.notes["cited_text_source.ar5iv"] == 5
+    assert manifest.venue == "sample"
+
+
+def test_crawl_log_records_matches_dates_and_text_sources(sample_release):
+    out, _ = sample_release
+    rows = {r["title"]: r for r in _crawl(out)}
+    assert len(rows) == 13
+    # retitled on OpenReview: accepted as a similar title with a shared author
+    rwr = rows["Load Balancing as Online Learning for Sparse Towers"]
+    assert rwr["match_method"] == "similar" and 0.9 <= rwr["match_score"] < 1.0
+    assert rwr["arxiv_id"] == "2408.90015" and rwr["version"] == "v2"
+    # LaTeX in the OpenReview title still matches exactly
+    mu = rows["$\\mu$Widget: Micro-Scale Widgets for On-Device Tagging"]
+    assert mu["match_method"] == "exact" and mu["arxiv_id"] == "2410.90017"
+    # first public = the earlier of arXiv v1 and the OpenReview public date
+    assert mu["arxiv_v1"] == "2024-10-15" and mu["openreview_public"] == "2024-10-04"
+    assert mu["first_public_date"] == "2024-10-04"
+    swr = rows["Conditional Computation for Efficient Sequence Tagging"]
+    assert swr["first_public_date"] == "2024-03-14"
+    assert swr["text_source"] == "arxiv-html" and swr["skipped"] is None
+    assert rows["Widget Pruning by Lottery Rounds"]["skipped"] == NO_FULLTEXT
+    assert rows["On the Quiet Failure of Gizmo Ensembles"]["skipped"] == NO_ARXIV
+    # the curvature paper is unknown to Semantic Scholar: ids in entries plus arXiv title search
+    cw = rows["Stable Early Training without Learning-Rate Schedules"]
+    assert "s2" not in cw["resolved_by"] and cw["resolved_by"]["arxiv-search"] >= 1
+
+
+def test_questions_carry_first_public_dates_and_papers_record_source(sample_release):
+    out, _ = sample_release
+    _, questions = load_release(out)
+    dates = {r["arxiv_id"]: r["first_public_date"] for r in _crawl(out) if r["arxiv_id"]}
+    for q in questions:
+        arxiv_id = q.paper.split("v")[0]
+        assert q.first_public_date.isoformat() == dates[arxiv_id]
+    papers = list((out / "papers").glob("*.json"))
+    assert papers
+    sources = {json.loads(p.read_text()).get("source") for p in papers}
+    assert "arxiv-html" in sources
+
+
+def test_bundled_cache_matches_the_sources_and_the_live_clients(services_mod, tmp_path):
+    """Re-record the cache from sources/*.yaml through the real clients: it must equal the shipped
+    cache.jsonl (else run data/sample/make_cache.py)."""
+    fresh = tmp_path / "cache.jsonl"
+    db = tmp_path / "cache.sqlite"
+    _record(services_mod.SampleServices(), tmp_path / "rel", db)
+    export_jsonl(db, fresh)
+    assert fresh.read_text() == BUNDLED.read_text(), "data/sample/cache.jsonl is stale: run data/sample/make_cache.py"
+
+
+def test_two_offline_builds_are_byte_identical(sample_release, tmp_path):
+    out, _ = sample_release
+    run_build("sample", tmp_path / "again", offline=True, progress=False)
+    assert (tmp_path / "again" / "questions.jsonl").read_bytes() == (out / "questions.jsonl").read_bytes()
+
+
+def test_seed_changes_the_questions(sample_release, tmp_path):
+    out, _ = sample_release
+    run_build("sample", tmp_path / "s1", seed=1, progress=False)
+    assert (tmp_path / "s1" / "questions.jsonl").read_bytes() != (out / "questions.jsonl").read_bytes()
+
+
+# ----------------------------------------------------------------------------- options
+
+
+def test_limit_stops_after_n_usable_papers(tmp_path):
+    out = tmp_path / "rel"
+    manifest = run_build("sample", out, limit=3, progress=False)
+    assert manifest.n_papers == 3
+    rows = _crawl(out)
+    used = [r for r in rows if r["skipped"] is None]
+    assert len(used) == 3
+    assert rows[-1]["skipped"] is None  # nothing was crawled after the third usable paper
+    _, questions = load_release(out)
+    assert len({q.paper for q in questions}) <= 3
+
+
+def test_since_keeps_only_papers_first_public_on_or_after(tmp_path):
+    out = tmp_path / "rel"
+    manifest = run_build("sample", out, since=date(2024, 9, 1), progress=False)
+    assert manifest.skipped[BEFORE_SINCE] == 5  # March..August 2024 preprints
+    assert manifest.n_papers == 5
+    _, questions = load_release(out)
+    assert questions and all(q.first_public_date >= date(2024, 9, 1) for q in questions)
+    assert manifest.source_cutoff["earliest"] >= date(2024, 9, 1)
+    assert manifest.notes["since"] == "2024-09-01"
+
+
+def test_difficulty_option_limits_the_release(tmp_path):
+    manifest = run_build("sample", tmp_path / "rel", difficulties=["hard"], progress=False)
+    _, questions = load_release(tmp_path / "rel")
+    assert questions and {q.difficulty for q in questions} == {"hard"}
+    assert sum(manifest.counts.get("easy", {}).values()) == 0
+
+
+def test_bad_since_date_exits_2(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--since", "2024-02-30", "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert "2024-02-30" in r.stderr
+    assert not (tmp_path / "rel").exists()
+
+
+def test_unknown_difficulty_exits_2(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--difficulty", "brutal", "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "brutal" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_build_prints_a_summary_and_writes_the_release(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--out", str(tmp_path / "rel"))
+    assert r.returncode == 0, r.stderr
+    assert "easy" in r.stdout and "hard" in r.stdout and "questions" in r.stdout
+    assert r.stderr == ""  # progress bars only on a terminal
+    load_release(tmp_path / "rel")
+
+
+# ----------------------------------------------------------------------------- offline failures
+
+
+def test_offline_cache_miss_names_the_url_and_leaves_the_cache_intact(tmp_path):
+    db = tmp_path / "cache.sqlite"
+    import_jsonl(BUNDLED, db)
+    missing = "https://arxiv.org/html/2405.90012v1"
+    con = sqlite3.connect(str(db))
+    con.execute("DELETE FROM responses WHERE url = ?", (missing,))
+    con.commit()
+    con.close()
+    before = _rows(db)
+    r = _scalar("build", "--venue", "sample", "--offline", "--cache", str(db), "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert missing in r.stderr
+    assert _rows(db) == before
+    assert not (tmp_path / "rel" / "questions.jsonl").exists()
+
+
+def test_offline_without_a_cache_file_exits_2(tmp_path):
+    r = _scalar("build", "--venue", "iclr2025", "--offline", "--cache", str(tmp_path / "none.sqlite"),
+                "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "none.sqlite" in r.stderr
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_corrupt_jsonl_cache_exits_2(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(BUNDLED.read_text().splitlines()[0] + "\n{not json\n")
+    r = _scalar("build", "--venue", "sample", "--cache", str(bad), "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "bad.jsonl" in r.stderr and "line 2" in r.stderr
+
+
+# ----------------------------------------------------------------------------- interrupted builds
+
+
+class _Killed(BaseException):
+    """Stands in for the process dying: nothing in the pipeline may catch it."""
+
+
+def test_interrupted_build_resumes_with_no_repeated_request(services_mod, sample_release, tmp_path):
+    db = tmp_path / "cache.sqlite"
+    first = services_mod.SampleServices()
+    calls = {"n": 0}
+
+    def die_at_30(url):
+        calls["n"] += 1
+        if calls["n"] == 30:
+            raise _Killed()
+        return None
+
+    first.fault = die_at_30
+    with pytest.raises(_Killed):
+        _record(first, tmp_path / "rel", db)
+    assert not (tmp_path / "rel" / "questions.jsonl").exists()
+    done = {url for _, url in first.requests[:29]}
+
+    second = services_mod.SampleServices()
+    _record(second, tmp_path / "rel", db)
+    again = {url for _, url in second.requests}
+    assert again and not (again & done), "a response fetched before the interruption was requested again"
+
+    # Everything is now cached: an offline rebuild makes no request and gives the same questions.
+    run_build("sample", tmp_path / "offline", offline=True, cache=db, progress=False)
+    reference = sample_release[0] / "questions.jsonl"
+    assert (tmp_path / "offline" / "questions.jsonl").read_bytes() == reference.read_bytes()
+    assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == reference.read_bytes()
+
+
+def test_build_killed_by_sigkill_resumes_from_the_cache(services_mod, sample_release, tmp_path):
+    """A real SIGKILL in the middle of a record-mode build: the SQLite cache survives, the rerun
+    asks only for what is missing, and offline replay then gives the release of the sample."""
+    db = tmp_path / "cache.sqlite"
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(SAMPLE)!r})
+        import responses
+        from sample_services import SampleServices
+        from scalar.build.pipeline import run_build
+        from scalar.sources.http import FakeClock, RateLimits
+        s = SampleServices()
+        n = [0]
+        def kill(url):
+            n[0] += 1
+            if n[0] == 25:
+                os.kill(os.getpid(), signal.SIGKILL)
+        s.fault = kill
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            s.register(rsps)
+            run_build("sample", {str(tmp_path / "rel")!r}, cache={str(db)!r}, progress=False,
+                      limits=RateLimits(clock=FakeClock()))
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == -9, r.stderr
+    cached = {url for _, url, _, _ in _rows(db)}
+    assert len(cached) >= 20
+
+    from scalar.sources.http import normalise_url
+
+    services = services_mod.SampleServices()
+    _record(services, tmp_path / "rel", db)
+    asked = {normalise_url(url) for _, url in services.requests}
+    assert asked and not (asked & cached)
+    run_build("sample", tmp_path / "offline", offline=True, cache=db, progress=False)
+    assert (tmp_path / "offline" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()
+
+
+def test_transient_faults_give_the_same_release(services_mod, sample_release, tmp_path):
+    """30% of first attempts fail with 503, 429 (Retry-After) or a dropped connection; retries
+    absorb them and the release equals the fault-free one."""
+    import requests
+
+    services = services_mod.SampleServices()
+    seen: dict[str, int] = {}
+
+    def flaky(url):
+        seen[url] = seen.get(url, 0) + 1
+        h = int(hashlib.sha256(url.encode()).hexdigest(), 16)
+        if seen[url] > 1 or h % 10 >= 3:
+            return None
+        kind = h % 3
+        if kind == 0:
+            return 503, {"Content-Type": "text/plain"}, "busy"
+        if kind == 1:
+            return 429, {"Retry-After": "2", "Content-Type": "application/json"}, '{"error": "slow down"}'
+        raise requests.exceptions.ConnectionError(f"connection reset: {url}")
+
+    services.fault = flaky
+    _record(services, tmp_path / "rel", tmp_path / "cache.sqlite")
+    assert any(n > 1 for n in seen.values())
+    assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()

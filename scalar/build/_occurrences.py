@@ -41,6 +41,7 @@ class Occurrence:
     order: int = 0  # document order over the whole paper
     position: int = 0  # midpoint in characters from the start of the first section
     span_type: CitationType | None = field(default=None, repr=False)  # annotation carried by the span
+    also: tuple[str, ...] = ()  # other references whose (overlapping) spans this region swallowed
 
     @property
     def uid(self) -> str:
@@ -92,6 +93,13 @@ def extract_occurrences(paper: Paper, *, include_appendix: bool = False) -> list
             spans = sorted(para.citations, key=lambda c: (c.start, c.end))
             merged: list[list] = []  # [start, end, key, flagged, span_type]
             for c in spans:
+                if merged and c.start < merged[-1][1] and merged[-1][2] != c.ref:
+                    # overlapping spans of two references (a parser artefact): one region that
+                    # holds both cannot be a question; keep it as a grouped occurrence
+                    merged[-1][1] = max(merged[-1][1], c.end)
+                    merged[-1][3] = True
+                    merged[-1].append(c.ref)
+                    continue
                 if merged and merged[-1][2] == c.ref and _MERGE_GAP.match(para.text[merged[-1][1]:c.start]):
                     merged[-1][1] = max(merged[-1][1], c.end)
                     merged[-1][3] = merged[-1][3] or c.grouped
@@ -109,14 +117,14 @@ def extract_occurrences(paper: Paper, *, include_appendix: bool = False) -> list
                         m[1] += 1
                 prev_end = m[1]
             for i, m in enumerate(merged):
-                near_other = False
+                near_other = len(m) > 5  # swallowed an overlapping span of another reference
                 for j in (i - 1, i + 1):
                     if 0 <= j < len(merged) and merged[j][2] != m[2]:
                         gap = m[0] - merged[j][1] if j < i else merged[j][0] - m[1]
                         if gap < _GROUP_GAP or (m[3] and gap < 12 and not re.search(r"[.!?]\s", _between(para.text, m, merged[j]))):
                             near_other = True
                 out.append(Occurrence(section=si, paragraph=pi, start=m[0], end=m[1], key=m[2],
-                                      grouped=near_other, span_type=m[4],
+                                      grouped=near_other, span_type=m[4], also=tuple(m[5:]),
                                       position=offset + (m[0] + m[1]) // 2))
             offset += len(para.text) + 2
     for i, o in enumerate(out):
@@ -132,12 +140,19 @@ def _between(text: str, a: list, b: list) -> str:
 def assign_types(paper: Paper, occurrences: list[Occurrence], typer) -> None:
     """Type every single occurrence (grouped ones are never asked): an annotation already on the
     span wins, otherwise the typer decides from the text around the occurrence."""
+    todo = []
     for o in occurrences:
         if o.grouped:
             continue
         if o.span_type:
             o.citation_type = o.span_type
             continue
+        todo.append(o)
+    items = []
+    for o in todo:
         text = paper.sections[o.section].paragraphs[o.paragraph].text
-        o.citation_type = typer.type(text[max(0, o.start - 300):o.start], text[o.start:o.end],
-                                     text[o.end:o.end + 300])
+        items.append((text[max(0, o.start - 300):o.start], text[o.start:o.end], text[o.end:o.end + 300]))
+    many = getattr(typer, "type_many", None)  # an LLM typer asks concurrently
+    types = many(items) if many else [typer.type(*it) for it in items]
+    for o, t in zip(todo, types):
+        o.citation_type = t

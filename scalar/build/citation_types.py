@@ -156,6 +156,15 @@ class LLMTyper:
             answer = row[0]
         return "attributional" if answer.strip().lower().startswith("yes") else "descriptive"
 
+    def type_many(self, items: list[tuple[str, str, str]], workers: int = 8) -> list[CitationType]:
+        """Type many occurrences: cached answers first, the rest asked ``workers`` at a time."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if len(items) <= 1:
+            return [self.type(*it) for it in items]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(lambda it: self.type(*it), items))
+
     def _ask(self, prompt: str) -> str:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network fetch at import
         import litellm

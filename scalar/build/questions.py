@@ -330,9 +330,11 @@ class _Rendered:
         labels = {g: (MASK if d.task == "mcq" else mask_label(i + 1)) for i, g in enumerate(d.golds)}
         replace: dict[tuple[int, int], list[tuple[int, int, str]]] = defaultdict(list)
         for o in prep.occurrences:
-            w = prep.work_of.get(o.key)
-            if w in labels:
-                replace[(o.section, o.paragraph)].append((o.start, o.end, labels[w]))
+            for key in (o.key, *o.also):  # a region that swallowed an overlapping span counts too
+                w = prep.work_of.get(key)
+                if w in labels:
+                    replace[(o.section, o.paragraph)].append((o.start, o.end, labels[w]))
+                    break
         patterns: list = []
         hits: set = set()
         for g in d.golds:

@@ -127,3 +127,30 @@ def test_llm_typer_network_failure_is_a_clear_error(tmp_path, monkeypatch):
     typer = make_typer("llm:openai/typer-model", tmp_path / "t.sqlite", api_base="http://127.0.0.1:9/v1")
     with pytest.raises(NetworkError, match="citation typer"):
         typer.type("a", "1", "b")
+
+
+def test_generation_with_the_llm_typer_uses_its_answers(chat_server, tmp_path, monkeypatch):
+    from _synth_papers import small_citing_paper
+    from scalar.build.questions import GenerationConfig, generate_questions
+
+    base, requests = chat_server
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    config = GenerationConfig(tasks=["mcq"], citation_typer="llm:openai/typer-model",
+                              typer_cache=str(tmp_path / "c.sqlite"), typer_api_base=base,
+                              reject_surface_matches=False)
+    result = generate_questions([small_citing_paper()], config)
+    asked = len(requests)
+    assert asked == result.stats["single_occurrences"]  # one question per single occurrence
+    # the fake model says Yes only for YOLOv3: the sole easy question is about it
+    assert {q.gold_key for q in result.questions if q.difficulty == "easy"} == {"bib.bib3"}
+    assert result.stats["typer"] == "llm:openai/typer-model"
+    again = generate_questions([small_citing_paper()], config)
+    assert len(requests) == asked  # all answers from the cache
+    assert [q.id for q in again.questions] == [q.id for q in result.questions]
+
+
+def test_overlapping_spans_of_two_references_become_one_grouped_region():
+    p = Paragraph(text="as shown [12] here.", citations=[
+        CitationSpan(start=10, end=12, ref="bib.bib1"), CitationSpan(start=11, end=12, ref="bib.bib2")])
+    occ = extract_occurrences(_paper([p]))
+    assert [(o.key, o.also, o.grouped, o.start, o.end) for o in occ] == [("bib.bib1", ("bib.bib2",), True, 10, 12)]

@@ -50,6 +50,7 @@ benchmarks algorithm algorithms framework frameworks optimizer optimiser library
 toolkits corpus corpora approach approaches loss objective metric score family series suite
 system systems tool tools agent agents backbone encoder decoder tokenizer implementation codebase
 package engine environment simulator platform variant variants version checkpoint checkpoints
+unit units layer layers module modules mechanism cell cells block blocks head heads
 """.split())
 
 _WORD = re.compile(r"[^\s()\[\]{},;:]+")

@@ -73,6 +73,9 @@ def write_release(out_dir, *, venue: str, result: GenerationResult, papers: list
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"release output {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        # replacing a release is fine; wiping an unrelated folder is not
+        raise InputError(f"release output {out} is a non-empty folder that is not a release; choose another")
     questions = sorted(result.questions, key=question_sort_key)
     data = questions_bytes(questions)
     digest = sha256_bytes(data)

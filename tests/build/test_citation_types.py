@@ -23,6 +23,7 @@ from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
     ("the Transformer architecture [", "attributional"),
     ("results on MS-COCO [", "attributional"),
     ("following InstructGPT [", "attributional"),
+    ("the long short-term memory (LSTM) unit (", "attributional"),
     ("recurrent networks forget long-range context [", "descriptive"),
     ("as shown in prior work [", "descriptive"),
     ("as proposed by Smith et al. (", "descriptive"),

@@ -92,3 +92,16 @@ def test_rebuilding_replaces_the_release(papers, tmp_path):
     manifest, questions = load_release(out)
     assert manifest.n_papers == 1 == m.n_papers
     assert [p.name for p in (out / "papers").iterdir()] == ["2410.00001.json"]
+
+
+def test_an_unrelated_non_empty_folder_is_never_overwritten(papers, tmp_path):
+    from scalar.errors import InputError
+
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a release"):
+        _build(papers[:1], out)
+    assert (out / "notes.txt").read_text() == "mine"
+    with pytest.raises(InputError, match="not a folder"):
+        _build(papers[:1], out / "notes.txt")

@@ -20,12 +20,24 @@ def leaderboard(
     data: list[Path] = typer.Option([], "--data", help="Release folder to use for runs of its release id (repeatable); default: the data_dir in summary.json."),
 ) -> None:
     """Aggregate runs into a leaderboard snapshot."""
-    from scalar.cli.build_cmd import _date
     from scalar.leaderboard.snapshot import build_snapshot
 
-    snapshot = build_snapshot(runs, out, after=_date(after), allow_mixed=allow_mixed, cutoffs_file=cutoffs,
+    snapshot = build_snapshot(runs, out, after=_after_date(after), allow_mixed=allow_mixed, cutoffs_file=cutoffs,
                               title=title, data_dirs=data, require_cutoffs=require_cutoffs, progress=True)
     _print(snapshot, out)
+
+
+def _after_date(text: str | None):
+    from datetime import date
+
+    from scalar.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"bad --after date {text!r}: expected YYYY-MM-DD") from None
 
 
 def _print(snapshot, out: Path) -> None:
@@ -37,6 +49,8 @@ def _print(snapshot, out: Path) -> None:
     from scalar.leaderboard.render import cell, model_label
 
     err = Console(file=sys.stderr)
+    for w in snapshot.warnings:
+        err.print(f"[yellow]warning:[/] {w}")
     for r in snapshot.rows:
         for w in r.warnings:
             err.print(f"[yellow]warning:[/] {r.model} ({r.release_id}): {w}")

@@ -50,6 +50,13 @@ def find_run_dirs(runs_dir: Path) -> list[Path]:
     return found
 
 
+def unfinished_run_dirs(runs_dir: Path) -> list[str]:
+    """Folders with predictions but no summary: an eval that stopped before writing its summary
+    (re-running the same `scalar eval` command finishes it)."""
+    return sorted(p.parent.relative_to(runs_dir).as_posix() or "." for p in runs_dir.rglob(PREDICTIONS)
+                  if not _hidden(p, runs_dir) and not (p.parent / SUMMARY).is_file())
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from scalar.errors import InputError
 from scalar.leaderboard import aggregate, baselines
 from scalar.leaderboard.cutoffs import CutoffRegistry
-from scalar.leaderboard.runs import Release, Run, find_run_dirs, join, load_release_dir, read_run, resolve_release
+from scalar.leaderboard.runs import (Release, Run, find_run_dirs, join, load_release_dir, read_run, resolve_release,
+                                     unfinished_run_dirs)
 from scalar.leaderboard.schema import CutoffInfo, LeaderboardRow, ReleaseInfo, Snapshot
 
 SNAPSHOT_FILES = ("index.html", "leaderboard.json", "leaderboard.csv", "leaderboard.md")
@@ -63,7 +64,8 @@ def build_snapshot(runs_dir: str | Path, out_dir: str | Path, *, after: date | N
         after=after,
         releases=[_release_info(releases[rid]) for rid in sorted(releases)],
         rows=rows,
-        warnings=[f"no knowledge cutoff for {m}: clean accuracy not shown" for m in unknown],
+        warnings=[f"{d}: predictions.jsonl without summary.json (unfinished eval; re-run it to finish), "
+                  "not on the board" for d in unfinished_run_dirs(runs_dir)],
     )
     _write(snapshot, releases, out_dir)
     _update_index(out_dir)

@@ -157,7 +157,7 @@ def test_bad_after_date(tmp_path, release, scalar_cli):
     make_run(tmp_path / "runs", "a", "openai/gpt-4o", release, lambda q: True)
     out = tmp_path / "snap"
     _assert_clean_failure(scalar_cli("leaderboard", "--runs", tmp_path / "runs", "--out", out,
-                                     "--after", "2025-13-01"), out, "bad date")
+                                     "--after", "2025-13-01"), out, "bad --after date")
 
 
 def test_out_folder_that_is_not_a_snapshot_is_refused(tmp_path, release, scalar_cli):

@@ -97,7 +97,17 @@ def test_unknown_cutoff_is_a_warning_row(tmp_path, release):
     row = _row(snap, "local/fbi-llm")
     assert row.cutoff.status == "unknown" and row.clean is None
     assert any("cutoff unknown" in w for w in row.warnings)
-    assert snap.warnings == ["no knowledge cutoff for local/fbi-llm: clean accuracy not shown"]
+    assert snap.warnings == []
+
+
+def test_unfinished_runs_are_named_in_the_warnings(tmp_path, release):
+    make_run(tmp_path / "runs", "gpt", "openai/gpt-4o-mini", release, lambda q: True)
+    crashed = make_run(tmp_path / "runs", "crashed", "openai/gpt-4o", release, lambda q: True)
+    (crashed / "summary.json").unlink()
+    snap = build_snapshot(tmp_path / "runs", tmp_path / "snap")
+    assert [r.model for r in snap.rows if r.kind == "model"] == ["openai/gpt-4o-mini"]
+    assert len(snap.warnings) == 1 and snap.warnings[0].startswith("crashed: predictions.jsonl without summary")
+    assert "crashed: predictions.jsonl without summary" in (tmp_path / "snap" / "index.html").read_text()
 
 
 def test_after_keeps_only_newer_questions(tmp_path, release):

@@ -44,7 +44,8 @@ class Work:
     venue_text: str | None = None
     cite_in_entry: bool = True
     s2: bool = True  # Semantic Scholar knows this paper
-    html: bool = True  # full text exists (HTML); False: no HTML and no PDF
+    html: bool = True  # LaTeXML HTML exists (arxiv.org/html or ar5iv)
+    pdf: bool = False  # a PDF is served (PDF-only submissions: html false, pdf true)
     openreview: dict | None = None
     categories: list[str] = field(default_factory=lambda: ["cs.LG"])
 
@@ -245,6 +246,75 @@ def _bibitem(r: Work, n: int, style: str) -> str:
             f'<span class="ltx_tag ltx_role_refnum ltx_tag_bibitem">{tag}</span>\n{spans}\n</li>')
 
 
+# ----------------------------------------------------------------------------- PDF
+
+
+def render_pdf(w: Work, works: dict[str, Work]) -> bytes:
+    """A plain one-column PDF (PyMuPDF's Story): numbered headings, numeric citation markers,
+    a References section. Deterministic bytes (fixed metadata, no random document id)."""
+    import io
+
+    import pymupdf
+
+    order = _cited_order(w)
+    index = {k: i + 1 for i, k in enumerate(order)}
+
+    def para(text: str) -> str:
+        out, last = [], 0
+        for m in _MARKER.finditer(text):
+            out.append(html.escape(text[last:m.start()], quote=False))
+            out.append("[" + ", ".join(str(index[k]) for k in _marker_keys(m.group(1))) + "]")
+            last = m.end()
+        out.append(html.escape(text[last:], quote=False))
+        return "".join(out)
+
+    parts = [f"<h1>{html.escape(w.title)}</h1>", f"<p><i>{html.escape(', '.join(w.authors))}</i></p>",
+             f"<h3>Abstract</h3><p>{html.escape(w.abstract)}</p>"]
+    for i, sec in enumerate(w.sections, 1):
+        parts.append(f"<h2>{i} {html.escape(sec['title'])}</h2>")
+        parts += [f"<p>{para(p)}</p>" for p in sec["paragraphs"]]
+    parts.append("<h2>References</h2>")
+    for k in order:
+        r = works[k]
+        parts.append(f"<p>[{index[k]}] {_bib_text(r)}</p>")
+    css = "body{font-family:serif;font-size:10pt} h1{font-size:16pt} h2{font-size:12pt;font-weight:bold}"
+    story = pymupdf.Story(html="".join(parts), user_css=css)
+    buf = io.BytesIO()
+    writer = pymupdf.DocumentWriter(buf)
+    page = pymupdf.paper_rect("letter")
+    more = True
+    while more:
+        device = writer.begin_page(page)
+        more, _ = story.place(page + (72, 72, -72, -72))
+        story.draw(device)
+        writer.end_page()
+    writer.close()
+    doc = pymupdf.open(stream=buf.getvalue(), filetype="pdf")
+    stamp = "D:" + w.v1.strftime("%Y%m%d") + "000000Z"
+    doc.set_metadata({"title": w.title, "author": ", ".join(w.authors), "creationDate": stamp, "modDate": stamp,
+                      "producer": "SCALAR sample venue", "creator": "SCALAR sample venue"})
+    doc.subset_fonts()
+    return doc.tobytes(garbage=4, deflate=True, no_new_id=True)
+
+
+def _bib_text(r: Work) -> str:
+    if len(r.authors) == 1:
+        authors = r.authors[0]
+    elif len(r.authors) == 2:
+        authors = f"{r.authors[0]} and {r.authors[1]}"
+    else:
+        authors = ", ".join(r.authors[:-1]) + f", and {r.authors[-1]}"
+    if r.venue_text:
+        venue = r.venue_text
+        if r.arxiv_id and not r.cite_in_entry:
+            venue = re.sub(r"arXiv:\S+,?\s*", "", venue)
+    elif r.arxiv_id and r.cite_in_entry:
+        venue = f"arXiv preprint arXiv:{r.arxiv_id}, {r.year}"
+    else:
+        venue = f"Sample Venue, {r.year}"
+    return html.escape(f"{authors}. {r.title}. {venue}.", quote=False)
+
+
 NOT_FOUND_HTML = (
     "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body>"
     "<h1>Not Found</h1><p>The requested document is not available.</p></body></html>"
@@ -425,7 +495,8 @@ class SampleServices:
         rsps.add_callback("GET", rx(r"https?://export\.arxiv\.org/api/query.*"), callback=self._wrap(self._atom))
         rsps.add_callback("GET", rx(r"https?://(export\.)?arxiv\.org/html/.*"), callback=self._wrap(self._html))
         rsps.add_callback("GET", rx(r"https?://ar5iv(\.labs\.arxiv)?\.org/html/.*"), callback=self._wrap(self._ar5iv))
-        rsps.add_callback("GET", rx(r"https?://(export\.)?arxiv\.org/(pdf|e-print|src)/.*"),
+        rsps.add_callback("GET", rx(r"https?://(export\.)?arxiv\.org/pdf/.*"), callback=self._wrap(self._pdf))
+        rsps.add_callback("GET", rx(r"https?://(export\.)?arxiv\.org/(e-print|src)/.*"),
                           callback=self._wrap(self._not_found))
         rsps.add_callback("GET", rx(r"https://api\.semanticscholar\.org/graph/v1/paper/.*"),
                           callback=self._wrap(self._s2))
@@ -497,6 +568,12 @@ class SampleServices:
             return self._not_found(request)
         # ar5iv serves the first version, converted from the bulk sources.
         return 200, {"Content-Type": "text/html; charset=utf-8"}, render_html(w, self.works, 1, ar5iv=True)
+
+    def _pdf(self, request):
+        w, v = self._paper_version(urlsplit(request.url).path.split("/pdf/", 1)[1])
+        if w is None or not w.pdf or not w.sections:
+            return self._not_found(request)
+        return 200, {"Content-Type": "application/pdf"}, render_pdf(w, self.works)
 
     def _not_found(self, request):
         return 404, {"Content-Type": "text/html; charset=utf-8"}, NOT_FOUND_HTML

@@ -288,7 +288,7 @@ class _Crawl:
             return NO_FULLTEXT
         try:
             return _parse(ft, require_bibliography=require_bibliography)
-        except ParseError:
+        except (ParseError, ValueError):  # ValueError: a page the parser could not make a valid Paper of
             return UNPARSEABLE
 
     # -- stage 3
@@ -330,8 +330,7 @@ def _parse(ft, *, require_bibliography: bool) -> Paper:
     else:
         from scalar.parse.latexml import parse_html
 
-        html = ft.content.decode("utf-8", errors="replace") if isinstance(ft.content, bytes) else ft.content
-        paper = parse_html(html, arxiv_id=ft.arxiv_id, version=version, source=ft.source,
+        paper = parse_html(ft.content, arxiv_id=ft.arxiv_id, version=version, source=ft.source,
                            require_bibliography=require_bibliography)
     if paper.source is None:
         paper = paper.model_copy(update={"source": ft.source})

@@ -78,12 +78,13 @@ def test_sample_build_has_every_difficulty_and_counts_skips(sample_release):
     assert {q.difficulty for q in questions} == {"easy", "medium", "hard"}
     for diff in ("easy", "medium", "hard"):
         assert manifest.counts[diff]["mcq"] >= 5, manifest.counts
-    assert manifest.n_papers == 10
+    assert manifest.n_papers == 11
     # one paper per skip reason, by construction of the synthetic venue
     assert manifest.skipped == {NO_FULLTEXT: 1, NO_ARXIV: 1, FEW_RESOLVED: 1}
     assert manifest.notes["cache_mode"] == "replay"
-    assert manifest.notes["papers_listed"] == 13
+    assert manifest.notes["papers_listed"] == 14
     assert manifest.notes["citing_text_source.arxiv-html"] == 10
+    assert manifest.notes["citing_text_source.pdf"] == 1  # a PDF-only submission
     # outside works predate arXiv's native HTML (Dec 2023): their text came from ar5iv
     assert manifest.notes["cited_text_source.ar5iv"] == 5
     assert manifest.venue == "sample"
@@ -92,7 +93,7 @@ def test_sample_build_has_every_difficulty_and_counts_skips(sample_release):
 def test_crawl_log_records_matches_dates_and_text_sources(sample_release):
     out, _ = sample_release
     rows = {r["title"]: r for r in _crawl(out)}
-    assert len(rows) == 13
+    assert len(rows) == 14
     # retitled on OpenReview: accepted as a similar title with a shared author
     rwr = rows["Load Balancing as Online Learning for Sparse Towers"]
     assert rwr["match_method"] == "similar" and 0.9 <= rwr["match_score"] < 1.0
@@ -108,6 +109,8 @@ def test_crawl_log_records_matches_dates_and_text_sources(sample_release):
     assert swr["text_source"] == "arxiv-html" and swr["skipped"] is None
     assert rows["Widget Pruning by Lottery Rounds"]["skipped"] == NO_FULLTEXT
     assert rows["On the Quiet Failure of Gizmo Ensembles"]["skipped"] == NO_ARXIV
+    shift = rows["Widget Towers under Distribution Shift"]
+    assert shift["text_source"] == "pdf" and shift["skipped"] is None and shift["with_fulltext"] == 6
     # the curvature paper is unknown to Semantic Scholar: ids in entries plus arXiv title search
     cw = rows["Stable Early Training without Learning-Rate Schedules"]
     assert "s2" not in cw["resolved_by"] and cw["resolved_by"]["arxiv-search"] >= 1
@@ -167,7 +170,7 @@ def test_since_keeps_only_papers_first_public_on_or_after(tmp_path):
     out = tmp_path / "rel"
     manifest = run_build("sample", out, since=date(2024, 9, 1), progress=False)
     assert manifest.skipped[BEFORE_SINCE] == 5  # March..August 2024 preprints
-    assert manifest.n_papers == 5
+    assert manifest.n_papers == 6
     _, questions = load_release(out)
     assert questions and all(q.first_public_date >= date(2024, 9, 1) for q in questions)
     assert manifest.source_cutoff["earliest"] >= date(2024, 9, 1)

@@ -117,4 +117,5 @@ def _lines(series: list[dict[str, Score]], labels: list[str], keys: list[str], t
         ax.errorbar(x + dx, ys, yerr=yerr, marker="o", markersize=4, capsize=2, linewidth=1.2,
                     label=label)
     ax.set_xticks(x, keys, rotation=30 if len(keys) > 6 else 0)
+    ax.set_xlim(-0.5, len(keys) - 0.5)  # one category must not be stretched by the small offsets
     return _finish(fig, ax, title, xlabel, len(series))

@@ -126,7 +126,7 @@ def test_questions_carry_first_public_dates_and_papers_record_source(sample_rele
     papers = list((out / "papers").glob("*.json"))
     assert papers
     sources = {json.loads(p.read_text()).get("source") for p in papers}
-    assert "arxiv-html" in sources
+    assert sources == {"arxiv-html", "pdf"}  # citing papers only; cited texts live in the candidates
 
 
 def test_bundled_cache_matches_the_sources_and_the_live_clients(services_mod, tmp_path):
@@ -336,4 +336,21 @@ def test_transient_faults_give_the_same_release(services_mod, sample_release, tm
     services.fault = flaky
     _record(services, tmp_path / "rel", tmp_path / "cache.sqlite")
     assert any(n > 1 for n in seen.values())
+    assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()
+
+
+def test_persistent_outage_stops_the_build_and_the_rerun_completes(services_mod, sample_release, tmp_path):
+    """arXiv's HTML host down for good: the build stops with a NetworkError (exit 2 on the CLI)
+    rather than skipping papers as if they had no text; once it is back, the rerun completes."""
+    from scalar.errors import NetworkError
+
+    db = tmp_path / "cache.sqlite"
+    down = services_mod.SampleServices()
+    down.fault = lambda url: (503, {"Content-Type": "text/plain"}, "down") if "/html/" in url else None
+    with pytest.raises(NetworkError) as e:
+        _record(down, tmp_path / "rel", db)
+    assert "arxiv.org/html/" in str(e.value)
+    assert not (tmp_path / "rel" / "questions.jsonl").exists()
+
+    _record(services_mod.SampleServices(), tmp_path / "rel", db)
     assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()

@@ -59,7 +59,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t = time.perf_counter()
-    papers = [random_citing_paper(i) for i in range(args.papers)]
+    papers = [random_citing_paper(i, words=170, cited_words=1400) for i in range(args.papers)]
     made = time.perf_counter() - t
     sample = papers[0]
     text = "\n\n".join(p.text for s in sample.paper.sections for p in s.paragraphs)

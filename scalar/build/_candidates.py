@@ -69,10 +69,17 @@ class View:
     """Blocks (headings and paragraphs, stripped, non-empty) joined by blank lines."""
 
     blocks: list[str]
+    _tokens: int | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
         return SEP.join(self.blocks)
+
+    def tokens(self, counter: TokenCounter) -> int:
+        """Exact o200k tokens of ``text`` (computed once)."""
+        if self._tokens is None:
+            self._tokens = counter.count_joined(self.blocks)
+        return self._tokens
 
 
 @dataclass
@@ -136,7 +143,7 @@ def build_ref_view(key: str, ref: Reference | None, cited: Paper, counter: Token
     full, body = View(blocks), View(body_blocks)
     return RefView(key=key, arxiv_id=cited.arxiv_id or (ref.arxiv_id if ref else None), title=title,
                    work=work_identity(ref, cited, key), full=full, body=body,
-                   full_tokens=counter.count_joined(blocks), title_words=name_variants(title),
+                   full_tokens=full.tokens(counter), title_words=name_variants(title),
                    title_norm=" ".join(re.findall(r"\w+", title.lower())))
 
 

@@ -17,6 +17,7 @@ class TokenCounter:
         self._enc = tokens.encoding(encoding)
         self._counts: dict[str, int] = {}
         self._sep: dict[str, int] = {}
+        self._ids: dict[str, list[int]] = {}
 
     def count(self, text: str) -> int:
         n = self._counts.get(text)
@@ -54,7 +55,9 @@ class TokenCounter:
         """The longest prefix of ``text`` with at most ``n`` tokens, cut at a word boundary."""
         if n <= 0:
             return ""
-        ids = self._enc.encode_ordinary(text)
+        ids = self._ids.get(text)
+        if ids is None:  # blocks are cut at many lengths across questions: encode once
+            ids = self._ids[text] = self._enc.encode_ordinary(text)
         if len(ids) <= n:
             return text
         prefix = self._enc.decode(ids[:n])

@@ -61,7 +61,7 @@ def heading(title: str) -> str:
 
 def _cut_view(view: View, keep_tokens: int, counter: TokenCounter) -> list[str]:
     """The view's blocks cut from the end to at most ``keep_tokens`` (exact), ending in CUT_MARK."""
-    if counter.count_joined(view.blocks) <= keep_tokens:
+    if view.tokens(counter) <= keep_tokens:
         return view.blocks
     room = keep_tokens - counter.count(CUT_MARK)
     out: list[str] = []
@@ -95,7 +95,7 @@ def fit(header: list[str], section_titles: dict[int, str], blocks: list[Block], 
     keep = {b.index for b in blocks}
     if budget is None:
         context = _assemble(header, section_titles, blocks, keep)
-        tokens = counter.count_joined(context) + sum(counter.count_joined(v.blocks) for v in views)
+        tokens = counter.count_joined(context) + sum(v.tokens(counter) for v in views)
         return Fitted(SEP.join(context), [v.text for v in views], tokens)
 
     # Costs of block + its blank line: their sum bounds the joined count from above (the last
@@ -108,7 +108,7 @@ def fit(header: list[str], section_titles: dict[int, str], blocks: list[Block], 
     for b in blocks:
         left_in_section[b.section] = left_in_section.get(b.section, 0) + 1
     ctx = header_cost + sum(block_cost.values()) + sum(title_cost[s] for s in left_in_section)
-    cand_full = [counter.count_joined(v.blocks) for v in views]
+    cand_full = [v.tokens(counter) for v in views]
     target = budget - overhead
     dropped = 0
     order = sorted((b.index for b in blocks if b.index != anchor), key=lambda g: (-abs(g - anchor), -g))

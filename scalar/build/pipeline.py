@@ -89,12 +89,14 @@ def run_build(
     difficulties: list[str] | tuple[str, ...] = (),
     context_tokens: list[int] | tuple[int, ...] = (),
     *,
+    refresh: bool = False,
     progress: bool = True,
     limits: Any = None,
 ) -> ReleaseManifest:
     """Build a release of ``venue`` into ``out``; returns its manifest.
 
-    ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
+    ``refresh``: fetch every URL again once (a venue whose listing still changes) and update the
+    cache. ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
     sample recorder pass limiters on a fake clock so that mocked services are not paced."""
     v = get_venue(venue)
     diffs = _check_difficulties(difficulties)
@@ -105,7 +107,13 @@ def run_build(
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a folder")
 
+    if refresh and offline:
+        raise ConfigError("--refresh and --offline exclude each other")
     with _open_cache(v, cache, offline) as (cache_path, mode):
+        if refresh:
+            if mode == "replay":
+                raise ConfigError(f"the {v.name} venue is replayed from a read-only cache; --refresh needs a live one")
+            mode = "refresh"
         from scalar.sources.http import make_session
 
         session = make_session(cache_path, mode, limits=limits)

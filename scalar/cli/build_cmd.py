@@ -19,6 +19,7 @@ def build(
                                          "~/.cache/scalar/http.sqlite or $SCALAR_CACHE_DIR/http.sqlite; "
                                          "the sample venue uses its bundled data/sample/cache.jsonl), "
                                          "or an exported .jsonl cache (replayed)."),
+    refresh: bool = typer.Option(False, "--refresh", help="Fetch every URL again (once) and update the cache."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Stop after N usable citing papers."),
     seed: int = typer.Option(0, "--seed", help="Generator seed (same cache + seed = same questions)."),
     since: Optional[str] = typer.Option(None, "--since", help="Only papers first public on/after YYYY-MM-DD "
@@ -31,7 +32,8 @@ def build(
     from scalar.build.pipeline import run_build
 
     manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
-                         since=_date(since), difficulties=difficulty, context_tokens=context_tokens)
+                         since=_date(since), difficulties=difficulty, context_tokens=context_tokens,
+                         refresh=refresh)
     _summary(manifest, out)
 
 
@@ -50,7 +52,7 @@ def _summary(manifest, out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"release {manifest.release_id} ({manifest.venue}, {manifest.n_papers} papers)")
+    table = Table(title=f"{manifest.venue}: {manifest.n_papers} papers")
     table.add_column("difficulty")
     tasks = sorted({t for row in manifest.counts.values() for t in row})
     for t in tasks:
@@ -63,4 +65,4 @@ def _summary(manifest, out: Path) -> None:
     if manifest.skipped:
         skipped = ", ".join(f"{reason}: {n}" for reason, n in manifest.skipped.items())
         console.print(f"skipped papers: {skipped}")
-    console.print(f"wrote {manifest.n_questions} questions to {out}")
+    console.print(f"wrote {manifest.n_questions} questions to {out} (release {manifest.release_id})")

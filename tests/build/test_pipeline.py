@@ -354,3 +354,36 @@ def test_persistent_outage_stops_the_build_and_the_rerun_completes(services_mod,
 
     _record(services_mod.SampleServices(), tmp_path / "rel", db)
     assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()
+
+
+def test_refresh_refetches_every_url_once(services_mod, sample_release, tmp_path):
+    db = tmp_path / "cache.sqlite"
+    import_jsonl(BUNDLED, db)
+    services = services_mod.SampleServices()
+    import responses
+
+    from scalar.sources.http import FakeClock, RateLimits
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        services.register(rsps)
+        run_build("sample", tmp_path / "rel", cache=db, refresh=True, progress=False,
+                  limits=RateLimits(clock=FakeClock()))
+    urls = [url for _, url in services.requests]
+    assert len(urls) == len(set(urls)) == len(_rows(db))
+    assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()
+
+
+def test_refresh_of_the_bundled_replay_is_refused(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--refresh", "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "--refresh" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_sample_papers_say_they_are_synthetic(services_mod):
+    works = services_mod.load_works()
+    assert len([w for w in works.values() if w.openreview]) == 14
+    for w in works.values():
+        if w.abstract:
+            assert "synthetic paper written for the SCALAR sample venue" in w.abstract, w.key
+        if w.sections:
+            first = w.sections[0]["paragraphs"][0]
+            assert first.startswith("This is a synthetic paper written for the SCALAR sample venue"), w.key

@@ -545,7 +545,7 @@ class SampleServices:
         return 200, {"Content-Type": "application/atom+xml; charset=utf-8"}, feed
 
     def _paper_version(self, path_tail: str) -> tuple[Work | None, int | None]:
-        m = re.match(r"(\d{4}\.\d{4,5})(?:v(\d+))?/?$", path_tail)
+        m = re.match(r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?/?$", path_tail)
         if not m:
             return None, None
         w = self.by_id.get(m.group(1))
@@ -580,7 +580,7 @@ class SampleServices:
 
     def _s2(self, request):
         path = urlsplit(request.url).path
-        m = re.match(r"/graph/v1/paper/arXiv:(\d{4}\.\d{4,5})(?:v\d+)?/references$", path)
+        m = re.match(r"/graph/v1/paper/arXiv:(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?/references$", path)
         if not m:
             raise ConnectionError(f"sample Semantic Scholar does not model {request.url}")
         w = self.by_id.get(m.group(1))

@@ -187,3 +187,28 @@ def gold_title_patterns(prep: PaperPrep, works: list[str]) -> list[re.Pattern]:
             if ref and ref.title and ref.title != prep.refs[key].title:
                 out.extend(title_patterns(ref.title))
     return out
+
+
+def eligible_works(prep: PaperPrep, difficulty: str) -> list[str]:
+    works = {v.work for v in prep.refs.values()}
+    if difficulty == "hard":
+        works = {w for w in works if work_ref(prep, w).body.blocks}
+    return sorted(works)
+
+
+def nearest_works(prep: PaperPrep, anchors: list, exclude: set[str], pool: set[str], k: int) -> list[str]:
+    """The ``k`` works cited closest to any anchor occurrence (by character position in the
+    paper, document order on ties), excluding ``exclude`` and anything outside ``pool``."""
+    scored = []
+    for o in prep.occurrences:
+        w = prep.work_of.get(o.key)
+        if w is None or w in exclude or w not in pool:
+            continue
+        scored.append((min(abs(o.position - a.position) for a in anchors), o.order, w))
+    out: list[str] = []
+    for _, _, w in sorted(scored):
+        if w not in out:
+            out.append(w)
+        if len(out) == k:
+            break
+    return out

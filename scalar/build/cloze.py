@@ -7,6 +7,11 @@ occurrence of the same reference in the paper, so no unmasked citation of a gold
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from scalar._util.seeds import rng, stable_id
+from scalar.build._prep import Draft, eligible_works, nearest_works, surface_leak
+
 MASK_LABEL = "[MASK_{}]"
 
 
@@ -23,12 +28,6 @@ def cloze_drafts(prep, config, rejected, stats) -> list:
     when every mask is attributional (random distractors, full text); otherwise medium (random
     distractors, full text) and hard (the works cited nearest to the masks, body-only text).
     """
-    from collections import defaultdict
-
-    from scalar._util.seeds import rng, stable_id
-    from scalar.build._prep import Draft, surface_leak
-    from scalar.build.questions import eligible_works, nearest_works
-
     seed, pid = config.seed, prep.paper_id
     by_paragraph: dict[tuple[int, int], list] = defaultdict(list)
     for o in prep.occurrences:

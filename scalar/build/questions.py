@@ -19,7 +19,6 @@ and seed give the same questions regardless of the order papers arrive in.
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -28,10 +27,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scalar._util.seeds import rng, stable_id
 from scalar.build._candidates import TITLE_MASK, View, scrub_title
-from scalar.build._prep import Draft, PaperPrep, prepare_paper, surface_leak, work_ref
+from scalar.build._prep import (Draft, PaperPrep, eligible_works, nearest_works, prepare_paper,
+                                surface_leak, work_ref)
 from scalar.build._tokens import TokenCounter
 from scalar.build.citation_types import make_typer
-from scalar.build.cloze import mask_label
+from scalar.build.cloze import cloze_drafts, mask_label
 from scalar.build.context import Block, fit
 from scalar.errors import ConfigError
 from scalar.schema import DIFFICULTIES, TASKS, Candidate, CitingPaper, Question
@@ -138,8 +138,6 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         if "mcq" in config.tasks:
             made += _mcq_drafts(prep, config, local_rejected, local_stats)
         if "cloze" in config.tasks:
-            from scalar.build.cloze import cloze_drafts
-
             made += cloze_drafts(prep, config, local_rejected, local_stats)
         if not made:
             local_stats["papers_without_questions"] += 1
@@ -223,31 +221,6 @@ def _count_paper(prep: PaperPrep, stats: dict) -> None:
 
 
 _TYPE_FOR = {"easy": "attributional", "medium": "descriptive", "hard": "descriptive"}
-
-
-def eligible_works(prep: PaperPrep, difficulty: str) -> list[str]:
-    works = {v.work for v in prep.refs.values()}
-    if difficulty == "hard":
-        works = {w for w in works if work_ref(prep, w).body.blocks}
-    return sorted(works)
-
-
-def nearest_works(prep: PaperPrep, anchors: list, exclude: set[str], pool: set[str], k: int) -> list[str]:
-    """The ``k`` works cited closest to any anchor occurrence (by character position in the
-    paper, document order on ties), excluding ``exclude`` and anything outside ``pool``."""
-    scored = []
-    for o in prep.occurrences:
-        w = prep.work_of.get(o.key)
-        if w is None or w in exclude or w not in pool:
-            continue
-        scored.append((min(abs(o.position - a.position) for a in anchors), o.order, w))
-    out: list[str] = []
-    for _, _, w in sorted(scored):
-        if w not in out:
-            out.append(w)
-        if len(out) == k:
-            break
-    return out
 
 
 def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, stats: dict) -> list[Draft]:
@@ -388,13 +361,5 @@ class _Rendered:
         )
 
 
-def contains_title(text: str, title: str) -> bool:
-    """True when ``title`` (3+ words) occurs in ``text`` ignoring case and punctuation."""
-    words = re.findall(r"\w+", title.lower())
-    if len(words) < 3:
-        return False
-    return " ".join(words) in " ".join(re.findall(r"\w+", text.lower()))
-
-
 __all__ = ["GenerationConfig", "GenerationResult", "generate_questions", "MASK", "TITLE_MASK",
-           "question_sort_key", "contains_title"]
+           "question_sort_key"]

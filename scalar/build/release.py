@@ -100,6 +100,7 @@ def write_release(out_dir, *, venue: str, result: GenerationResult, papers: list
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a release is an ordinary folder
+        (tmp / "papers").mkdir()  # present even when no paper has a question
         written = set()
         for cp in sorted(papers, key=_label):
             label = _label(cp)

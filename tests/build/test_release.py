@@ -105,3 +105,13 @@ def test_an_unrelated_non_empty_folder_is_never_overwritten(papers, tmp_path):
     assert (out / "notes.txt").read_text() == "mine"
     with pytest.raises(InputError, match="not a folder"):
         _build(papers[:1], out / "notes.txt")
+
+
+def test_an_empty_result_is_still_a_valid_release(tmp_path):
+    from scalar.build.questions import GenerationResult
+
+    m = write_release(tmp_path / "empty", venue="sample", result=GenerationResult(questions=[]), papers=[],
+                      config=GenerationConfig(), build_date=date(2026, 1, 1))
+    manifest, questions = load_release(tmp_path / "empty")
+    assert questions == [] and m.n_questions == 0 and manifest.token_stats.n == 0
+    assert (tmp_path / "empty" / "papers").is_dir()

@@ -12,6 +12,7 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")  # before numpy loads OpenBLAS
 os.environ.setdefault("NUMBA_NUM_THREADS", "2")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # numba's and torch's OpenMP pools sleep when idle
 
 import argparse  # noqa: E402
 import time  # noqa: E402
@@ -23,14 +24,18 @@ def median_ms(samples: list[float]) -> float:
     return float(np.median(samples)) * 1e3
 
 
-def interleaved(fns: dict, rounds: int) -> dict:
-    """Run every function once per round, in turn, so load from other users hits all alike."""
+def interleaved(fns: dict, rounds: int, block: int = 20) -> dict:
+    """Blocks of ``block`` calls per function, cycled ``rounds // block`` times, so load from other
+    users hits every path alike; the first calls of a block (waking that library's thread pool
+    after another library used the cores) are dropped."""
     times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(rounds):
+    for _ in range(max(1, rounds // block)):
         for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+            for i in range(block):
+                start = time.perf_counter()
+                fn()
+                if i >= 3:
+                    times[name].append(time.perf_counter() - start)
     return {k: median_ms(v) for k, v in times.items()}
 
 
@@ -91,7 +96,7 @@ def main() -> None:
         f"1-bit unpack + sgemm ({m} tokens)": lambda: layer(xm),
         f"numpy fp32 dense sgemm ({m} tokens)": lambda: xm @ dense.T,
         f"torch fp32 dense sgemm ({m} tokens)": lambda: xm_t @ dense_t.T,
-    }, max(5, args.rounds // 20))
+    }, max(5, args.rounds // 20), block=5)
 
     console = Console()
     table_out = Table(title=f"{out_f}x{in_f} layer, 2 threads, medians (numba {numba.threading_layer()}, "

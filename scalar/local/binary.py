@@ -123,3 +123,54 @@ class BinaryLinear:
     def __repr__(self) -> str:
         return (f"BinaryLinear(out={self.out_features}, in={self.in_features}, "
                 f"zeros={len(self.zeros)}, nbytes={self.nbytes})")
+
+
+class LinearGroup:
+    """Binary linears that read the same input (q/k/v, gate/up), decoded in one kernel call.
+
+    The members' packed signs are moved into one row-concatenated array (each member keeps a view
+    of its rows, so no memory is added); many-token inputs still go through each member's
+    unpack + sgemm path."""
+
+    def __init__(self, members: list[BinaryLinear]):
+        self.members = members
+        in_f = {m.in_features for m in members}
+        self.fused = len(in_f) == 1 and all(m.out_features % 4 == 0 for m in members)
+        if not self.fused:
+            return
+        packed = np.concatenate([m.packed for m in members])
+        quad_table = []
+        row = 0
+        for index, m in enumerate(members):
+            m.packed = packed[row:row + m.out_features]
+            m.words = m.packed.view(np.uint64)
+            row += m.out_features
+            quad_table += [index] * (m.out_features // 4)
+        self.packed = packed
+        self.words = packed.view(np.uint64)
+        self.quad_table = np.asarray(quad_table, dtype=np.int64)
+        self.bounds = np.cumsum([0] + [m.out_features for m in members])
+        self.in_features = members[0].in_features
+        self._width = members[0]._width
+
+    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
+        x = np.asarray(x, dtype=np.float32)
+        if not self.fused or x.ndim != 2 or x.shape[0] > LUT_MAX_TOKENS:
+            return [m(x) for m in self.members]
+        tokens = x.shape[0]
+        outs = [np.empty((tokens, m.out_features), dtype=np.float32) for m in self.members]
+        flat = np.empty(self.words.shape[0], dtype=np.float32)
+        padded = np.zeros(self._width, dtype=np.float32)
+        for t in range(tokens):
+            tables = []
+            for m in self.members:
+                padded[: self.in_features] = x[t] * m.alpha
+                tables.append(kernels.build_lut(padded))
+            kernels.lut_gemv_grouped(self.words, np.stack(tables), self.quad_table, flat)
+            for index, m in enumerate(self.members):
+                outs[index][t] = flat[self.bounds[index]:self.bounds[index + 1]]
+        for m, y in zip(self.members, outs):
+            if len(m.zeros):
+                kernels.add_zero_corrections(y, x * m.alpha, m.zeros)
+            y += (x @ m.beta)[:, None]
+        return outs

@@ -14,6 +14,7 @@ import numpy as np
 
 from scalar.errors import InputError
 from scalar.local import kernels
+from scalar.local.binary import LinearGroup
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
 from scalar.local.layers import rms_norm, silu
 
@@ -44,8 +45,9 @@ class FBIConfig:
     def from_dict(cls, config: dict) -> "FBIConfig":
         archs = config.get("architectures") or []
         if "LlamaForCausalLM" not in archs and config.get("model_type") != "llama":
-            raise CheckpointError(f"unknown architecture {archs or config.get('model_type')!r} for fbi-llm "
-                                  "(expected LlamaForCausalLM)")
+            found = archs or config.get("model_type") or "none given"
+            raise CheckpointError(f"unknown architecture {found!r} for fbi-llm (expected LlamaForCausalLM "
+                                  "in config.json)")
         if config.get("hidden_act", "silu") != "silu":
             raise CheckpointError(f"unsupported hidden_act {config.get('hidden_act')!r} (expected silu)")
         scaling = config.get("rope_scaling")
@@ -128,6 +130,8 @@ class FBILLM:
             p = f"model.layers.{n}"
             lin = {name: weights.linears[f"{p}.self_attn.{name}"] for name in ATTN_PROJ}
             lin.update({name: weights.linears[f"{p}.mlp.{name}"] for name in MLP_PROJ})
+            lin["qkv"] = LinearGroup([lin["q_proj"], lin["k_proj"], lin["v_proj"]])
+            lin["gate_up"] = LinearGroup([lin["gate_proj"], lin["up_proj"]])
             self.layers.append((d[f"{p}.input_layernorm.weight"], d[f"{p}.post_attention_layernorm.weight"], lin))
         half = config.head_dim // 2
         # Computed in float32 like the reference implementation (HF rotary embedding).
@@ -152,7 +156,7 @@ class FBILLM:
     def nbytes(self) -> int:
         total = self.embed.nbytes + self.norm.nbytes + (0 if self.lm_head is self.embed else self.lm_head.nbytes)
         for in_norm, post_norm, lin in self.layers:
-            total += in_norm.nbytes + post_norm.nbytes + sum(layer.nbytes for layer in lin.values())
+            total += in_norm.nbytes + post_norm.nbytes + sum(lin[name].nbytes for name in ATTN_PROJ + MLP_PROJ)
         return int(total)
 
     def new_cache(self, capacity: int | None = None) -> KVCache:
@@ -208,15 +212,17 @@ class FBILLM:
         in_norm, post_norm, lin = self.layers[index]
         t = h.shape[0]
         x = rms_norm(h, in_norm, cfg.eps)
-        q = self._rope(lin["q_proj"](x).reshape(t, cfg.heads, cfg.head_dim), pos0)
-        k = self._rope(lin["k_proj"](x).reshape(t, cfg.kv_heads, cfg.head_dim), pos0)
-        v = lin["v_proj"](x).reshape(t, cfg.kv_heads, cfg.head_dim)
+        q, k, v = lin["qkv"](x)
+        q = self._rope(q.reshape(t, cfg.heads, cfg.head_dim), pos0)
+        k = self._rope(k.reshape(t, cfg.kv_heads, cfg.head_dim), pos0)
+        v = v.reshape(t, cfg.kv_heads, cfg.head_dim)
         cache.keys[index, :, pos0:pos0 + t] = k.transpose(1, 0, 2)
         cache.values[index, :, pos0:pos0 + t] = v.transpose(1, 0, 2)
         attn = self._attention(q, cache.keys[index], cache.values[index], pos0)
         h = h + lin["o_proj"](attn.reshape(t, cfg.heads * cfg.head_dim))
         x = rms_norm(h, post_norm, cfg.eps)
-        return h + lin["down_proj"](silu(lin["gate_proj"](x)) * lin["up_proj"](x))
+        gate, up = lin["gate_up"](x)
+        return h + lin["down_proj"](silu(gate) * up)
 
     def _attention(self, q: np.ndarray, keys: np.ndarray, values: np.ndarray, pos0: int) -> np.ndarray:
         """Causal softmax attention of q (T, heads, d) over cached keys/values [0, pos0 + T)."""

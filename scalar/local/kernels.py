@@ -97,6 +97,39 @@ def lut_gemv(words, table, out):
         out[r] = _row_sum(words, r, table)
 
 
+@njit(parallel=True, cache=True)
+def lut_gemv_grouped(words, tables, quad_table, out):
+    """Several linears sharing one input in one parallel region (q/k/v, gate/up): ``words`` are
+    their row-concatenated signs, ``tables`` one LUT per linear, ``quad_table[b]`` the table of
+    rows 4b..4b+3. Fewer thread-pool wake-ups per token than one call per linear."""
+    quads = words.shape[0] // 4
+    nwords = words.shape[1]
+    for b in prange(quads):
+        o = b * 4
+        table = tables[quad_table[b]]
+        a0 = np.float32(0.0)
+        a1 = np.float32(0.0)
+        a2 = np.float32(0.0)
+        a3 = np.float32(0.0)
+        for q in range(nwords):
+            w0 = words[o, q]
+            w1 = words[o + 1, q]
+            w2 = words[o + 2, q]
+            w3 = words[o + 3, q]
+            base = q * 2048
+            for j in range(8):
+                off = base + 256 * j
+                sh = np.uint64(8 * j)
+                a0 += table[off + np.intp((w0 >> sh) & np.uint64(255))]
+                a1 += table[off + np.intp((w1 >> sh) & np.uint64(255))]
+                a2 += table[off + np.intp((w2 >> sh) & np.uint64(255))]
+                a3 += table[off + np.intp((w3 >> sh) & np.uint64(255))]
+        out[o] = a0
+        out[o + 1] = a1
+        out[o + 2] = a2
+        out[o + 3] = a3
+
+
 @njit(cache=True)
 def _sign_table():
     t = np.empty((256, 8), dtype=np.float32)

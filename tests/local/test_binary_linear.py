@@ -87,3 +87,22 @@ def test_bad_shapes_are_rejected():
     layer = BinaryLinear.from_latent(np.ones((4, 8), np.float32), np.ones(8, np.float32), np.zeros(8, np.float32))
     with pytest.raises(ValueError):
         layer(np.ones(9, np.float32))
+
+
+def test_linear_group_equals_its_members():
+    from scalar.local.binary import LinearGroup
+
+    rng = np.random.default_rng(5)
+    shapes = [(64, 96), (32, 96), (8, 96)]
+    parts = [_layer(rng, o, k, zeros=[(1, 2)]) for o, k in shapes]
+    dense = [_dense(*p) for p in parts]
+    group = LinearGroup([BinaryLinear.from_latent(*p) for p in parts])
+    assert group.fused
+    for tokens in (1, 3, LUT_MAX_TOKENS + 2):
+        x = rng.standard_normal((tokens, 96)).astype(np.float32)
+        for y, w in zip(group(x), dense):
+            np.testing.assert_allclose(y, x @ w.T, rtol=1e-5, atol=1e-5)
+    # members keep working alone on views of the shared packed array
+    x = rng.standard_normal(96).astype(np.float32)
+    np.testing.assert_allclose(group.members[1](x), x @ dense[1].T, rtol=1e-5, atol=1e-5)
+    assert group.members[1].packed.base is not None

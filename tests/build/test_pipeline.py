@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from scalar.build.pipeline import BEFORE_SINCE, FEW_FULLTEXT, FEW_RESOLVED, NO_ARXIV, NO_FULLTEXT, run_build
+from scalar.build.pipeline import (
+    BEFORE_SINCE,
+    FEW_FULLTEXT,
+    FEW_RESOLVED,
+    NO_ARXIV,
+    NO_FULLTEXT,
+    NOT_MAIN_TRACK,
+    run_build,
+)
 from scalar.build.replay import export_jsonl, import_jsonl
 from scalar.releases import load_release
 
@@ -80,9 +88,9 @@ def test_sample_build_has_every_difficulty_and_counts_skips(sample_release):
         assert manifest.counts[diff]["mcq"] >= 5, manifest.counts
     assert manifest.n_papers == 11
     # one paper per skip reason, by construction of the synthetic venue
-    assert manifest.skipped == {NO_FULLTEXT: 1, NO_ARXIV: 1, FEW_RESOLVED: 1, FEW_FULLTEXT: 1}
+    assert manifest.skipped == {NO_FULLTEXT: 1, NO_ARXIV: 1, FEW_RESOLVED: 1, FEW_FULLTEXT: 1, NOT_MAIN_TRACK: 1}
     assert manifest.notes["cache_mode"] == "replay"
-    assert manifest.notes["papers_listed"] == 15
+    assert manifest.notes["papers_listed"] == 16
     assert manifest.notes["citing_text_source.arxiv-html"] == 10
     assert manifest.notes["citing_text_source.pdf"] == 1  # a PDF-only submission
     # outside works predate arXiv's native HTML (Dec 2023): their text came from ar5iv
@@ -93,7 +101,9 @@ def test_sample_build_has_every_difficulty_and_counts_skips(sample_release):
 def test_crawl_log_records_matches_dates_and_text_sources(sample_release):
     out, _ = sample_release
     rows = {r["title"]: r for r in _crawl(out)}
-    assert len(rows) == 15
+    assert len(rows) == 16
+    blog = rows["Widgets, Explained: A Blog Post"]
+    assert blog["skipped"] == NOT_MAIN_TRACK and blog["arxiv_id"] is None  # no request spent on it
     # retitled on OpenReview: accepted as a similar title with a shared author
     rwr = rows["Load Balancing as Online Learning for Sparse Towers"]
     assert rwr["match_method"] == "similar" and 0.9 <= rwr["match_score"] < 1.0
@@ -383,7 +393,7 @@ def test_refresh_of_the_bundled_replay_is_refused(tmp_path):
 
 def test_sample_papers_say_they_are_synthetic(services_mod):
     works = services_mod.load_works()
-    assert len([w for w in works.values() if w.openreview]) == 15
+    assert len([w for w in works.values() if w.openreview]) == 16
     for w in works.values():
         if w.abstract:
             assert "synthetic paper written for the SCALAR sample venue" in w.abstract, w.key

@@ -238,13 +238,21 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
         golds = sorted(by_work)
         if config.max_gold_per_paper is not None and len(golds) > config.max_gold_per_paper:
             golds = sorted(rng(seed, pid, difficulty, "golds").sample(golds, config.max_gold_per_paper))
+        used_sets: set[frozenset] = set()
         for gold in golds:
             anchor = rng(seed, pid, gold, difficulty, "occurrence").choice(by_work[gold])
             others = [w for w in pool if w != gold]
             if difficulty == "hard":
                 distractors = nearest_works(prep, [anchor], {gold}, set(others), k)
             else:
-                distractors = rng(seed, pid, gold, difficulty, "distractors").sample(others, min(k, len(others)))
+                # Random distractors avoid repeating another question's candidate set when the
+                # pool allows it (the original reused identical sets with a different gold).
+                draw = rng(seed, pid, gold, difficulty, "distractors")
+                for _attempt in range(8):
+                    distractors = draw.sample(others, min(k, len(others)))
+                    if frozenset([gold, *distractors]) not in used_sets:
+                        break
+            used_sets.add(frozenset([gold, *distractors]))
             if len(distractors) < k:
                 rejected["too_few_distractors"] += 1
                 continue

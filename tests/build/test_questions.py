@@ -216,3 +216,12 @@ def test_a_short_title_written_next_to_the_mask_is_a_surface_match():
     assert "bib.bib7" in before
     assert "bib.bib7" not in {q.gold_key for q in after.questions}
     assert after.rejected["surface_name_match"] > 2
+
+
+def test_random_distractors_do_not_repeat_a_candidate_set_when_the_pool_allows():
+    papers = [random_citing_paper(i, sections=3, paragraphs=5, words=120, cited_sections=2, cited_words=120)
+              for i in range(8)]
+    result = generate_questions(papers, GenerationConfig(tasks=["mcq"], difficulties=["medium"]))
+    sets = Counter((q.paper, frozenset(c.key for c in q.candidates)) for q in result.questions)
+    assert len(result.questions) > 20
+    assert max(sets.values()) == 1

@@ -45,6 +45,7 @@ UNPARSEABLE = "full text could not be parsed"
 FEW_RESOLVED = "too few resolvable references"
 FEW_FULLTEXT = "too few cited papers with full text"
 NOT_MAIN_TRACK = "not a main-track paper"
+DUPLICATE = "same arXiv paper as an earlier note"
 
 
 def default_cache_path() -> Path:
@@ -190,6 +191,7 @@ class _Crawl:
         self.cited_sources: Counter[str] = Counter()
         self.cited_missing = 0
         self.meta: dict[str, Any] = {}  # arXiv id -> ArxivMeta of cited works
+        self._seen_arxiv: set[str] = set()
 
     # -- stage 1 + 2
     def run(self) -> list[CitingPaper]:
@@ -253,6 +255,10 @@ class _Crawl:
             rec.arxiv_id, rec.version = match.arxiv_id, match.version
             rec.match_method, rec.match_score = match.method, match.score
             v1 = match.published.date()
+        if rec.arxiv_id in self._seen_arxiv:  # two notes matched to one preprint: keep the first
+            rec.skipped = DUPLICATE
+            return None
+        self._seen_arxiv.add(rec.arxiv_id)
         rec.arxiv_v1 = v1.isoformat()
         first = min(d for d in (v1, vp.public_date) if d is not None)
         rec.first_public_date = first.isoformat()

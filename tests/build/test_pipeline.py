@@ -400,3 +400,17 @@ def test_sample_papers_say_they_are_synthetic(services_mod):
         if w.sections:
             first = w.sections[0]["paragraphs"][0]
             assert first.startswith("This is a synthetic paper written for the SCALAR sample venue"), w.key
+
+
+def test_two_notes_matching_one_preprint_keep_the_first(services_mod, sample_release, tmp_path):
+    import dataclasses
+
+    from scalar.build.pipeline import DUPLICATE
+
+    works = services_mod.load_works()
+    swr = works["swr"]
+    works["swr_again"] = dataclasses.replace(
+        swr, key="swr_again", arxiv_id=None, openreview={**swr.openreview, "forum": "SmpLv0099z", "number": 99})
+    manifest = _record(services_mod.SampleServices(works), tmp_path / "rel", tmp_path / "cache.sqlite")
+    assert manifest.skipped[DUPLICATE] == 1
+    assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()

@@ -6,10 +6,10 @@ Stages (each with a progress bar on stderr):
 2. per citing paper, in note order, until ``limit`` usable papers: **match** the title on arXiv,
    apply ``since`` to ``first_public_date`` (earlier of arXiv v1 and the OpenReview public date),
    **fetch** the full text (arxiv.org/html, ar5iv, PDF), **parse** it, **resolve** its
-   bibliography to arXiv ids;
-   then the metadata of its resolved references (one batched ``id_list`` query per paper);
-3. **cited**: the full text of every resolved reference (the works that can become candidates);
-4. **generate** questions and **write** the release.
+   bibliography to arXiv ids, get the metadata of the resolved works (one batched ``id_list``
+   query per paper) and their full texts (**cited** bar; memoised across papers): these are the
+   works that can become candidates;
+3. **generate** questions and **write** the release.
 
 A paper that cannot be used is skipped and its reason counted in the manifest (``skipped``).
 Network failures are never a skip reason: they stop the build with one clear line, and the rerun
@@ -192,8 +192,10 @@ class _Crawl:
         self.cited_missing = 0
         self.meta: dict[str, Any] = {}  # arXiv id -> ArxivMeta of cited works
         self._seen_arxiv: set[str] = set()
+        self._cited: dict[str, Paper | None] = {}
+        self._cited_bar = _Stage(None, None)
 
-    # -- stage 1 + 2
+    # -- stages
     def run(self) -> list[CitingPaper]:
         from scalar.sources.openreview import list_accepted_papers
 
@@ -202,39 +204,31 @@ class _Crawl:
         accepted = [p for p in listed if p.accepted]
         self.n_listed = len(accepted)
 
-        usable: list[tuple[Paper, CrawlRecord]] = []
-        with self.bars.stage("citing papers", total=self.limit or len(accepted)) as bar:
+        out: list[CitingPaper] = []
+        with self.bars.stage("citing papers", total=self.limit or len(accepted)) as bar, \
+                self.bars.stage("cited papers", total=0) as cited_bar:
+            self._cited_bar = cited_bar
             for vp in accepted:
-                if self.limit is not None and len(usable) >= self.limit:
+                if self.limit is not None and len(out) >= self.limit:
                     break
                 rec = CrawlRecord(forum_id=vp.forum_id, title=vp.title, presentation=vp.presentation,
                                   openreview_public=_iso(vp.public_date))
                 self.records.append(rec)
                 bar.describe(f"citing papers: {vp.title[:40]}")
-                paper = self._citing(vp, rec)
-                if paper is None:
+                cp = self._citing(vp, rec)
+                if cp is None:
                     self.skipped[rec.skipped or "unknown"] += 1
                     if self.limit is None:
                         bar.advance()
                     continue
-                usable.append((paper, rec))
+                self.text_sources[rec.text_source or "?"] += 1
+                out.append(cp)
                 bar.advance()
-
-        cited = self._fetch_cited([p for p, _ in usable])
-        out: list[CitingPaper] = []
-        for paper, rec in usable:
-            texts = {k: cited[a] for k, a in _resolved_keys(paper).items() if cited.get(a) is not None}
-            rec.with_fulltext = len(set(id(p) for p in texts.values()))
-            if rec.with_fulltext < MIN_USABLE_REFERENCES:
-                rec.skipped = FEW_FULLTEXT
-                self.skipped[FEW_FULLTEXT] += 1
-                continue
-            self.text_sources[rec.text_source or "?"] += 1
-            out.append(CitingPaper(paper=paper, cited=texts, first_public_date=paper.first_public_date,
-                                   venue=self.venue.name))
         return out
 
-    def _citing(self, vp, rec: CrawlRecord) -> Paper | None:
+    def _citing(self, vp, rec: CrawlRecord) -> CitingPaper | None:
+        """One listed paper -> a CitingPaper with the texts of its cited works, or None (the
+        reason is in ``rec.skipped``)."""
         from scalar.sources.arxiv import fetch_metadata, match_title, split_version
         from scalar.sources.references import resolve_references
 
@@ -242,6 +236,7 @@ class _Crawl:
             rec.skipped = NOT_MAIN_TRACK
             return None
         # arXiv: an id the note itself carries wins; otherwise the title search.
+        v1 = None
         if vp.arxiv_id:
             meta = fetch_metadata([vp.arxiv_id], self.client).get(split_version(vp.arxiv_id)[0])
             if meta is not None:
@@ -280,13 +275,42 @@ class _Crawl:
         refs = [r.model_copy(update={"arxiv_id": resolutions[r.key].arxiv_id}) if r.key in resolutions else r
                 for r in paper.references]
         paper = paper.model_copy(update={"references": refs})
-        wanted = sorted(set(_resolved_keys(paper).values()))
+        keys = _resolved_keys(paper)
+        wanted = sorted(set(keys.values()))
         if len(wanted) < MIN_USABLE_REFERENCES:
             rec.skipped = FEW_RESOLVED
             return None
-        # Abstracts, dates and versions of the cited works: batched per citing paper, so that the
-        # request depends only on this paper (a --limit or --since build replays the same URLs).
+        # Abstracts, dates and versions of the cited works: one batch of ALL of this paper's ids
+        # (not only the new ones), so that the request depends on this paper alone and a --limit
+        # or --since build replays the same URLs as the full build.
         self.meta.update(fetch_metadata(wanted, self.client))
+        texts = {k: self._cited_text(a) for k, a in keys.items()}
+        texts = {k: t for k, t in texts.items() if t is not None}
+        rec.with_fulltext = len({keys[k] for k in texts})
+        if rec.with_fulltext < MIN_USABLE_REFERENCES:
+            rec.skipped = FEW_FULLTEXT
+            return None
+        return CitingPaper(paper=paper, cited=texts, first_public_date=first, venue=self.venue.name)
+
+    def _cited_text(self, arxiv_id: str) -> Paper | None:
+        """The parsed text of a cited work (memoised), or None when it has none. A venue paper
+        cited by another is fetched the same way (a cache hit), so its candidate text does not
+        depend on the order papers are listed in."""
+        if arxiv_id in self._cited:
+            return self._cited[arxiv_id]
+        self._cited_bar.grow()
+        m = self.meta.get(arxiv_id)
+        got = None if m is None else self._text(arxiv_id, m.version, require_bibliography=False)
+        if m is None or isinstance(got, str):  # unknown to arXiv (a typo in an entry), or no text
+            paper = None
+            self.cited_missing += 1
+        else:
+            paper = got.model_copy(update={"first_public_date": m.published.date(),
+                                           "title": got.title or m.title,
+                                           "abstract": got.abstract or m.abstract})
+            self.cited_sources[got.source or "?"] += 1
+        self._cited[arxiv_id] = paper
+        self._cited_bar.advance()
         return paper
 
     def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper | str:
@@ -304,34 +328,6 @@ class _Crawl:
             return _parse(ft, require_bibliography=require_bibliography)
         except (ParseError, ValueError):  # ValueError: a page the parser could not make a valid Paper of
             return UNPARSEABLE
-
-    # -- stage 3
-    def _fetch_cited(self, papers: list[Paper]) -> dict[str, Paper | None]:
-        wanted = sorted({a for p in papers for a in _resolved_keys(p).values()})
-        own = {p.arxiv_id: p for p in papers if p.arxiv_id}
-        meta = self.meta
-        out: dict[str, Paper | None] = {}
-        with self.bars.stage("cited papers", total=len(wanted)) as bar:
-            for aid in wanted:
-                if aid in own:  # a venue paper citing another: its text is already parsed
-                    out[aid] = own[aid]
-                    self.cited_sources[own[aid].source or "?"] += 1
-                elif aid not in meta:
-                    out[aid] = None  # arXiv does not know the id (typo in a bibliography)
-                else:
-                    m = meta[aid]
-                    got = self._text(aid, m.version, require_bibliography=False)
-                    if isinstance(got, str):
-                        out[aid] = None
-                    else:
-                        out[aid] = got.model_copy(update={"first_public_date": m.published.date(),
-                                                          "title": got.title or m.title,
-                                                          "abstract": got.abstract or m.abstract})
-                        self.cited_sources[got.source or "?"] += 1
-                if out[aid] is None:
-                    self.cited_missing += 1
-                bar.advance()
-        return out
 
 
 def _parse(ft, *, require_bibliography: bool) -> Paper:
@@ -421,6 +417,12 @@ class _Stage:
     def advance(self, n: int = 1) -> None:
         if self._p is not None:
             self._p.advance(self._t, n)
+
+    def grow(self, n: int = 1) -> None:
+        """One more item of work discovered (stages whose total is not known up front)."""
+        if self._p is not None:
+            t = next(x for x in self._p.tasks if x.id == self._t)
+            self._p.update(self._t, total=(t.total or 0) + n)
 
     def describe(self, text: str) -> None:
         if self._p is not None:

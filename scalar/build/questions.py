@@ -127,7 +127,7 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
     rejected: Counter[str] = Counter()
     stats: dict = defaultdict(int)
-    kept: dict[str, tuple[str, list[Draft], Counter, dict]] = {}  # paper id -> (content hash, ...)
+    kept: dict[str, tuple[CitingPaper, list[Draft], Counter, dict]] = {}  # paper id -> its results
     for cp in papers:
         prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
                              include_appendix=config.include_appendix)
@@ -145,13 +145,12 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
                 local_rejected["paper_too_few_usable_references"] += 1
         # The same paper twice (a venue listing it twice): keep one, chosen by content, not by
         # arrival order, so the output does not depend on the order papers come in.
-        digest = stable_id(cp.model_dump_json(), length=32)
         if prep.paper_id in kept:
             rejected["duplicate_paper"] += 1
-            if kept[prep.paper_id][0] <= digest:
+            if _content_id(kept[prep.paper_id][0]) <= _content_id(cp):
                 made = None
         if made is not None:
-            kept[prep.paper_id] = (digest, made, local_rejected, local_stats)
+            kept[prep.paper_id] = (cp, made, local_rejected, local_stats)
         if progress:
             progress(1)
     drafts: list[Draft] = []
@@ -200,6 +199,10 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         if n:
             stats[f"surface_match_rate_{difficulty}"] = round(stats.get(f"surface_name_match_{difficulty}", 0) / n, 4)
     return GenerationResult(questions=questions, rejected=dict(sorted(rejected.items())), stats=dict(stats))
+
+
+def _content_id(cp: CitingPaper) -> str:
+    return stable_id(cp.model_dump_json(), length=32)
 
 
 def question_sort_key(q: Question) -> tuple:

@@ -414,3 +414,28 @@ def test_two_notes_matching_one_preprint_keep_the_first(services_mod, sample_rel
     manifest = _record(services_mod.SampleServices(works), tmp_path / "rel", tmp_path / "cache.sqlite")
     assert manifest.skipped[DUPLICATE] == 1
     assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()
+
+
+def test_build_killed_after_the_crawl_reruns_offline(services_mod, sample_release, tmp_path, monkeypatch):
+    """Killed while generating: every response is already cached, so the offline rerun needs no
+    network at all and writes the same release."""
+    import scalar.build.questions as questions
+
+    db = tmp_path / "cache.sqlite"
+
+    def killed(*args, **kwargs):
+        raise _Killed()
+
+    with monkeypatch.context() as m:
+        m.setattr(questions, "generate_questions", killed)
+        with pytest.raises(_Killed):
+            _record(services_mod.SampleServices(), tmp_path / "rel", db)
+    assert not (tmp_path / "rel").exists()
+    run_build("sample", tmp_path / "rel", offline=True, cache=db, progress=False)
+    assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == (sample_release[0] / "questions.jsonl").read_bytes()
+
+
+def test_since_after_every_paper_exits_2(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--since", "2030-01-01", "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "no usable papers" in r.stderr and BEFORE_SINCE in r.stderr

@@ -243,7 +243,9 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
             golds = sorted(rng(seed, pid, difficulty, "golds").sample(golds, config.max_gold_per_paper))
         used_sets: set[frozenset] = set()
         for gold in golds:
-            anchor = rng(seed, pid, gold, difficulty, "occurrence").choice(by_work[gold])
+            # seeded by type, not difficulty: medium and hard mask the same occurrence of a gold,
+            # so the two differ only in distractors and candidate text (a paired comparison)
+            anchor = rng(seed, pid, gold, want, "occurrence").choice(by_work[gold])
             others = [w for w in pool if w != gold]
             if difficulty == "hard":
                 distractors = nearest_works(prep, [anchor], {gold}, set(others), k)

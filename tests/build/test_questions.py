@@ -225,3 +225,18 @@ def test_random_distractors_do_not_repeat_a_candidate_set_when_the_pool_allows()
     sets = Counter((q.paper, frozenset(c.key for c in q.candidates)) for q in result.questions)
     assert len(result.questions) > 20
     assert max(sets.values()) == 1
+
+
+def test_medium_and_hard_mask_the_same_occurrence_of_a_gold():
+    papers = [random_citing_paper(i, sections=3, paragraphs=5, words=140, cited_sections=2, cited_words=800)
+              for i in range(4)]
+    # a budget so tight that only the question's own mask paragraph is left of the paper
+    result = generate_questions(papers, GenerationConfig(tasks=["mcq"], difficulties=["medium", "hard"],
+                                                         context_budgets=[1800]))
+    medium = {(q.paper, q.gold_key): q for q in result.questions if q.difficulty == "medium"}
+    hard = {(q.paper, q.gold_key): q for q in result.questions if q.difficulty == "hard"}
+    shared = medium.keys() & hard.keys()
+    assert len(shared) > 5
+    for k in shared:
+        assert medium[k].context.count("## ") == 1  # one section heading: the anchor's
+        assert medium[k].context == hard[k].context  # same paragraph kept: the same occurrence

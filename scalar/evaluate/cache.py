@@ -48,6 +48,7 @@ class ResponseCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: durable enough, no fsync per answer
         self._db.execute("PRAGMA busy_timeout=10000")  # several runs may share one --cache file
         self._db.execute(_SCHEMA)
         self.hits = 0

@@ -73,6 +73,7 @@ class Prepared:
     prompt: str
     prompt_tokens: int  # our tiktoken estimate of the whole prompt
     truncated_tokens: int
+    cache_key: str | None = None  # generate mode; hashed off the event loop
 
 
 @dataclass
@@ -144,6 +145,9 @@ class Runner:
         self.templates = templates
         self.sleep = sleep
         self.encoding = backend.tokenizer_encoding
+        # Exact prompt token counts are needed for a budget or an estimate; otherwise prompts that
+        # provably fit the window are not tokenised (the server reports usage).
+        self.exact_counts = cfg.max_cost is not None
         price = backend.price_per_token()
         self.price = price if price is not None else (0.0, 0.0)
         self.spent = 0.0
@@ -155,6 +159,9 @@ class Runner:
         self.errors = 0
         self.sent = 0
         self.cache: ResponseCache | None = None
+        # One thread owns the SQLite connection and predictions.jsonl: writes stay in order and
+        # their fsyncs never stall the event loop.
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalar-io")
         self._appender: JsonlAppender | None = None
         self._predictions: dict[str, Prediction] = {}
 
@@ -173,9 +180,12 @@ class Runner:
             if budget <= 0:
                 raise ConfigError(f"context window {window} of {self.backend.name} is smaller than the prompt's "
                                   f"fixed part ({overhead} tokens) plus the output reserve")
-        fitted = fit(q.context, [c.text for c in q.candidates], budget, self.encoding)
+        fitted = fit(q.context, [c.text for c in q.candidates], budget, self.encoding, exact=self.exact_counts)
         prompt = tpl.render(q, fitted.context, fitted.candidate_texts)
-        return Prepared(prompt, overhead + fitted.tokens, fitted.truncated_tokens)
+        key = None
+        if self.cfg.scoring == "generate":
+            key = cache_key(self.backend.cache_identity(), "generate", prompt, {"max_tokens": self.cfg.max_tokens})
+        return Prepared(prompt, overhead + fitted.tokens, fitted.truncated_tokens, key)
 
     def estimate_cost(self, prepared: Prepared, q: Question) -> float:
         calls = len(masks_of(q)) if self.cfg.scoring == "logprob" else 1
@@ -196,16 +206,25 @@ class Runner:
                 attempt += 1
                 await self.sleep(delay)
 
+    async def _cache_get(self, key: str) -> CachedResponse | None:
+        if self.cache is None:
+            return None
+        return await asyncio.get_running_loop().run_in_executor(self._io, self.cache.get, key)
+
+    async def _cache_put(self, key: str, response: CachedResponse) -> None:
+        if self.cache is not None:
+            await asyncio.get_running_loop().run_in_executor(self._io, self.cache.put, key, self.backend.name, response)
+
     async def _generate(self, q: Question, prepared: Prepared) -> Prediction:
-        key = cache_key(self.backend.cache_identity(), "generate", prepared.prompt, {"max_tokens": self.cfg.max_tokens})
-        hit = self.cache.get(key) if self.cache is not None else None
+        key = prepared.cache_key or cache_key(self.backend.cache_identity(), "generate", prepared.prompt,
+                                              {"max_tokens": self.cfg.max_tokens})
+        hit = await self._cache_get(key)
         if hit is not None:
             text, pt, ct, cost, cached = hit.text, hit.prompt_tokens, hit.completion_tokens, 0.0, True
         else:
             c = await self._with_retries(lambda: self.backend.generate(prepared.prompt, max_tokens=self.cfg.max_tokens))
             text, pt, ct, cost, cached = c.text, c.prompt_tokens or prepared.prompt_tokens, c.completion_tokens, round(c.cost_usd, 10), False
-            if self.cache is not None:
-                self.cache.put(key, self.backend.name, CachedResponse(text, pt, ct, cost))
+            await self._cache_put(key, CachedResponse(text, pt, ct, cost))
         answer = extract_answer(text, task=q.task, n_candidates=len(q.candidates), n_masks=len(masks_of(q)))
         return Prediction(id=q.id, model=self.cfg.model, response=text, prediction=answer,
                           correct=is_correct(answer, q.answer), parse_failure=answer is None,
@@ -219,16 +238,15 @@ class Runner:
         cached_all = True
         for prefix in logprob_prefixes(prepared.prompt, q):
             key = cache_key(self.backend.cache_identity(), "logprob", prefix, options)
-            hit = self.cache.get(key) if self.cache is not None else None
+            hit = await self._cache_get(key)
             if hit is not None:
                 scores = json.loads(hit.text)
             else:
                 cached_all = False
                 scores = await self._with_retries(lambda p=prefix: self.backend.score_options(p, options))
                 scores = [float(s) for s in scores]
-                if self.cache is not None:
-                    self.cache.put(key, self.backend.name, CachedResponse(
-                        json.dumps(scores), prepared.prompt_tokens, 1, self.estimate_cost(prepared, q) / len(masks_of(q))))
+                await self._cache_put(key, CachedResponse(
+                    json.dumps(scores), prepared.prompt_tokens, 1, self.estimate_cost(prepared, q) / len(masks_of(q))))
             all_scores.append(scores)
             finite = [s for s in scores if math.isfinite(s)]
             picks.append(scores.index(max(finite)) if finite else None)
@@ -269,9 +287,10 @@ class Runner:
         finally:
             self.reserved -= estimate
 
-    def record(self, p: Prediction) -> None:
+    async def record(self, p: Prediction) -> None:
         assert self._appender is not None
-        self._appender.write(p)  # flushed + fsynced: a crash loses nothing already answered
+        # flushed + fsynced before it counts: a crash loses nothing already answered
+        await asyncio.get_running_loop().run_in_executor(self._io, self._appender.write, p)
         self.spent += p.cost_usd
         self._predictions[p.id] = p.model_copy(update={"response": None})
         self.done += 1
@@ -296,7 +315,7 @@ class Runner:
                     return
                 if p is None:
                     return
-                self.record(p)
+                await self.record(p)
                 if progress is not None:
                     scored = self.done - self.errors
                     acc = f"acc {self.correct / scored:.3f}" if scored else ""
@@ -308,6 +327,7 @@ class Runner:
             await asyncio.gather(*[worker() for _ in range(max(1, self.cfg.concurrency))])
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+            self._io.shutdown(wait=True)
             await self.backend.aclose()
         if self.fatal is not None:
             raise self.fatal
@@ -391,6 +411,7 @@ def estimate(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, todo:
              selected: int) -> Estimate:
     """Token and cost estimate of the questions still to run (``--dry-run``); calls nothing."""
     runner = Runner(cfg, backend, templates)
+    runner.exact_counts = True
     total = biggest = truncated_q = truncated_t = 0
     cost_in = 0.0
     by_id = {q.id for q in todo}

@@ -9,7 +9,10 @@ lengths. Every cut is marked ``[...]`` and counted in ``truncated_tokens``.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from scalar._util import tokens as tok
@@ -29,6 +32,33 @@ class Fitted:
     candidate_texts: list[str]
     tokens: int  # tokens of context + candidates after fitting (before: tokens + truncated)
     truncated_tokens: int
+
+
+class _CountCache:
+    """Token counts of texts seen recently. Candidate texts repeat across the questions of a paper
+    (they come from its reference pool), so most of them are counted once; bounded, thread-safe."""
+
+    def __init__(self, size: int = 8192):
+        self.size = size
+        self._d: OrderedDict[tuple[str, bytes], int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def count(self, text: str, encoding: str) -> int:
+        key = (encoding, hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
+        with self._lock:
+            n = self._d.get(key)
+            if n is not None:
+                self._d.move_to_end(key)
+                return n
+        n = len(tok.encode(text, encoding))
+        with self._lock:
+            self._d[key] = n
+            if len(self._d) > self.size:
+                self._d.popitem(last=False)
+        return n
+
+
+COUNTS = _CountCache()
 
 
 def _encode_context(context: str, encoding: str) -> tuple[list[int], list[tuple[int, int]]]:
@@ -97,15 +127,25 @@ def _slice(ids: list[int], intervals: list[tuple[int, int]], n: int, encoding: s
     return "".join(parts)
 
 
-def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: str = tok.DEFAULT_ENCODING) -> Fitted:
+def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: str = tok.DEFAULT_ENCODING,
+        *, exact: bool = True) -> Fitted:
     """Trim ``context`` and ``candidate_texts`` so that together they take at most ``budget``
-    tokens (None = no limit). Raises ConfigError when even the minimal parts do not fit."""
+    tokens (None = no limit). Raises ConfigError when even the minimal parts do not fit.
+
+    With ``exact=False`` texts that provably fit (a token is at least one UTF-8 byte) are not
+    tokenised at all and ``tokens`` is returned as 0 (unknown; the server reports usage)."""
+    if not exact:
+        size = len(context.encode("utf-8")) + sum(len(t.encode("utf-8")) for t in candidate_texts)
+        if budget is None or size <= budget:
+            return Fitted(context, list(candidate_texts), 0, 0)
     ctx_ids, spans = _encode_context(context, encoding)
+    cand_counts = [COUNTS.count(t, encoding) for t in candidate_texts]
+    total = len(ctx_ids) + sum(cand_counts)
+    if budget is None or total <= budget:
+        return Fitted(context, list(candidate_texts), total, 0)
     cand_ids = [tok.encode(t, encoding) for t in candidate_texts]
     lengths = [len(ctx_ids)] + [len(c) for c in cand_ids]
     total = sum(lengths)
-    if budget is None or total <= budget:
-        return Fitted(context, list(candidate_texts), total, 0)
 
     mask_tokens = sum(b - a for a, b in spans)
     floors = [min(lengths[0], max(MIN_CONTEXT_TOKENS, mask_tokens))] + \

@@ -82,7 +82,8 @@ def test_local_models_resolve_through_the_local_module_or_fail_cleanly():
 
     from scalar.errors import ConfigError
 
-    if importlib.util.find_spec("scalar.evaluate.backends.local") is not None:
-        pytest.skip("the local backend module has landed; covered by its own tests")
     with pytest.raises(ConfigError, match="local"):
-        get_backend("local/fbi-llm", model_args={"checkpoint": "/nowhere"})
+        get_backend("local/no-such-kind", model_args={"checkpoint": "/nowhere"})
+    if importlib.util.find_spec("scalar.evaluate.backends.local") is not None:
+        with pytest.raises(ConfigError, match="checkpoint"):
+            get_backend("local/fbi-llm")

@@ -31,9 +31,16 @@ def build(
     """Crawl a venue, parse, resolve references and generate a release."""
     from scalar.build.pipeline import run_build
 
-    manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
-                         since=_date(since), difficulties=difficulty, context_tokens=context_tokens,
-                         refresh=refresh)
+    try:
+        manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
+                             since=_date(since), difficulties=difficulty, context_tokens=context_tokens,
+                             refresh=refresh)
+    except KeyboardInterrupt:
+        # Every response fetched so far is in the cache: the same command resumes from there.
+        import sys
+
+        print("scalar: interrupted; run the same command again to resume from the HTTP cache", file=sys.stderr)
+        raise typer.Exit(130) from None
     _summary(manifest, out)
 
 

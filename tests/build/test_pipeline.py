@@ -439,3 +439,21 @@ def test_since_after_every_paper_exits_2(tmp_path):
     r = _scalar("build", "--venue", "sample", "--since", "2030-01-01", "--out", str(tmp_path / "rel"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "no usable papers" in r.stderr and BEFORE_SINCE in r.stderr
+
+
+def test_ctrl_c_exits_130_with_a_resume_hint(tmp_path):
+    """SIGINT in the middle of a build: no traceback, exit 130, the hint to rerun."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        import scalar.build.questions as questions
+        def interrupt(*a, **k):
+            os.kill(os.getpid(), signal.SIGINT)
+            import time; time.sleep(5)
+        questions.generate_questions = interrupt
+        from scalar.cli import main
+        main(["build", "--venue", "sample", "--out", {str(tmp_path / "rel")!r}])
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 130, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr and "run the same command again" in r.stderr
+    assert not (tmp_path / "rel").exists()

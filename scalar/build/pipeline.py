@@ -460,10 +460,8 @@ class _Progress:
             yield _Stage(None, None)
             return
         task = self._p.add_task(name, total=total)
-        try:
-            yield _Stage(self._p, task)
-        finally:
-            t = self._p.tasks[[x.id for x in self._p.tasks].index(task)]
-            done = t.completed if t.total is None else t.total
-            self._p.update(task, description=name, total=max(done, t.completed) or 1,
-                           completed=max(done, t.completed) or 1)
+        yield _Stage(self._p, task)  # on an exception the bar stays where it stopped
+        # Done: show the count of work actually done (a --limit or skips end a stage early).
+        t = next(x for x in self._p.tasks if x.id == task)
+        n = int(t.completed) or 1
+        self._p.update(task, description=name, total=n, completed=n)

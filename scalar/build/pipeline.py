@@ -156,6 +156,9 @@ def _open_cache(v: Venue, cache: str | Path | None, offline: bool) -> Iterator[t
         cache = v.default_cache or default_cache_path()
         if v.default_cache is not None:
             offline = True  # a synthetic venue has no live services behind it
+            if not v.default_cache.is_file():
+                raise InputError(f"the {v.name} venue's bundled cache {v.default_cache} is missing; it ships "
+                                 "with a source checkout (pip install -e .), or pass --cache")
     cache = Path(cache)
     if cache.suffix == ".jsonl":
         if not cache.is_file():

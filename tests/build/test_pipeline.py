@@ -457,3 +457,20 @@ def test_ctrl_c_exits_130_with_a_resume_hint(tmp_path):
     assert r.returncode == 130, (r.returncode, r.stderr)
     assert "Traceback" not in r.stderr and "run the same command again" in r.stderr
     assert not (tmp_path / "rel").exists()
+
+
+def test_context_tokens_reach_the_generator(tmp_path):
+    manifest = run_build("sample", tmp_path / "rel", context_tokens=[4000, 1500], progress=False)
+    assert manifest.context_budgets == [1500, 4000]
+    _, questions = load_release(tmp_path / "rel")
+    assert {q.context_budget for q in questions} == {1500, 4000}
+    assert all(q.context_tokens <= q.context_budget for q in questions)
+
+
+def test_jsonl_cache_round_trips_binary_bodies(tmp_path):
+    db = tmp_path / "a.sqlite"
+    n = import_jsonl(BUNDLED, db)
+    assert n == len(BUNDLED.read_text().splitlines())
+    assert any(body[:5] == b"%PDF-" for _, _, _, body in _rows(db))  # the PDF-only paper
+    export_jsonl(db, tmp_path / "again.jsonl")
+    assert (tmp_path / "again.jsonl").read_text() == BUNDLED.read_text()

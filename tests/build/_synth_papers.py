@@ -140,9 +140,11 @@ _NAMES = ["FlowNet", "GraphMix", "SparseLM", "TokenFlow", "Reformer2", "CalibNet
 
 def random_citing_paper(i: int, *, n_refs: int = 40, n_cited: int = 10, sections: int = 6,
                         paragraphs: int = 10, words: int = 140, cited_sections: int = 6,
-                        cited_words: int = 1100) -> CitingPaper:
-    """A realistic-size synthetic citing paper: ~12k o200k tokens of text, ~70 citation occurrences
-    over ``n_refs`` references, ``n_cited`` of them with full text (~10k tokens each)."""
+                        cited_words: int = 1100, cite_rate: float = 1.0) -> CitingPaper:
+    """A synthetic citing paper of realistic size: with ``words=195, cited_words=1400,
+    cite_rate=0.3`` about 13k o200k tokens of text and ~70 citation occurrences over ``n_refs``
+    references, ``n_cited`` of them with full text (~10k tokens each). The default ``cite_rate``
+    cites about three times as densely (more questions from small test papers)."""
     rnd = random.Random(i)
     vocab = [w for w in _LONG_VOCAB]
     def sentence(k: int) -> str:
@@ -157,6 +159,7 @@ def random_citing_paper(i: int, *, n_refs: int = 40, n_cited: int = 10, sections
             for _ in range(rnd.randint(max(1, words // 28), max(1, words // 10))):
                 sent = sentence(14)
                 r = rnd.random()
+                r /= cite_rate
                 if r < 0.12:  # attributional: a name then its citation
                     n = rnd.randint(1, n_refs)
                     sent = sent[:-1] + f" with {_NAMES[n % len(_NAMES)]}{n} {{{n}}}."

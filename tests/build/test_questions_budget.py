@@ -109,3 +109,13 @@ def test_a_budget_too_small_for_the_kept_parts_rejects_the_question_at_every_bud
     result = generate_questions([cp], GenerationConfig(tasks=["mcq"], context_budgets=[400, 50000]))
     assert result.questions == []
     assert result.rejected["budget_too_small"] > 0
+
+
+def test_the_rendered_prompt_fits_the_budget(budgeted):
+    """The instruction overhead estimate covers the built-in prompt templates, so the whole prompt a
+    model receives stays within the budget."""
+    prompting = pytest.importorskip("scalar.evaluate.prompting")
+    templates = prompting.choose_templates(None)
+    _, _, cut = budgeted
+    for q in cut.questions:
+        assert count_tokens(templates.for_task(q.task).render(q)) <= q.context_budget

@@ -240,7 +240,7 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
                 by_work[w].append(o)
         golds = sorted(by_work)
         if config.max_gold_per_paper is not None and len(golds) > config.max_gold_per_paper:
-            golds = sorted(rng(seed, pid, difficulty, "golds").sample(golds, config.max_gold_per_paper))
+            golds = sorted(rng(seed, pid, want, "golds").sample(golds, config.max_gold_per_paper))
         used_sets: set[frozenset] = set()
         for gold in golds:
             # seeded by type, not difficulty: medium and hard mask the same occurrence of a gold,

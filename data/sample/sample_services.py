@@ -2,7 +2,8 @@
 
 Renders the readable sources in ``sources/*.yaml`` into the very responses OpenReview (API v2
 notes JSON), arXiv (Atom feeds for ``search_query`` and ``id_list``; LaTeXML HTML on arxiv.org/html
-and ar5iv; 404 pages), and Semantic Scholar (``/paper/arXiv:<id>/references`` JSON) return, and
+for papers after Dec 2023 and on ar5iv; a PDF for a PDF-only submission; 404 pages), and Semantic
+Scholar (``/paper/arXiv:<id>/references`` JSON) return, and
 serves them through the ``responses`` library so that SCALAR's real clients can be pointed at them.
 ``make_cache.py`` uses it to record the replay cache; tests use it to run record-mode builds.
 
@@ -218,26 +219,30 @@ def render_html(w: Work, works: dict[str, Work], version: int, *, ar5iv: bool = 
     return "\n".join(lines)
 
 
-def _bibitem(r: Work, n: int, style: str) -> str:
-    if style == "numeric":
-        tag = f"[{n}]"
-    else:
-        tag = f"{_author_label(r)} ({r.year})"
+def _entry_authors(r: Work) -> str:
     if len(r.authors) == 1:
-        authors = r.authors[0]
-    elif len(r.authors) == 2:
-        authors = f"{r.authors[0]} and {r.authors[1]}"
-    else:
-        authors = ", ".join(r.authors[:-1]) + f", and {r.authors[-1]}"
+        return r.authors[0]
+    if len(r.authors) == 2:
+        return f"{r.authors[0]} and {r.authors[1]}"
+    return ", ".join(r.authors[:-1]) + f", and {r.authors[-1]}"
+
+
+def _entry_venue(r: Work) -> str:
+    """The venue block; it names the arXiv id only when the work says entries carry it."""
     if r.venue_text:
-        venue = html.escape(r.venue_text)
+        venue = r.venue_text
         if r.arxiv_id and not r.cite_in_entry:
             venue = re.sub(r"arXiv:\S+,?\s*", "", venue)
-    elif r.arxiv_id and r.cite_in_entry:
-        venue = f"arXiv preprint arXiv:{r.arxiv_id}, {r.year}"
-    else:
-        venue = f"Sample Venue, {r.year}"
-    blocks = [f"{html.escape(authors)}.", f"{html.escape(r.title)}.", f'<em class="ltx_emph ltx_font_italic">{venue}</em>.']
+        return venue
+    if r.arxiv_id and r.cite_in_entry:
+        return f"arXiv preprint arXiv:{r.arxiv_id}, {r.year}"
+    return f"Sample Venue, {r.year}"
+
+
+def _bibitem(r: Work, n: int, style: str) -> str:
+    tag = f"[{n}]" if style == "numeric" else f"{_author_label(r)} ({r.year})"
+    blocks = [f"{html.escape(_entry_authors(r))}.", f"{html.escape(r.title)}.",
+              f'<em class="ltx_emph ltx_font_italic">{html.escape(_entry_venue(r))}</em>.']
     if r.arxiv_id and r.cite_in_entry and r.key in ("widgetnet", "toybench"):
         url = f"https://arxiv.org/abs/{r.arxiv_id}"
         blocks.append(f'URL <a target="_blank" href="{url}" title="" class="ltx_ref ltx_url ltx_font_typewriter">{url}</a>.')
@@ -298,21 +303,7 @@ def render_pdf(w: Work, works: dict[str, Work]) -> bytes:
 
 
 def _bib_text(r: Work) -> str:
-    if len(r.authors) == 1:
-        authors = r.authors[0]
-    elif len(r.authors) == 2:
-        authors = f"{r.authors[0]} and {r.authors[1]}"
-    else:
-        authors = ", ".join(r.authors[:-1]) + f", and {r.authors[-1]}"
-    if r.venue_text:
-        venue = r.venue_text
-        if r.arxiv_id and not r.cite_in_entry:
-            venue = re.sub(r"arXiv:\S+,?\s*", "", venue)
-    elif r.arxiv_id and r.cite_in_entry:
-        venue = f"arXiv preprint arXiv:{r.arxiv_id}, {r.year}"
-    else:
-        venue = f"Sample Venue, {r.year}"
-    return html.escape(f"{authors}. {r.title}. {venue}.", quote=False)
+    return html.escape(f"{_entry_authors(r)}. {r.title}. {_entry_venue(r)}.", quote=False)
 
 
 NOT_FOUND_HTML = (

@@ -69,6 +69,11 @@ def _summary(manifest, out: Path) -> None:
         table.add_row(diff, *(str(row.get(t, 0)) for t in tasks), str(sum(row.values())))
     console = Console()
     console.print(table)
+    sources = {k: v for k, v in manifest.notes.items() if "text_source." in k}
+    if sources:
+        citing = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in sources.items() if k.startswith("citing_"))
+        cited = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in sources.items() if k.startswith("cited_"))
+        console.print(f"full texts: citing papers {citing or '-'}; cited papers {cited or '-'}")
     if manifest.skipped:
         skipped = ", ".join(f"{reason}: {n}" for reason, n in manifest.skipped.items())
         console.print(f"skipped papers: {skipped}")

@@ -7,10 +7,14 @@ occurrence of the same reference in the paper, so no unmasked citation of a gold
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
-from scalar.build._prep import Draft, eligible_works, nearest_works, surface_leak
+from scalar.build._prep import Draft, PaperPrep, eligible_works, nearest_works, surface_leak
+
+if TYPE_CHECKING:
+    from scalar.build.questions import GenerationConfig
 
 MASK_LABEL = "[MASK_{}]"
 
@@ -20,7 +24,7 @@ def mask_label(i: int) -> str:
     return MASK_LABEL.format(i)
 
 
-def cloze_drafts(prep, config, rejected, stats) -> list:
+def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter, stats: dict) -> list[Draft]:
     """Cloze drafts of one paper: one per eligible paragraph and difficulty.
 
     A paragraph is eligible when it holds single occurrences of two or more distinct usable works
@@ -33,7 +37,7 @@ def cloze_drafts(prep, config, rejected, stats) -> list:
     for o in prep.occurrences:
         if not o.grouped and o.key in prep.work_of:
             by_paragraph[(o.section, o.paragraph)].append(o)
-    out = []
+    out: list[Draft] = []
     made = 0
     for loc in sorted(by_paragraph):
         firsts: dict[str, object] = {}

@@ -12,8 +12,9 @@ def venues() -> None:
     from scalar.build.venues import all_venues
 
     table = Table(title="SCALAR venues")
-    for col in ("name", "venue id", "year", "source"):
+    for col in ("name", "venue", "OpenReview venue id", "year", "source"):
         table.add_column(col)
     for v in all_venues():
-        table.add_row(v.name, v.venue_id or "-", str(v.year), v.source)
+        source = "bundled replay (offline)" if v.source == "sample" else f"live: {v.baseurl}"
+        table.add_row(v.name, v.title, v.venue_id, str(v.year), source)
     Console().print(table)

@@ -50,7 +50,7 @@ _VENUES: tuple[Venue, ...] = (
     Venue(name="icml2025", venue_id="ICML.cc/2025/Conference", year=2025, title="ICML 2025"),
     # Synthetic venue: a dozen short papers written for SCALAR, served from data/sample/.
     Venue(name="sample", venue_id="SCALAR.cc/2025/Sample_Venue", year=2025, source="sample",
-          title="SCALAR synthetic sample venue"),
+          title="Synthetic sample"),
 )
 
 

@@ -147,7 +147,7 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         # arrival order, so the output does not depend on the order papers come in.
         if prep.paper_id in kept:
             rejected["duplicate_paper"] += 1
-            if _content_id(kept[prep.paper_id][0]) <= _content_id(cp):
+            if paper_content_id(kept[prep.paper_id][0]) <= paper_content_id(cp):
                 made = None
         if made is not None:
             kept[prep.paper_id] = (cp, made, local_rejected, local_stats)
@@ -201,7 +201,7 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     return GenerationResult(questions=questions, rejected=dict(sorted(rejected.items())), stats=dict(stats))
 
 
-def _content_id(cp: CitingPaper) -> str:
+def paper_content_id(cp: CitingPaper) -> str:
     return stable_id(cp.model_dump_json(), length=32)
 
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from scalar import __version__
 from scalar._util.seeds import stable_id
-from scalar.build.questions import GENERATOR, GenerationConfig, GenerationResult, question_sort_key
+from scalar.build.questions import (GENERATOR, GenerationConfig, GenerationResult, paper_content_id,
+                                    question_sort_key)
 from scalar.errors import InputError
 from scalar.releases import questions_bytes, sha256_bytes, write_manifest, write_paper
 from scalar.schema import DIFFICULTIES, TASKS, CitingPaper, Question, ReleaseManifest, TokenStats
@@ -101,12 +102,15 @@ def write_release(out_dir, *, venue: str, result: GenerationResult, papers: list
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a release is an ordinary folder
         (tmp / "papers").mkdir()  # present even when no paper has a question
-        written = set()
-        for cp in sorted(papers, key=_label):
+        chosen: dict[str, CitingPaper] = {}
+        for cp in papers:
             label = _label(cp)
-            if label not in used or label in written:
-                continue
-            written.add(label)
+            if label in used:
+                # a paper given twice: the generator kept the version with the smaller content id
+                if label not in chosen or paper_content_id(cp) < paper_content_id(chosen[label]):
+                    chosen[label] = cp
+        for label in sorted(chosen):
+            cp = chosen[label]
             paper = cp.paper
             if paper.first_public_date is None and cp.first_public_date is not None:
                 paper = paper.model_copy(update={"first_public_date": cp.first_public_date})

@@ -115,3 +115,13 @@ def test_an_empty_result_is_still_a_valid_release(tmp_path):
     manifest, questions = load_release(tmp_path / "empty")
     assert questions == [] and m.n_questions == 0 and manifest.token_stats.n == 0
     assert (tmp_path / "empty" / "papers").is_dir()
+
+
+def test_a_paper_given_twice_is_written_in_the_version_its_questions_come_from(tmp_path):
+    a = small_citing_paper()
+    b = a.model_copy(update={"paper": a.paper.model_copy(update={"abstract": "Another version."})})
+    config = GenerationConfig(tasks=["mcq"])
+    result = generate_questions([a, b], config)
+    write_release(tmp_path / "r", venue="sample", result=result, papers=[b, a], config=config)
+    written = read_paper(tmp_path / "r" / "papers" / "2410.00001.json")
+    assert written.abstract.split()[0] in result.questions[0].context.split("Abstract: ", 1)[1]

@@ -12,9 +12,9 @@ def venues() -> None:
     from scalar.build.venues import all_venues
 
     table = Table(title="SCALAR venues")
-    for col in ("name", "venue", "venue id", "year", "source"):
-        table.add_column(col, no_wrap=col in ("name", "venue id"))
+    for col in ("name", "venue id", "year", "source"):
+        table.add_column(col, no_wrap=True)
     for v in all_venues():
         source = "bundled replay" if v.source == "sample" else "OpenReview"
-        table.add_row(v.name, v.title, v.venue_id, str(v.year), source)
+        table.add_row(v.name, v.venue_id, str(v.year), source)
     Console().print(table)

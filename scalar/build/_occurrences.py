@@ -121,7 +121,9 @@ def extract_occurrences(paper: Paper, *, include_appendix: bool = False) -> list
                 for j in (i - 1, i + 1):
                     if 0 <= j < len(merged) and merged[j][2] != m[2]:
                         gap = m[0] - merged[j][1] if j < i else merged[j][0] - m[1]
-                        if gap < _GROUP_GAP or (m[3] and gap < 12 and not re.search(r"[.!?]\s", _between(para.text, m, merged[j]))):
+                        # the parser's own group flag counts when the neighbour is in the same sentence
+                        flagged = m[3] and gap < 12 and not re.search(r"[.!?]\s", _between(para.text, m, merged[j]))
+                        if gap < _GROUP_GAP or flagged:
                             near_other = True
                 out.append(Occurrence(section=si, paragraph=pi, start=m[0], end=m[1], key=m[2],
                                       grouped=near_other, span_type=m[4], also=tuple(m[5:]),

@@ -155,3 +155,14 @@ def test_overlapping_spans_of_two_references_become_one_grouped_region():
         CitationSpan(start=10, end=12, ref="bib.bib1"), CitationSpan(start=11, end=12, ref="bib.bib2")])
     occ = extract_occurrences(_paper([p]))
     assert [(o.key, o.also, o.grouped, o.start, o.end) for o in occ] == [("bib.bib1", ("bib.bib2",), True, 10, 12)]
+
+
+def test_author_prefix_joins_the_citation_but_the_method_name_stays_outside():
+    paper = Paper(title="t", sections=[Section(title="1 Intro", paragraphs=[
+        para("We optimise with Adam {1|(Kingma & Ba, 2015)} and tune it.")])],
+        references=[Reference(key="bib.bib1", authors=["Diederik P. Kingma", "Jimmy Ba"])])
+    occ = extract_occurrences(paper)
+    assign_types(paper, occ, HeuristicTyper())
+    text = paper.sections[0].paragraphs[0].text
+    assert text[occ[0].start:occ[0].end] == "Kingma & Ba, 2015"
+    assert occ[0].citation_type == "attributional"

@@ -26,6 +26,11 @@ HEAD_MAX = 1000
 _MASKS = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]")
 
 
+def _encode(text: str, encoding: str) -> list[int]:
+    # encode_ordinary: special-token strings count as text, and it skips the special-token scan
+    return tok.encoding(encoding).encode_ordinary(text)
+
+
 @dataclass
 class Fitted:
     context: str
@@ -50,7 +55,7 @@ class _CountCache:
             if n is not None:
                 self._d.move_to_end(key)
                 return n
-        n = len(tok.encode(text, encoding))
+        n = len(_encode(text, encoding))
         with self._lock:
             self._d[key] = n
             if len(self._d) > self.size:
@@ -67,12 +72,12 @@ def _encode_context(context: str, encoding: str) -> tuple[list[int], list[tuple[
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in _MASKS.finditer(context):
-        ids.extend(tok.encode(context[pos:m.start()], encoding))
+        ids.extend(_encode(context[pos:m.start()], encoding))
         start = len(ids)
-        ids.extend(tok.encode(m.group(0), encoding))
+        ids.extend(_encode(m.group(0), encoding))
         spans.append((start, len(ids)))
         pos = m.end()
-    ids.extend(tok.encode(context[pos:], encoding))
+    ids.extend(_encode(context[pos:], encoding))
     return ids, spans
 
 
@@ -143,7 +148,7 @@ def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: 
     total = len(ctx_ids) + sum(cand_counts)
     if budget is None or total <= budget:
         return Fitted(context, list(candidate_texts), total, 0)
-    cand_ids = [tok.encode(t, encoding) for t in candidate_texts]
+    cand_ids = [_encode(t, encoding) for t in candidate_texts]
     lengths = [len(ctx_ids)] + [len(c) for c in cand_ids]
     total = sum(lengths)
 

@@ -262,3 +262,15 @@ def test_rejected_key_stops_the_run_keeping_answers(release, tmp_path, api_env):
             run_eval(MODEL, release, tmp_path / "run", api_base=srv.url, concurrency=1, progress=False)
     assert len(preds(tmp_path / "run")) == 3
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["n"] == 3
+
+
+def test_hosted_vllm_needs_no_openai_key(release, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    gold = answers_of(release)
+    with OpenAIServer(lambda req, n: Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")) as srv:
+        s = run_eval("hosted_vllm/Qwen/Qwen2.5-7B-Instruct", release, tmp_path / "run", api_base=srv.url,
+                     model_args=["context_window=32768", "top_p=0.9"], progress=False)
+        assert srv.requests[0]["model"] == "Qwen/Qwen2.5-7B-Instruct" and srv.requests[0]["top_p"] == 0.9
+    assert s.accuracy.accuracy == 1.0 and s.settings["context_window"] == 32768
+    with pytest.raises(ConfigError, match="api-base"):
+        run_eval("hosted_vllm/Qwen/Qwen2.5-7B-Instruct", release, tmp_path / "run2", progress=False)

@@ -60,6 +60,8 @@ class LiteLLMBackend(Backend):
         except Exception:
             raise ConfigError(f"unknown model or provider {model!r} (use a litellm name such as "
                               "openai/gpt-4o-mini, hosted_vllm/<hf-id> with --api-base, local/<kind>, baseline/random)") from None
+        if self.provider == "hosted_vllm" and not api_base:
+            raise ConfigError(f"{model} needs --api-base (the server's URL, e.g. http://gpu-node:8000/v1)")
         env = litellm.validate_environment(model=model, api_base=api_base)
         if not env.get("keys_in_environment", True) and env.get("missing_keys"):
             keys = ", ".join(env["missing_keys"])

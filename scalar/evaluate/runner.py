@@ -147,7 +147,7 @@ class Runner:
         self.encoding = backend.tokenizer_encoding
         # Exact prompt token counts are needed for a budget or an estimate; otherwise prompts that
         # provably fit the window are not tokenised (the server reports usage).
-        self.exact_counts = cfg.max_cost is not None
+        self.exact_counts = cfg.max_cost is not None or cfg.scoring == "logprob"
         price = backend.price_per_token()
         self.price = price if price is not None else (0.0, 0.0)
         self.spent = 0.0
@@ -185,7 +185,8 @@ class Runner:
         key = None
         if self.cfg.scoring == "generate":
             key = cache_key(self.backend.cache_identity(), "generate", prompt, {"max_tokens": self.cfg.max_tokens})
-        return Prepared(prompt, overhead + fitted.tokens, fitted.truncated_tokens, key)
+        tokens = overhead + fitted.tokens if fitted.tokens is not None else 0  # 0: unknown, server reports it
+        return Prepared(prompt, tokens, fitted.truncated_tokens, key)
 
     def estimate_cost(self, prepared: Prepared, q: Question) -> float:
         calls = len(masks_of(q)) if self.cfg.scoring == "logprob" else 1

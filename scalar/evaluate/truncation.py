@@ -35,7 +35,7 @@ def _encode(text: str, encoding: str) -> list[int]:
 class Fitted:
     context: str
     candidate_texts: list[str]
-    tokens: int  # tokens of context + candidates after fitting (before: tokens + truncated)
+    tokens: int | None  # tokens of context + candidates after fitting (None: not counted)
     truncated_tokens: int
 
 
@@ -138,11 +138,11 @@ def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: 
     tokens (None = no limit). Raises ConfigError when even the minimal parts do not fit.
 
     With ``exact=False`` texts that provably fit (a token is at least one UTF-8 byte) are not
-    tokenised at all and ``tokens`` is returned as 0 (unknown; the server reports usage)."""
+    tokenised at all and ``tokens`` is None (unknown; the server reports usage)."""
     if not exact:
         size = len(context.encode("utf-8")) + sum(len(t.encode("utf-8")) for t in candidate_texts)
         if budget is None or size <= budget:
-            return Fitted(context, list(candidate_texts), 0, 0)
+            return Fitted(context, list(candidate_texts), None, 0)
     ctx_ids, spans = _encode_context(context, encoding)
     cand_counts = [COUNTS.count(t, encoding) for t in candidate_texts]
     total = len(ctx_ids) + sum(cand_counts)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from scalar._util.io import JsonlAppender, atomic_write_json, read_jsonl
 from scalar._util import tokens as tok
-from scalar.errors import ConfigError, InputError, ReleaseError
+from scalar.errors import ConfigError, InputError, NetworkError, ReleaseError
 from scalar.evaluate.answers import extract_answer, is_correct
 from scalar.evaluate.backends import Backend, BackendError, get_backend
 from scalar.evaluate.cache import CachedResponse, ResponseCache, cache_key
@@ -157,6 +157,7 @@ class Runner:
         self.done = 0
         self.correct = 0
         self.errors = 0
+        self.failing_streak = 0
         self.sent = 0
         self.cache: ResponseCache | None = None
         # One thread owns the SQLite connection and predictions.jsonl: writes stay in order and
@@ -297,8 +298,17 @@ class Runner:
         self.done += 1
         if p.error is not None:
             self.errors += 1
-        elif p.correct:
-            self.correct += 1
+            self.failing_streak += 1
+            # A server that fails every question after all retries is down, not flaky: stop rather
+            # than spend minutes of backoff per remaining question (errors are retried on resume).
+            if self.failing_streak >= max(3, self.cfg.concurrency) and self.fatal is None:
+                self.fatal = NetworkError(f"{self.failing_streak} questions in a row failed after "
+                                          f"{self.cfg.max_retries} retries (last: {p.error[:160]}); "
+                                          "answers so far are saved, re-run the same command to resume")
+        else:
+            self.failing_streak = 0
+            if p.correct:
+                self.correct += 1
 
     async def run(self, pending: Iterator[Question], total: int, progress) -> None:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scalar-prompt")  # tiktoken releases the GIL

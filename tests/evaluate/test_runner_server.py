@@ -274,3 +274,17 @@ def test_hosted_vllm_needs_no_openai_key(release, tmp_path, monkeypatch):
     assert s.accuracy.accuracy == 1.0 and s.settings["context_window"] == 32768
     with pytest.raises(ConfigError, match="api-base"):
         run_eval("hosted_vllm/Qwen/Qwen2.5-7B-Instruct", release, tmp_path / "run2", progress=False)
+
+
+def test_a_server_that_goes_down_stops_the_run_instead_of_backing_off_forever(tmp_path, api_env):
+    from scalar.errors import NetworkError
+
+    release = write_release(tmp_path / "rel", [make_question(i) for i in range(40)])
+    with OpenAIServer(lambda req, n: Reply(status=503) if n > 4 else Reply(text="<answer>0</answer>")) as srv:
+        with pytest.raises(NetworkError, match="in a row"):
+            run_eval(MODEL, release, tmp_path / "run", api_base=srv.url, concurrency=2, max_retries=1,
+                     sleep=Sleeps(), progress=False)
+        assert len(srv.requests) < 4 + 2 * 6
+    rows = preds(tmp_path / "run")
+    assert sum(r["error"] is None for r in rows) == 4 and 3 <= sum(r["error"] is not None for r in rows) <= 4
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["errors"] >= 3

@@ -500,6 +500,7 @@ def run_eval(model: str, data: str | Path, out: str | Path, *, api_base: str | N
         atomic_write_json(cfg.out / SUMMARY, summary)
         return summary
 
+    _drop_torn_tail(pred_path)
     runner._appender = JsonlAppender(pred_path)
     try:
         with _progress_display(cfg.progress) as progress:
@@ -513,6 +514,31 @@ def run_eval(model: str, data: str | Path, out: str | Path, *, api_base: str | N
         _stderr(f"stopped: {runner.stopped}; {summary.settings['n_pending']} questions remain "
                 "(raise --max-cost and re-run the same command to continue)")
     return summary
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """A process killed mid-write can leave a last line without its newline; appending after it
+    would glue two records together. Cut the file back to its last complete line."""
+    if not path.is_file():
+        return
+    with open(path, "rb+") as f:
+        size = f.seek(0, 2)
+        if size == 0:
+            return
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        pos = size
+        while pos > 0:  # scan back in blocks for the last newline
+            step = min(65536, pos)
+            f.seek(pos - step)
+            block = f.read(step)
+            i = block.rfind(b"\n")
+            if i >= 0:
+                f.truncate(pos - step + i + 1)
+                return
+            pos -= step
+        f.truncate(0)
 
 
 def _check_run_folder(out: Path, fingerprint: dict) -> None:

@@ -288,3 +288,20 @@ def test_a_server_that_goes_down_stops_the_run_instead_of_backing_off_forever(tm
     rows = preds(tmp_path / "run")
     assert sum(r["error"] is None for r in rows) == 4 and 3 <= sum(r["error"] is not None for r in rows) <= 4
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["errors"] >= 3
+
+
+def test_a_torn_last_line_is_dropped_and_its_question_asked_again(release, tmp_path, api_env):
+    run = tmp_path / "run"
+    with OpenAIServer(correct_script(release)) as srv:
+        run_eval(MODEL, release, run, api_base=srv.url, limit=4, progress=False)
+        path = run / "predictions.jsonl"
+        lines = path.read_bytes().splitlines(keepends=True)
+        torn_id = json.loads(lines[-1])["id"]
+        path.write_bytes(b"".join(lines[:-1]) + lines[-1][:25])  # killed in the middle of a write
+        s = run_eval(MODEL, release, run, api_base=srv.url, progress=False)
+        # the torn answer is answered again -- from the response cache, so the server sees only the
+        # 8 questions never asked; the three complete answers are kept
+        assert len(srv.requests) == 12
+    rows = preds(run)
+    assert [r["cached"] for r in rows if r["id"] == torn_id] == [True]
+    assert sorted(r["id"] for r in rows) == sorted(answers_of(release)) and s.n == 12

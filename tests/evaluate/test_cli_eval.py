@@ -199,3 +199,17 @@ def test_bad_input_is_one_line_exit_2_and_keeps_predictions(case, release, tmp_p
     assert expect in r.stderr
     assert (finished_run / "predictions.jsonl").read_bytes() == before
     assert "sk-123" not in "".join(p.read_text(errors="replace") for p in finished_run.iterdir() if p.suffix != ".sqlite")
+
+
+def test_ctrl_c_saves_answers_and_summary(release, tmp_path):
+    run = tmp_path / "run"
+    with OpenAIServer(lambda req, n: Reply(text="<answer>0</answer>", delay=0.3)) as srv:
+        cmd, env = scalar_cmd(*eval_args(release, run, srv.url, "--concurrency", "2"))
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert _wait_for(lambda: (run / "predictions.jsonl").is_file()
+                         and len((run / "predictions.jsonl").read_bytes().splitlines()) >= 2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "re-run the same command" in err and "Traceback" not in err
+    n = len((run / "predictions.jsonl").read_bytes().splitlines())
+    assert 2 <= n < 12 and json.loads((run / "summary.json").read_text())["n"] == n

@@ -198,7 +198,7 @@ def attend_one(q, keys, values, length, out):
                 best = acc
         total = np.float32(0.0)
         for j in range(length):
-            e = np.exp(scores[j] - best)
+            e = np.exp(max(scores[j] - best, np.float32(-80.0)))  # no denormals (slow on x86)
             scores[j] = e
             total += e
         for i in range(dim):

@@ -15,7 +15,6 @@ published name. Metadata: ``format = scalar-packed-1bit``, ``kind``, ``version``
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,16 +241,10 @@ def _make_linear(parts: dict[str, np.ndarray], fmt: str) -> BinaryLinear:
 
 
 def config_int(config: dict, key: str, default=None, *, source: str = "config.json") -> int:
+    """An integer field of a config (integral floats such as 2048.0 accepted)."""
     value = config.get(key, default)
     if value is None:
         raise CheckpointError(f"{source} lacks {key!r}")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise CheckpointError(f"{source}: {key!r} must be an integer, got {value!r}") from None
-    if number != value and not isinstance(value, (int, np.integer)) and float(value) != number:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
         raise CheckpointError(f"{source}: {key!r} must be an integer, got {value!r}")
-    return number
-
-
-LAYER_RE = re.compile(r"\.layers\.(\d+)\.")
+    return int(value)

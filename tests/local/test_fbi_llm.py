@@ -109,3 +109,13 @@ def test_wrapper_prefixes_are_stripped(tmp_path, sp_model):
     plain = load_model("fbi-llm", write_checkpoint(tmp_path / "q", config, fbi_state(config), "bin", sp_model))
     np.testing.assert_array_equal(load_model("fbi-llm", folder).forward([1, 5, 9]), plain.forward([1, 5, 9]))
     assert json.loads((folder / "config.json").read_text())["hidden_size"] == 64
+
+
+def test_malformed_config_values(tmp_path, sp_model):
+    config = fbi_config(num_hidden_layers=1)
+    folder = write_checkpoint(tmp_path / "c", dict(config, hidden_size="large"), fbi_state(config), "bin", sp_model)
+    with pytest.raises(CheckpointError, match="'hidden_size' must be an integer"):
+        load_model("fbi-llm", folder)
+    (folder / "config.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        load_model("fbi-llm", folder)

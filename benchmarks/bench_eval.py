@@ -117,6 +117,7 @@ def main() -> None:
     ap.add_argument("--mem-small", type=int, default=100)  # well above the concurrency: peak = steady state
     args = ap.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench-dummy")
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
     tmp = Path(tempfile.mkdtemp(prefix="scalar-bench-eval-"))
     proc, url = start_server(tmp)

@@ -58,3 +58,5 @@ def release(tmp_path) -> Path:
 def api_env(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dummy")
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # the test server is never behind a proxy
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

@@ -18,7 +18,8 @@ from scalar._util.io import read_jsonl
 
 
 def scalar_cmd(*args, env_extra=None, drop=(), **kw):
-    env = dict(os.environ, OPENAI_API_KEY="sk-test-dummy", LITELLM_LOCAL_MODEL_COST_MAP="True")
+    env = dict(os.environ, OPENAI_API_KEY="sk-test-dummy", LITELLM_LOCAL_MODEL_COST_MAP="True",
+               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
     env.update(env_extra or {})
     for k in drop:
         env.pop(k, None)

@@ -264,7 +264,7 @@ def test_rejected_key_stops_the_run_keeping_answers(release, tmp_path, api_env):
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["n"] == 3
 
 
-def test_hosted_vllm_needs_no_openai_key(release, tmp_path, monkeypatch):
+def test_hosted_vllm_needs_no_openai_key(release, tmp_path, api_env, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     gold = answers_of(release)
     with OpenAIServer(lambda req, n: Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")) as srv:

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from conftest import make_question, write_release
+from eval_fixtures import make_question, write_release
 from scalar._util.io import read_jsonl
 from scalar.evaluate.backends import get_backend
 from scalar.evaluate.runner import run_eval

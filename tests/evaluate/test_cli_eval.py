@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import make_question, write_release
+from eval_fixtures import make_question, write_release
 from openai_server import OpenAIServer, Reply, qid_of
 from scalar._util.io import read_jsonl
 

@@ -1,0 +1,63 @@
+"""`local/<kind>` through the runner: the 1-bit engine scores candidate indices by log-probability."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval_fixtures import make_question, write_release
+from scalar._util.io import read_jsonl
+from scalar.evaluate.runner import run_eval
+
+pytest.importorskip("scalar.evaluate.backends.local")
+pytest.importorskip("sentencepiece")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "local"))
+local_fixtures = pytest.importorskip("local_fixtures")
+
+
+@pytest.fixture(scope="module")
+def sp_model(tmp_path_factory) -> Path:
+    import sentencepiece as spm
+
+    folder = tmp_path_factory.mktemp("spm")
+    (folder / "corpus.txt").write_text(local_fixtures.CORPUS, encoding="utf-8")
+    spm.SentencePieceTrainer.Train(
+        input=str(folder / "corpus.txt"), model_prefix=str(folder / "tok"), vocab_size=local_fixtures.TINY_VOCAB,
+        model_type="bpe", byte_fallback=True, split_digits=True, hard_vocab_limit=False, bos_id=1, eos_id=2,
+        unk_id=0, pad_id=-1, minloglevel=2, num_threads=1)
+    return folder / "tok.model"
+
+
+def _always(tmp_path, sp_model, digit: str) -> Path:
+    """A tiny FBI-LLM whose next token is always ``digit`` (constant embeddings, negligible 1-bit
+    layers, an lm_head row aligned with the residual stream)."""
+    from scalar.local.tokenizer import SentencePieceTokenizer
+
+    tok = SentencePieceTokenizer(sp_model)
+    target = tok.encode("x" + digit, bos=False)[-1]
+    config = local_fixtures.fbi_config(num_hidden_layers=1)
+    state = local_fixtures.fbi_state(config, seed=11)
+    state["model.embed_tokens.weight"][:] = 1.0
+    for key in state:
+        if key.endswith(".wscale") or key.endswith(".wbias"):
+            state[key] = state[key] * 1e-4
+    state["model.norm.weight"][:] = 1.0
+    head = np.random.default_rng(0).standard_normal((config["vocab_size"], config["hidden_size"])).astype(np.float32) * 0.01
+    head[target] = 1.0
+    state["lm_head.weight"] = head
+    return local_fixtures.write_checkpoint(tmp_path / "always", config, state, "bin", sp_model)
+
+
+def test_local_model_scored_by_logprob_through_the_runner(tmp_path, sp_model):
+    qs = [make_question(i, context_words=40, cand_words=15) for i in range(6)]
+    rel = write_release(tmp_path / "rel", qs)
+    ckpt = _always(tmp_path, sp_model, "1")
+    s = run_eval("local/fbi-llm", rel, tmp_path / "run", scoring="logprob", model_args=[f"checkpoint={ckpt}"],
+                 progress=False)
+    rows = list(read_jsonl(tmp_path / "run" / "predictions.jsonl"))
+    assert s.errors == 0 and s.n == 6 and all(r["prediction"] == 1 for r in rows)
+    assert s.accuracy.accuracy == pytest.approx(sum(q.answer == 1 for q in qs) / 6)
+    again = run_eval("local/fbi-llm", rel, tmp_path / "run2", scoring="logprob", cache=tmp_path / "run" / "cache.sqlite",
+                     model_args=[f"checkpoint={ckpt}"], progress=False)
+    assert again.settings["cache_hits"] == 6  # same checkpoint, same prompts: nothing recomputed

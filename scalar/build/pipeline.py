@@ -115,14 +115,19 @@ def run_build(
             if mode == "replay":
                 raise ConfigError(f"the {v.name} venue is replayed from a read-only cache; --refresh needs a live one")
             mode = "refresh"
-        from scalar.sources.http import make_session
+        from scalar.sources.http import adapter_of, make_session
 
         session = make_session(cache_path, mode, limits=limits)
-        with _Progress(enabled=progress) as bars:
-            crawl = _Crawl(v, session, bars, since=since, limit=limit)
-            citing = crawl.run()
-            manifest = _generate_and_write(v, out, citing, crawl, seed=seed, difficulties=diffs,
-                                           budgets=budgets, since=since, mode=mode, bars=bars)
+        try:
+            with _Progress(enabled=progress) as bars:
+                crawl = _Crawl(v, session, bars, since=since, limit=limit)
+                citing = crawl.run()
+                manifest = _generate_and_write(v, out, citing, crawl, seed=seed, difficulties=diffs,
+                                               budgets=budgets, since=since, mode=mode, bars=bars)
+        finally:
+            cache_db = adapter_of(session).cache
+            if cache_db is not None:
+                cache_db.close()  # every response is already committed; this only releases the file
     return manifest
 
 

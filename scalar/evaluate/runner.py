@@ -407,7 +407,7 @@ def _settings(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, sele
               runner: Runner | None) -> dict:
     s = {"template": templates.label, "scoring": cfg.scoring if not backend.direct else "direct",
          "seed": cfg.seed, "max_tokens": cfg.max_tokens, "context_window": backend.context_window,
-         "tokenizer": backend.tokenizer_encoding, "api_base": cfg.api_base, "concurrency": cfg.concurrency,
+         "tokenizer": backend.tokenizer_encoding, "api_base": _redact(cfg.api_base), "concurrency": cfg.concurrency,
          "limit": cfg.limit, "max_cost": cfg.max_cost, "n_selected": selected, "n_pending": pending,
          "model_args": json.dumps(cfg.model_args, sort_keys=True)}
     if runner is not None:
@@ -416,6 +416,19 @@ def _settings(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, sele
         if runner.cache is not None:
             s["cache_hits"] = runner.cache.hits
     return s
+
+
+def _redact(url: str | None) -> str | None:
+    """The server URL without user:password@ or a query string (they may carry a token)."""
+    if not url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def estimate(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, todo: list[Question],

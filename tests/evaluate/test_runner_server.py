@@ -305,3 +305,41 @@ def test_a_torn_last_line_is_dropped_and_its_question_asked_again(release, tmp_p
     rows = preds(run)
     assert [r["cached"] for r in rows if r["id"] == torn_id] == [True]
     assert sorted(r["id"] for r in rows) == sorted(answers_of(release)) and s.n == 12
+
+
+def test_budget_needs_a_price_and_unknown_models_warn(release, tmp_path, api_env, capsys):
+    with OpenAIServer() as srv:
+        with pytest.raises(ConfigError, match="no price known"):
+            run_eval("openai/in-house-model", release, tmp_path / "a", api_base=srv.url, max_cost=1.0, progress=False)
+        assert srv.requests == [] and not (tmp_path / "a").exists()
+        s = run_eval("openai/in-house-model", release, tmp_path / "b", api_base=srv.url,
+                     max_cost=1.0, model_args=["input_cost_per_mtok=1", "output_cost_per_mtok=2", "context_window=64000"],
+                     progress=False)
+    assert s.n == 12 and s.cost_usd > 0 and s.settings["context_window"] == 64000
+    assert s.settings["api_base"] == srv.url
+    with OpenAIServer() as srv:
+        capsys.readouterr()
+        run_eval("openai/in-house-model", release, tmp_path / "c", api_base=srv.url, limit=1, progress=False)
+        err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not in litellm's model map" in err
+
+
+def test_no_cache_sends_every_prompt_again(release, tmp_path, api_env):
+    with OpenAIServer() as srv:
+        run_eval(MODEL, release, tmp_path / "a", api_base=srv.url, cache=tmp_path / "c.sqlite", progress=False)
+        run_eval(MODEL, release, tmp_path / "b", api_base=srv.url, cache=tmp_path / "c.sqlite", use_cache=False,
+                 progress=False)
+        assert len(srv.requests) == 24
+
+
+def test_dry_run_reports_truncation(tmp_path, api_env):
+    rel = write_release(tmp_path / "long", [make_question(i, context_words=5000, cand_words=2000) for i in range(3)])
+    est = run_eval(MODEL, rel, tmp_path / "run", model_args=["context_window=4000"], max_tokens=500, dry_run=True)
+    assert est.truncated_questions == 3 and est.truncated_tokens > 30000
+    assert est.max_prompt_tokens <= 4000 - 500 and est.context_window == 4000
+
+
+def test_server_url_credentials_are_not_recorded():
+    from scalar.evaluate.runner import _redact
+
+    assert _redact("https://user:secret@gpu-node:8000/v1?token=abc") == "https://gpu-node:8000/v1"

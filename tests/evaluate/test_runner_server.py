@@ -343,3 +343,12 @@ def test_server_url_credentials_are_not_recorded():
     from scalar.evaluate.runner import _redact
 
     assert _redact("https://user:secret@gpu-node:8000/v1?token=abc") == "https://gpu-node:8000/v1"
+
+
+def test_dry_run_needs_no_api_key(release, tmp_path, api_env, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    est = run_eval(MODEL, release, tmp_path / "run", dry_run=True)
+    assert est.to_run == 12 and est.input_cost_usd > 0 and not (tmp_path / "run").exists()
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        run_eval(MODEL, release, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()

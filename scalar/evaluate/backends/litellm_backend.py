@@ -62,10 +62,6 @@ class LiteLLMBackend(Backend):
                               "openai/gpt-4o-mini, hosted_vllm/<hf-id> with --api-base, local/<kind>, baseline/random)") from None
         if self.provider == "hosted_vllm" and not api_base:
             raise ConfigError(f"{model} needs --api-base (the server's URL, e.g. http://gpu-node:8000/v1)")
-        env = litellm.validate_environment(model=model, api_base=api_base)
-        if not env.get("keys_in_environment", True) and env.get("missing_keys"):
-            keys = ", ".join(env["missing_keys"])
-            raise ConfigError(f"missing API key for {model}: set {keys} in the environment")
 
         info = {}
         try:
@@ -98,6 +94,12 @@ class LiteLLMBackend(Backend):
                 "params": {k: self.params[k] for k in sorted(self.params)}}
 
     def preflight(self) -> None:
+        """The API key is in the environment and the server answers the phone (not needed for a
+        --dry-run, which calls nothing)."""
+        env = litellm_module().validate_environment(model=self.name, api_base=self.api_base)
+        if not env.get("keys_in_environment", True) and env.get("missing_keys"):
+            keys = ", ".join(env["missing_keys"])
+            raise ConfigError(f"missing API key for {self.name}: set {keys} in the environment")
         if not self.api_base:
             return
         url = urlparse(self.api_base)

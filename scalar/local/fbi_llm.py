@@ -20,7 +20,7 @@ from scalar.local.layers import rms_norm, silu
 
 ATTN_PROJ = ("q_proj", "k_proj", "v_proj", "o_proj")
 MLP_PROJ = ("gate_proj", "up_proj", "down_proj")
-QUERY_BLOCK = 256  # attention is computed for this many queries at a time (bounded memory)
+QUERY_BLOCK = 512  # attention is computed for this many queries at a time (bounded memory)
 
 
 class ContextTooLongError(InputError):
@@ -236,27 +236,27 @@ class FBILLM:
             return one[None]
         out = np.empty((t, cfg.heads, cfg.head_dim), dtype=np.float32)
         qh = np.ascontiguousarray(qh)
+        # One head and one block of queries at a time: the (block, span) score matrix stays a few
+        # MiB (cache-resident, reused by malloc) instead of a (heads, block, span) array that
+        # would be freshly mapped and page-faulted for every block.
         for start in range(0, t, QUERY_BLOCK):
             stop = min(t, start + QUERY_BLOCK)
             span = pos0 + stop  # keys visible to the last query of the block
-            k = keys[:, :span]
-            v = values[:, :span]
-            if group > 1:
-                k = np.repeat(k, group, axis=0)
-                v = np.repeat(v, group, axis=0)
-            scores = np.matmul(qh[:, start:stop], k.transpose(0, 2, 1))  # (heads, block, span)
-            # causal mask: only the trailing (block x block) square has keys after some query
-            keep = np.tril(np.ones((stop - start, stop - start), dtype=np.float32))
-            scores[:, :, pos0 + start:] -= (1.0 - keep) * np.float32(1e30)
-            np.subtract(scores, scores.max(axis=-1, keepdims=True), out=scores)
-            # exp(-80) is still a normal float: without the floor, peaked rows produce denormals,
-            # which make exp/sum/matmul 10-70x slower on x86. Masked keys are zeroed exactly below.
-            np.maximum(scores, np.float32(-80.0), out=scores)
-            np.exp(scores, out=scores)
-            scores[:, :, pos0 + start:] *= keep
-            # normalize after the value product: (block, d) divisions instead of (block, span)
-            weighted = np.matmul(scores, v) / scores.sum(axis=-1, keepdims=True)
-            out[start:stop] = weighted.transpose(1, 0, 2)
+            n = stop - start
+            keep = np.tril(np.ones((n, n), dtype=np.float32))  # causal mask of the trailing square
+            drop = (1.0 - keep) * np.float32(1e30)
+            for h in range(cfg.heads):
+                kv = h // group
+                scores = qh[h, start:stop] @ keys[kv, :span].T  # (block, span)
+                scores[:, pos0 + start:] -= drop
+                np.subtract(scores, scores.max(axis=-1, keepdims=True), out=scores)
+                # exp(-80) is still a normal float: without the floor, peaked rows produce
+                # denormals, which are very slow on x86. Masked keys are zeroed exactly below.
+                np.maximum(scores, np.float32(-80.0), out=scores)
+                np.exp(scores, out=scores)
+                scores[:, pos0 + start:] *= keep
+                # normalize after the value product: (block, d) divisions instead of (block, span)
+                out[start:stop, h] = (scores @ values[kv, :span]) / scores.sum(axis=-1, keepdims=True)
         return out
 
 

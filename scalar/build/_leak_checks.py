@@ -1,4 +1,5 @@
-"""The audit's text heuristics: title matching, surface-name matching, unmasked occurrences.
+"""Text heuristics of the audit and the generator: title matching, surface-name matching,
+unmasked occurrences.
 
 Each check answers one question about one (question, mask) pair and is cheap enough to run over a
 whole release. They are deliberately simple and explainable: a hit names the words that matched.
@@ -9,21 +10,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
+from scalar.build.citation_types import is_name_token
 from scalar.schema import Paper
 
 _WORD = re.compile(r"[^\W_]+", re.U)
-# Words that are capitalised for grammatical reasons, not because they name something.
-_COMMON_CAPS = frozenset("""
-a an the in on of for to by with from as at and or but nor this that these those it its we our us
-they their he she his her i you your is are was were be been being has have had do does did can
-could will would should may might must recent recently prior previous following section table
-figure fig eq equation appendix algorithm see e g i e et al cf also however while when where which
-who what how here there such other some many most first second third finally thus hence then
-then note notably similarly moreover furthermore additionally specifically existing several
-""".split())
-
-
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -102,42 +94,116 @@ def starts_with_title(text: str, title: str | None) -> bool:
 
 
 # --------------------------------------------------------------------------- surface names
+#
+# One rule, used by the generator (to reject a question or drop a cloze mask) and by the audit (to
+# count what is left): a question is solvable by string matching when, next to one of its masks,
+#   * a name-like word (capitals inside, letters with digits, or a capitalised word mid-sentence)
+#     within ``window`` words before or after the mask, in the same sentence, gives a key that
+#     starts a word of the gold's title and of no other candidate's title ("YOLO v3 [MASK]" ->
+#     "yolov3", "GeLU function (MASK)" -> "gelu" ~ "GELUs"), or
+#   * the gold's whole title, when it is short (1-6 words), is written within its length plus
+#     ``window`` words of the mask ("layer normalization [MASK]").
+# Words are counted within the mask's paragraph only (a heading above it is not "next to" it).
+
+_MASK_TOKEN = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]|\[TITLE\]")
+_EDGE = "([{\\*:;,\"'“”‘’)]}!?.~_"
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|al|vs|cf|etc|fig|figs|eq|eqs|sec|ref|refs|resp|approx|no)|"
+                           r"(?<![^\W\d_])[^\W\d_])\.$", re.IGNORECASE)
+SHORT_TITLE_WORDS = 6
 
 
-def names_before(context: str, mask: str, max_words: int = 3) -> list[str]:
-    """Name-like words right before the mask: among the last ``max_words`` words of the same
-    sentence, those with a capital letter that is not just the sentence start or a common word.
-    "the same Dopamine library (MASK)" -> ["Dopamine"]; "YOLO v3 [MASK]" -> ["YOLO", "v3"]."""
-    at = context.find(mask)
-    if at < 0:
-        return []
-    before = context[max(0, at - 300):at]
-    raw = before.split()
-    picked: list[str] = []
-    for i in range(len(raw) - 1, max(-1, len(raw) - 1 - max_words), -1):
-        w = raw[i].strip("([{\\*:;,\"'“”‘’").rstrip(")]}")
-        if not w:
+@dataclass(frozen=True)
+class Neighbourhood:
+    """What a string matcher sees around one mask."""
+
+    names: tuple[str, ...]  # name-like words next to the mask, reading order
+    before: tuple[str, ...]  # folded words before the mask (same paragraph), nearest last
+    after: tuple[str, ...]  # folded words after the mask (same paragraph)
+
+
+def _ends_sentence(raw: str) -> bool:
+    r = raw.rstrip(")]}\"'”’*")
+    return r.endswith((".", "!", "?")) and not _ABBREVIATION.search(r)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(raw piece, word core) per whitespace piece; mask and [TITLE] markers are not words."""
+    out = []
+    for raw in text.split():
+        # a marker glued to a word ("GPT-4[MASK_1]") leaves the word
+        pieces = [p.strip(_EDGE) for p in _MASK_TOKEN.sub(" ", raw).split()]
+        core = next((p for p in pieces if any(ch.isalnum() for ch in p)), "")
+        out.append((raw, core if any(ch.isalnum() for ch in core) else ""))
+    return out
+
+
+def neighbourhood(text: str, start: int, end: int, window: int = 3) -> Neighbourhood:
+    """The words around ``text[start:end]`` (a mask) within its paragraph."""
+    para_start = text.rfind("\n\n", 0, start)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = text.find("\n\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    reach = 40 * (SHORT_TITLE_WORDS + window + 2)
+    lo = max(para_start, start - reach)
+    before_text = text[lo:start]
+    after_text = text[end:min(para_end, end + reach)]
+    before = _tokens(before_text)
+    if lo > para_start and before and not text[lo - 1].isspace():
+        before = before[1:]  # a word cut by the slice
+    after = _tokens(after_text)
+    if before and before_text and not before_text[-1].isspace():
+        glued = before.pop()  # "(" or "\\[" glued to the mask belongs to it
+        if glued[1]:
+            before.append(glued)
+    if after and after_text and not after_text[0].isspace():
+        glued = after.pop(0)
+        if _ends_sentence(glued[0]):
+            after = []  # "(MASK)." ends the sentence at the mask
+        elif glued[1]:
+            after.insert(0, glued)
+
+    names_before: list[str] = []
+    count = 0
+    for i in range(len(before) - 1, -1, -1):
+        raw, core = before[i]
+        if _ends_sentence(raw):
+            break  # the previous sentence
+        if not core:
             continue
-        prev = raw[i - 1] if i > 0 else ""
-        if prev.endswith((".", "!", "?", ":")) and not re.fullmatch(r"(?:e\.g|i\.e|al|vs|cf)\.", prev):
-            sentence_start = True
-        else:
-            sentence_start = False
-        has_cap = any(ch.isupper() for ch in w)
-        inner_cap = any(ch.isupper() for ch in w[1:]) or any(ch.isdigit() for ch in w)
-        if has_cap and fold(w) not in _COMMON_CAPS and (inner_cap or not sentence_start):
-            picked.append(w)
-        elif w.endswith(".") or raw[i].endswith((".", ";")):
+        count += 1
+        sentence_start = i == 0 and lo == para_start or i > 0 and _ends_sentence(before[i - 1][0])
+        if is_name_token(core, sentence_start):
+            names_before.append(core)
+        if count == window:
             break
-        if sentence_start:
+    names_after: list[str] = []
+    count = 0
+    for raw, core in after:
+        if core:
+            count += 1
+            if is_name_token(core, sentence_start=False):
+                names_after.append(core)
+        if _ends_sentence(raw) or count == window:
             break
-    picked.reverse()
-    return picked
+    fold_words = lambda toks: tuple(w for _, core in toks for w in words(core))  # noqa: E731
+    return Neighbourhood(names=tuple(reversed(names_before)) + tuple(names_after),
+                         before=fold_words(before), after=fold_words(after))
 
 
-def name_keys(names: list[str]) -> list[str]:
+def mask_neighbourhoods(text: str, mask: str, window: int = 3) -> list[Neighbourhood]:
+    """One neighbourhood per occurrence of ``mask`` in ``text``."""
+    out = []
+    at = text.find(mask)
+    while at >= 0:
+        out.append(neighbourhood(text, at, at + len(mask), window))
+        at = text.find(mask, at + len(mask))
+    return out
+
+
+def name_keys(names: list[str] | tuple[str, ...]) -> list[str]:
     """Match keys for the names: each name compacted ("GPT-4V" -> "gpt4v"), its capitalised parts
-    ("gpt"), and adjacent names joined ("YOLO v3" -> "yolov3"). Keys under 3 letters are dropped."""
+    ("gpt"), adjacent names joined ("YOLO v3" -> "yolov3") and plurals without their "s" ("GELUs"
+    -> "gelu"). Keys under 3 characters and bare numbers are dropped."""
     keys: list[str] = []
     for w in names:
         keys.append("".join(words(w)))
@@ -146,6 +212,7 @@ def name_keys(names: list[str]) -> list[str]:
                 keys.append(fold(part))
     for a, b in zip(names, names[1:]):
         keys.append("".join(words(a)) + "".join(words(b)))
+    keys += [k[:-1] for k in keys if len(k) > 3 and k.endswith("s")]
     seen, out = set(), []
     for k in keys:
         if len(k) >= 3 and k not in seen and not k.isdigit():
@@ -161,15 +228,34 @@ def key_in_title(key: str, title: str | None) -> bool:
     return any(t.startswith(key) for t in toks) or (len(key) >= 5 and key in compact)
 
 
-def surface_name_hit(context: str, mask: str, titles: list[str | None], gold: int) -> list[str]:
-    """The name keys next to the mask that match the gold title and no other candidate's title
-    (empty: not solvable this way)."""
-    keys = name_keys(names_before(context, mask))
+def _has_run(seq: tuple[str, ...], run: list[str]) -> bool:
+    n = len(run)
+    return any(list(seq[i:i + n]) == run for i in range(len(seq) - n + 1))
+
+
+def name_hits(nb: Neighbourhood, titles: list[str | None], gold: int, window: int = 3) -> list[str]:
+    """What a string matcher finds for ``titles[gold]`` in one neighbourhood (empty: nothing)."""
+    toks = title_words(titles[gold])
+    if 0 < len(toks) <= SHORT_TITLE_WORDS:
+        k = len(toks) + window
+        if _has_run(nb.before[-k:], toks) or _has_run(nb.after[:k], toks):
+            return [" ".join(toks)]
     hits = []
-    for k in keys:
-        if key_in_title(k, titles[gold]) and not any(
-                key_in_title(k, t) for i, t in enumerate(titles) if i != gold):
-            hits.append(k)
+    for key in name_keys(nb.names):
+        if key_in_title(key, titles[gold]) and not any(
+                key_in_title(key, t) for i, t in enumerate(titles) if i != gold):
+            hits.append(key)
+    return hits
+
+
+def surface_name_hit(context: str, mask: str, titles: list[str | None], gold: int, window: int = 3) -> list[str]:
+    """The surface matches for the gold ``titles[gold]`` next to any occurrence of ``mask`` in
+    ``context`` (empty: not solvable this way). The generator and the audit both call this."""
+    hits: list[str] = []
+    for nb in mask_neighbourhoods(context, mask, window):
+        for h in name_hits(nb, titles, gold, window):
+            if h not in hits:
+                hits.append(h)
     return hits
 
 

@@ -11,10 +11,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from scalar.build._candidates import RefView, build_ref_view, name_variants, title_patterns
+from scalar.build._candidates import RefView, build_ref_view, scrub_title, title_patterns
+from scalar.build._leak_checks import Neighbourhood, mask_neighbourhoods, name_hits
 from scalar.build._occurrences import Occurrence, assign_types, extract_occurrences
 from scalar.build._tokens import TokenCounter
-from scalar.build.citation_types import is_name_token
 from scalar.schema import CitingPaper
 
 
@@ -33,7 +33,9 @@ class PaperPrep:
 
     _title_hits: dict = field(default_factory=dict, repr=False)
     _by_work: dict = field(default_factory=dict, repr=False)
-    _near_names: dict = field(default_factory=dict, repr=False)
+    _at: dict = field(default_factory=dict, repr=False)  # (section, paragraph) -> occurrences there
+    _neighbourhoods: dict = field(default_factory=dict, repr=False)
+    _locs: dict = field(default_factory=dict, repr=False)
 
     def title_hits(self, work: str) -> tuple[list[re.Pattern], set]:
         """The work's title patterns and the paragraphs (and "header") where one matches; computed
@@ -60,6 +62,49 @@ class PaperPrep:
                 if w is not None:
                     self._by_work.setdefault(w, []).append(o)
         return self._by_work.get(work, [])
+
+    def occurrences_at(self, loc: tuple[int, int]) -> list[Occurrence]:
+        if not self._at:
+            for o in self.occurrences:
+                self._at.setdefault((o.section, o.paragraph), []).append(o)
+        return self._at.get(loc, [])
+
+    def _masks_work(self, o: Occurrence, labels) -> str | None:
+        """The work of ``labels`` that occurrence ``o`` is masked for (a region that swallowed an
+        overlapping span of a labelled work counts too)."""
+        for key in (o.key, *o.also):
+            w = self.work_of.get(key)
+            if w in labels:
+                return w
+        return None
+
+    def locs_of_work(self, work: str) -> list[tuple[int, int]]:
+        """Paragraphs where ``work`` is masked, reading order."""
+        got = self._locs.get(work)
+        if got is None:
+            got = self._locs[work] = sorted({(o.section, o.paragraph) for o in self.occurrences
+                                             if self._masks_work(o, (work,))})
+        return got
+
+    def masked(self, loc: tuple[int, int], labels: dict[str, str]) -> str:
+        """Paragraph ``loc`` with every occurrence of a work in ``labels`` replaced by its label."""
+        text = self.paragraphs[loc]
+        edits = []
+        for o in self.occurrences_at(loc):
+            w = self._masks_work(o, labels)
+            if w is not None:
+                edits.append((o.start, o.end, labels[w]))
+        for start, end, label in sorted(edits, reverse=True):
+            text = text[:start] + label + text[end:]
+        return text
+
+    def neighbourhoods(self, text: str, mask: str, window: int) -> list[Neighbourhood]:
+        """``mask_neighbourhoods`` memoised: medium and hard check the same masked paragraphs."""
+        key = (text, mask, window)
+        got = self._neighbourhoods.get(key)
+        if got is None:
+            got = self._neighbourhoods[key] = mask_neighbourhoods(text, mask, window)
+        return got
 
 
 @dataclass
@@ -133,48 +178,23 @@ def work_ref(prep: PaperPrep, work: str) -> RefView:
     return prep.refs[prep.keys_of(work)[0]]
 
 
-def _words_before(text: str, end: int, k: int) -> list[str]:
-    lo = max(0, end - 40 * (k + 1))
-    words = text[lo:end].split()
-    if lo > 0 and words and not text[lo - 1].isspace():
-        words = words[1:]  # a word cut by the slice
-    return words[-k:] if k else []
-
-
-def _words_after(text: str, start: int, k: int) -> list[str]:
-    hi = start + 40 * (k + 1)
-    words = text[start:hi].split()
-    if hi < len(text) and words and not text[hi].isspace():
-        words = words[:-1]
-    return words[:k] if k else []
-
-
-def surface_leak(prep: PaperPrep, occurrence: Occurrence, gold: str, others: list[str], window: int) -> set[str]:
-    """Name-like words (capitalised, CamelCase, ALLCAPS, letters with digits) within ``window``
-    words of the occurrence that appear in the gold's title and in no other candidate's title: a
-    string matcher would pick the gold from them ("YOLOv3 [MASK]" -> "YOLOv3: An incremental
-    improvement"). Plain lower-case words are left to the lexical audit: they overlap titles by
-    topic, not by name. A whole short title written next to the citation ("layer normalization
-    [MASK]") is a match too."""
-    text = prep.paragraphs[(occurrence.section, occurrence.paragraph)]
-    gold_ref = work_ref(prep, gold)
-    title_norm = gold_ref.title_norm
-    if title_norm and len(title_norm.split()) <= 6:
-        k = len(title_norm.split()) + window
-        wide = _words_before(text, occurrence.start, k) + _words_after(text, occurrence.end, k)
-        if f" {title_norm} " in " " + " ".join(re.findall(r"\w+", " ".join(wide).lower())) + " ":
-            return {title_norm}
-    cache_key = (occurrence.uid, window)
-    near = prep._near_names.get(cache_key)
-    if near is None:
-        words = _words_before(text, occurrence.start, window) + _words_after(text, occurrence.end, window)
-        near = name_variants(" ".join(w for w in words if is_name_token(w, sentence_start=False)))
-        prep._near_names[cache_key] = near
-    hits = near & gold_ref.title_words
-    if not hits:
-        return set()
-    for w in others:
-        hits -= work_ref(prep, w).title_words
+def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: list[str], window: int) -> list[str]:
+    """The shared surface-name rule (``_leak_checks.surface_name_hit``, the one ``scalar audit``
+    counts) on every paragraph holding a mask of ``gold``, as the question shows it: each work in
+    ``labels`` masked with its label, before and after the golds' titles are redacted (a title
+    written next to the mask is a match even though redaction would hide it). ``rivals``: the other
+    candidates. Returns what matched (empty: a string matcher cannot pick the gold)."""
+    titles = [work_ref(prep, gold).title or None] + [work_ref(prep, w).title or None for w in rivals]
+    label = labels[gold]
+    hits: list[str] = []
+    for loc in prep.locs_of_work(gold):
+        texts = [prep.masked(loc, labels)]
+        patterns = [p for w in labels for p in prep.title_hits(w)[0] if loc in prep.title_hits(w)[1]]
+        if patterns:
+            texts.append(scrub_title(texts[0], patterns))
+        for text in texts:
+            for nb in prep.neighbourhoods(text, label, window):
+                hits += [h for h in name_hits(nb, titles, 0, window) if h not in hits]
     return hits
 
 

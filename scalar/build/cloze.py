@@ -72,15 +72,9 @@ def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter,
                 rejected["cloze_too_few_references"] += 1
                 continue
             if config.reject_surface_matches:
-                kept = []
-                for g in golds:
-                    rivals = [w for w in golds if w != g] + distractors
-                    stats["cloze_masks_checked_for_surface_match"] += 1
-                    if any(surface_leak(prep, o, g, rivals, config.leak_window_words)
-                           for o in prep.occurrences_of_work(g)):
-                        stats["cloze_masks_dropped_surface_match"] += 1
-                        continue
-                    kept.append(g)
+                kept = drop_surface_matches(prep, golds, distractors, config.leak_window_words)
+                stats["cloze_masks_checked_for_surface_match"] += len(golds)
+                stats["cloze_masks_dropped_surface_match"] += len(golds) - len(kept)
                 if len(kept) < 2:
                     rejected["cloze_surface_name_match"] += 1
                     continue
@@ -94,3 +88,18 @@ def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter,
                              citation_type=ctype, base_id=base))
             made += 1
     return out
+
+
+def drop_surface_matches(prep: PaperPrep, golds: list[str], distractors: list[str], window: int) -> list[str]:
+    """The golds left masked once every mask a string matcher resolves is dropped. A dropped work's
+    citation becomes visible text next to the other masks, so the check repeats on what is left
+    until nothing more is dropped (each mask checked as the question will show it)."""
+    kept = list(golds)
+    while len(kept) >= 2:
+        labels = {g: mask_label(i + 1) for i, g in enumerate(kept)}
+        leaky = {g for g in kept
+                 if surface_leak(prep, labels, g, [w for w in kept if w != g] + distractors, window)}
+        if not leaky:
+            break
+        kept = [g for g in kept if g not in leaky]
+    return kept

@@ -60,7 +60,7 @@ class GenerationConfig(BaseModel):
     candidate_overhead_tokens: int = 12  # per-candidate wrapper in the prompt
     min_candidate_tokens: int = 64
     # leak control
-    leak_window_words: int = 3  # words each side of a mask checked against candidate titles
+    leak_window_words: int = 3  # words each side of a mask checked against candidate titles (audit: 3)
     reject_surface_matches: bool = True
     # cloze
     cloze_max_masks: int = 4
@@ -264,8 +264,7 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
             stats["mcq_checked_for_surface_match"] += 1
             stats[f"mcq_checked_for_surface_match_{difficulty}"] += 1
             if config.reject_surface_matches:
-                masked = prep.occurrences_of_work(gold)
-                if any(surface_leak(prep, o, gold, distractors, config.leak_window_words) for o in masked):
+                if surface_leak(prep, {gold: MASK}, gold, distractors, config.leak_window_words):
                     rejected["surface_name_match"] += 1
                     stats[f"surface_name_match_{difficulty}"] += 1
                     continue
@@ -314,13 +313,7 @@ class _Rendered:
         self.counter = counter
         prep = d.prep
         labels = {g: (MASK if d.task == "mcq" else mask_label(i + 1)) for i, g in enumerate(d.golds)}
-        replace: dict[tuple[int, int], list[tuple[int, int, str]]] = defaultdict(list)
-        for o in prep.occurrences:
-            for key in (o.key, *o.also):  # a region that swallowed an overlapping span counts too
-                w = prep.work_of.get(key)
-                if w in labels:
-                    replace[(o.section, o.paragraph)].append((o.start, o.end, labels[w]))
-                    break
+        masked_locs = {loc for g in d.golds for loc in prep.locs_of_work(g)}
         patterns: list = []
         hits: set = set()
         for g in d.golds:
@@ -330,8 +323,8 @@ class _Rendered:
         self.redacted = bool(hits)
         blocks = []
         for loc, text in prep.paragraphs.items():
-            for start, end, label in sorted(replace.get(loc, ()), reverse=True):
-                text = text[:start] + label + text[end:]
+            if loc in masked_locs:
+                text = prep.masked(loc, labels)
             if loc in hits:
                 text = scrub_title(text, patterns)
             blocks.append(Block(section=loc[0], index=prep.paragraph_index[loc], text=text.strip()))

@@ -93,8 +93,6 @@ class RefView:
     full: View
     body: View
     full_tokens: int = 0
-    title_words: set[str] = field(default_factory=set)
-    title_norm: str = ""  # lower-cased words of the title, space-separated
 
 
 def _body_sections(paper: Paper, frame: bool, include_appendix: bool) -> list[tuple[str, list[str]]]:
@@ -143,29 +141,5 @@ def build_ref_view(key: str, ref: Reference | None, cited: Paper, counter: Token
     full, body = View(blocks), View(body_blocks)
     return RefView(key=key, arxiv_id=cited.arxiv_id or (ref.arxiv_id if ref else None), title=title,
                    work=work_identity(ref, cited, key), full=full, body=body,
-                   full_tokens=full.tokens(counter), title_words=name_variants(title),
-                   title_norm=" ".join(re.findall(r"\w+", title.lower())))
+                   full_tokens=full.tokens(counter))
 
-
-_STOP = frozenset("""
-a an the of for and or in on to with without by from via at as is are be we our its it this that
-towards toward using use based than into over under new not no can do does how what when why which
-learning model models method methods approach network networks neural deep data large language
-study analysis paper work results towards improving improved efficient effective simple general
-""".split())
-
-
-def name_variants(text: str) -> set[str]:
-    """Lower-cased word forms used for surface matching: each token, its hyphen-free form and its
-    hyphen parts ("Flan-T5" -> flan-t5, flant5, flan, t5), and the singular of a plural ("GELUs" ->
-    gelu). Stopwords, generic ML nouns and bare
-    numbers are left out: they match every title."""
-    out: set[str] = set()
-    for tok in re.findall(r"[^\W_][\w\-]*", text):
-        tok = tok.lower().strip("-")
-        forms = {tok, tok.replace("-", "")} | set(tok.split("-"))
-        forms |= {f[:-1] for f in forms if len(f) > 3 and f.endswith("s")}  # GELUs ~ GELU
-        for f in forms:
-            if len(f) >= 2 and not f.isdigit() and f not in _STOP:
-                out.add(f)
-    return out

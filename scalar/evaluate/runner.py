@@ -22,13 +22,13 @@ from datetime import date
 from pathlib import Path
 
 from scalar._util.io import JsonlAppender, atomic_write_json, read_jsonl
-from scalar._util import tokens as tok
 from scalar.errors import ConfigError, InputError, NetworkError, ReleaseError
 from scalar.evaluate.answers import extract_answer, is_correct
 from scalar.evaluate.backends import Backend, BackendError, get_backend
 from scalar.evaluate.cache import CachedResponse, ResponseCache, cache_key
 from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_prefixes, masks_of
 from scalar.evaluate.summary import summarize
+from scalar.evaluate.sizing import PromptSizer, Size
 from scalar.evaluate.truncation import fit
 from scalar.releases import QUESTIONS, iter_questions, read_manifest
 from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
@@ -71,9 +71,10 @@ class EvalConfig:
 @dataclass
 class Prepared:
     prompt: str
-    prompt_tokens: int  # our tiktoken estimate of the whole prompt
+    prompt_tokens: int  # our tiktoken count (or estimate) of the whole prompt; 0 = not counted
     truncated_tokens: int
     cache_key: str | None = None  # generate mode; hashed off the event loop
+    uncertainty: int = 0  # prompt_tokens may be off by this much (an estimate from part counts)
 
 
 @dataclass
@@ -148,6 +149,13 @@ class Runner:
         # Exact prompt token counts are needed for a budget or an estimate; otherwise prompts that
         # provably fit the window are not tokenised (the server reports usage).
         self.exact_counts = cfg.max_cost is not None or cfg.scoring == "logprob"
+        self.sizer = PromptSizer(self.encoding)
+        window = backend.context_window
+        reserve = (1 if cfg.scoring == "logprob" else cfg.max_tokens) + 16  # 16: chat framing tokens
+        self.prompt_limit = window - reserve if window else None
+        if self.prompt_limit is not None and self.prompt_limit <= 0:
+            raise ConfigError(f"context window {window} of {backend.name} leaves no room for the prompt "
+                              f"after the output reserve ({reserve} tokens); lower --max-tokens")
         price = backend.price_per_token()
         self.price = price if price is not None else (0.0, 0.0)
         self.spent = 0.0
@@ -168,31 +176,45 @@ class Runner:
 
     # ------------------------------------------------------------------ prompts
     def prepare(self, q: Question) -> Prepared:
-        """Render the prompt, truncated to the model's window minus the output reserve."""
+        """Render the prompt; when it does not fit the model's window minus the output reserve, cut
+        it (see truncation.py) until its exact count does. Sizes come from sizing.py: a prompt is
+        tokenised whole only when no cheaper bound settles whether it fits."""
         tpl = self.templates.for_task(q.task)
-        empty = [""] * len(q.candidates)
-        overhead = tok.count_tokens(tpl.render(q, "", empty), self.encoding)
-        window = self.backend.context_window
-        budget = None
-        if window:
-            reserve = (1 if self.cfg.scoring == "logprob" else self.cfg.max_tokens) + 16
-            slack = 32 + 4 * (len(q.candidates) + len(masks_of(q)) + 2)  # cut markers, joins
-            budget = window - reserve - overhead - slack
-            if budget <= 0:
-                raise ConfigError(f"context window {window} of {self.backend.name} is smaller than the prompt's "
-                                  f"fixed part ({overhead} tokens) plus the output reserve")
-        fitted = fit(q.context, [c.text for c in q.candidates], budget, self.encoding, exact=self.exact_counts)
-        prompt = tpl.render(q, fitted.context, fitted.candidate_texts)
+        prompt = tpl.render(q)
+        limit = self.prompt_limit
+        size = self.sizer.size(tpl, q, prompt, limit, need_count=self.exact_counts)
+        truncated = 0
+        if not size.fits:
+            assert limit is not None
+            prompt, tokens, truncated = self._cut(tpl, q, limit)
+            size = Size(True, tokens)
         key = None
         if self.cfg.scoring == "generate":
             key = cache_key(self.backend.cache_identity(), "generate", prompt, {"max_tokens": self.cfg.max_tokens})
-        tokens = overhead + fitted.tokens if fitted.tokens is not None else 0  # 0: unknown, server reports it
-        return Prepared(prompt, tokens, fitted.truncated_tokens, key)
+        return Prepared(prompt, size.tokens, truncated, key, size.uncertainty)
+
+    def _cut(self, tpl, q: Question, limit: int) -> tuple[str, int, int]:
+        """The truncated prompt, its exact tokens and the tokens cut from its parts."""
+        overhead = self.sizer.overhead(tpl, q)
+        slack = 32 + 4 * (len(q.candidates) + len(masks_of(q)) + 2)  # cut markers, joins
+        budget = limit - overhead - slack
+        for _ in range(4):
+            if budget <= 0:
+                break
+            fitted = fit(q.context, [c.text for c in q.candidates], budget, self.encoding)
+            prompt = tpl.render(q, fitted.context, fitted.candidate_texts)
+            tokens = self.sizer.count(prompt)
+            if tokens <= limit:
+                return prompt, tokens, fitted.truncated_tokens
+            budget -= tokens - limit + 8  # markers or joins took more than the slack: cut a little more
+        raise ConfigError(f"context window {self.backend.context_window} of {self.backend.name} is too small for "
+                          f"the prompt's fixed part ({overhead} tokens) plus the output reserve")
 
     def estimate_cost(self, prepared: Prepared, q: Question) -> float:
         calls = len(masks_of(q)) if self.cfg.scoring == "logprob" else 1
         out_tokens = 1 if self.cfg.scoring == "logprob" else self.cfg.max_tokens
-        return calls * (prepared.prompt_tokens * self.price[0] + out_tokens * self.price[1])
+        prompt = prepared.prompt_tokens + prepared.uncertainty  # the worst case is reserved
+        return calls * (prompt * self.price[0] + out_tokens * self.price[1])
 
     # ------------------------------------------------------------------ calls
     async def _with_retries(self, call: Callable[[], Awaitable]):

@@ -62,6 +62,10 @@ class _CountCache:
                 self._d.popitem(last=False)
         return n
 
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+
 
 COUNTS = _CountCache()
 
@@ -132,22 +136,16 @@ def _slice(ids: list[int], intervals: list[tuple[int, int]], n: int, encoding: s
     return "".join(parts)
 
 
-def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: str = tok.DEFAULT_ENCODING,
-        *, exact: bool = True) -> Fitted:
+def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: str = tok.DEFAULT_ENCODING) -> Fitted:
     """Trim ``context`` and ``candidate_texts`` so that together they take at most ``budget``
     tokens (None = no limit). Raises ConfigError when even the minimal parts do not fit.
 
-    With ``exact=False`` texts that provably fit (a token is at least one UTF-8 byte) are not
-    tokenised at all and ``tokens`` is None (unknown; the server reports usage)."""
-    if not exact:
-        size = len(context.encode("utf-8")) + sum(len(t.encode("utf-8")) for t in candidate_texts)
-        if budget is None or size <= budget:
-            return Fitted(context, list(candidate_texts), None, 0)
-    ctx_ids, spans = _encode_context(context, encoding)
-    cand_counts = [COUNTS.count(t, encoding) for t in candidate_texts]
-    total = len(ctx_ids) + sum(cand_counts)
+    Parts are counted through the content-hash cache, so texts seen before cost nothing; they are
+    encoded to token ids only when something has to be cut."""
+    total = COUNTS.count(context, encoding) + sum(COUNTS.count(t, encoding) for t in candidate_texts)
     if budget is None or total <= budget:
         return Fitted(context, list(candidate_texts), total, 0)
+    ctx_ids, spans = _encode_context(context, encoding)
     cand_ids = [_encode(t, encoding) for t in candidate_texts]
     lengths = [len(ctx_ids)] + [len(c) for c in cand_ids]
     total = sum(lengths)

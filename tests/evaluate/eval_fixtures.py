@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from scalar._util.tokens import count_tokens
 from scalar.releases import write_manifest, write_questions
 from scalar.schema import Candidate, Question, ReleaseManifest
 
@@ -32,7 +33,9 @@ def make_question(i: int, *, n_cand: int = 4, task: str = "mcq", paper: str | No
     return Question(id=qid, task=task, difficulty=("easy", "medium", "hard")[i % 3],
                     paper=paper or f"2410.{i // 3:05d}v1", first_public_date=first_public or date(2024, 10 + i % 3, 1),
                     citation_type=("attributional", "descriptive")[i % 2], context=context, candidates=cands,
-                    answer=answer, context_tokens=context_words * 2 + 20)
+                    answer=answer,
+                    # what scalar build records: the exact o200k count of the paper and every candidate
+                    context_tokens=count_tokens(context) + sum(count_tokens(c.text) for c in cands))
 
 
 def write_release(out: Path, questions: list[Question], release_id: str = "test-release") -> Path:

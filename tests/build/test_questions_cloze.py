@@ -12,8 +12,9 @@ from scalar.build.questions import MASK, GenerationConfig, generate_questions
 
 @pytest.fixture(scope="module")
 def cloze():
-    papers = [random_citing_paper(i, sections=3, paragraphs=5, words=140, cited_sections=2, cited_words=150)
-              for i in range(6)]
+    # 20 references, 10 with full text: paragraphs often cite two usable works of one type
+    papers = [random_citing_paper(i, n_refs=20, sections=3, paragraphs=5, words=140, cited_sections=2,
+                                  cited_words=150) for i in range(6)]
     return papers, generate_questions(papers, GenerationConfig(tasks=["cloze"]))
 
 
@@ -66,3 +67,30 @@ def test_cloze_difficulties_follow_the_mcq_rules():
             assert all("INTRO-" not in c.text and "ABSTRACT-" not in c.text for c in q.candidates)
         else:
             assert all(c.text.startswith(c.title) for c in q.candidates)
+
+
+def _mask_types(q) -> set[tuple[str, ...]]:
+    """The type of each mask of a synthetic cloze question at its first appearance, read off the
+    text (random papers cite a named work as "with FlowNet3 [3]", a claim as "... sentence [3]"), for
+    every paragraph that could be the question's own: all masks present, first seen in label order."""
+    out = set()
+    n = len(q.answer)
+    for para in q.context.split("\n\n"):
+        labels = list(dict.fromkeys(int(m) for m in re.findall(r"\[MASK_(\d+)\]", para)))
+        if labels != list(range(1, n + 1)):
+            continue
+        types = []
+        for i in range(n):
+            before = re.findall(r"[A-Za-z]\w*", para[:para.index(f"[MASK_{i + 1}]")])[-1]
+            types.append("attributional" if re.fullmatch(r"[A-Z][a-z]+[A-Z]\w*\d+", before) else "descriptive")
+        out.add(tuple(types))
+    return out
+
+
+def test_cloze_difficulty_and_type_follow_the_final_masks(cloze):
+    papers, result = cloze
+    assert {q.difficulty for q in result.questions} >= {"easy", "medium", "hard"}
+    for q in result.questions:
+        assert q.citation_type == ("attributional" if q.difficulty == "easy" else "descriptive"), q.id
+        assert (q.citation_type,) * len(q.answer) in _mask_types(q), q.id
+    assert result.stats["cloze_masks_dropped_surface_match"] > 0  # masks were dropped, types still hold

@@ -2,6 +2,10 @@
 
 Errors (the call failed after retries) are not answers: they are left out of accuracy and counted
 separately; parse failures are answers that could not be read and count as wrong.
+
+A cloze question is right only when every one of its 2-6 masks is, which puts chance near zero;
+``breakdowns["cloze_masks"]["per_mask"]`` adds the share of masks answered right (n counts masks,
+the interval still resamples citing papers).
 """
 
 from __future__ import annotations
@@ -12,6 +16,21 @@ from scalar.evaluate.scoring import BREAKDOWNS, clustered_score, filter_after, s
 from scalar.schema import Prediction, Question, RunSummary, Score
 
 BREAKDOWN_KEYS = ("task", "citation_type", "context_length", "month")
+CLOZE_MASKS = "cloze_masks"
+
+
+def cloze_mask_score(scored: list[tuple[Question, Prediction]], seed: int = 0) -> Score | None:
+    """Share of cloze masks answered right (a parse failure gets all its masks wrong)."""
+    correct: list[bool] = []
+    papers: list[str] = []
+    for q, p in scored:
+        if q.task != "cloze" or not isinstance(q.answer, list):
+            continue
+        pred = p.prediction if isinstance(p.prediction, list) else []
+        for i, gold in enumerate(q.answer):
+            correct.append(i < len(pred) and pred[i] == gold)
+            papers.append(q.paper)
+    return clustered_score(correct, papers, seed=seed) if correct else None
 
 
 def summarize(*, model: str, release_id: str, data_dir: str, questions: list[Question],
@@ -23,10 +42,14 @@ def summarize(*, model: str, release_id: str, data_dir: str, questions: list[Que
     scored = [(q, p) for q, p in pairs if p.error is None]
     errors = len(pairs) - len(scored)
     accuracy = clustered_score([p.correct for _, p in scored], [q.paper for q, _ in scored], seed=seed)
+    breakdowns = {k: score_by(scored, BREAKDOWNS[k], seed=seed) for k in BREAKDOWN_KEYS}
+    masks = cloze_mask_score(scored, seed=seed)
+    if masks is not None:
+        breakdowns[CLOZE_MASKS] = {"per_mask": masks}
     return RunSummary(
         model=model, release_id=release_id, data_dir=data_dir, n=len(scored), accuracy=accuracy,
         by_difficulty=score_by(scored, BREAKDOWNS["difficulty"], seed=seed),
-        breakdowns={k: score_by(scored, BREAKDOWNS[k], seed=seed) for k in BREAKDOWN_KEYS},
+        breakdowns=breakdowns,
         parse_failures=sum(p.parse_failure for _, p in scored), errors=errors,
         prompt_tokens=sum(p.prompt_tokens for _, p in pairs),
         completion_tokens=sum(p.completion_tokens for _, p in pairs),
@@ -54,10 +77,18 @@ def summary_table(summary: RunSummary):
     for name, s in summary.by_difficulty.items():
         table.add_row(f"difficulty={name}", _fmt(s), str(s.n), str(s.n_papers))
     for key, groups in summary.breakdowns.items():
+        if key == CLOZE_MASKS:
+            continue
         if len(groups) < 2:
             continue  # a breakdown with one group repeats the overall row
         for name, s in groups.items():
             table.add_row(f"{key}={name}", _fmt(s), str(s.n), str(s.n_papers))
+            if key == "task" and name == "cloze" and CLOZE_MASKS in summary.breakdowns:
+                m = summary.breakdowns[CLOZE_MASKS]["per_mask"]
+                table.add_row("task=cloze, per mask (n = masks)", _fmt(m), str(m.n), str(m.n_papers))
+    if "task" in summary.breakdowns and len(summary.breakdowns["task"]) < 2 and CLOZE_MASKS in summary.breakdowns:
+        m = summary.breakdowns[CLOZE_MASKS]["per_mask"]  # a cloze-only run: no task rows above
+        table.add_row("cloze, per mask (n = masks)", _fmt(m), str(m.n), str(m.n_papers))
     pending = summary.settings.get("n_pending") or 0
     table.caption = (f"parse failures {summary.parse_failures} (counted wrong) | errors {summary.errors} "
                      f"(not scored; retried on re-run) | pending {pending} | tokens {summary.prompt_tokens:,} in / "

@@ -3,6 +3,10 @@
 ``baseline/random``: a uniformly random candidate, seeded per question id (the same run twice
 gives the same answers). ``baseline/lexical``: BM25 between the words around the mask and each
 candidate text; a release where this scores far above chance leaks its answers through wording.
+
+A cloze answer gives each mask a different candidate (the masks stand for different cited works),
+so both baselines answer with a one-to-one assignment: random draws one uniformly, lexical takes
+the one with the highest total BM25 score.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ class RandomBaseline(Backend):
         r = rng("baseline/random", self.seed, question.id)
         n = len(question.candidates)
         if question.task == "cloze":
-            return [r.randrange(n) for _ in masks_of(question)]
+            k = len(masks_of(question))
+            if k > n:  # more masks than candidates cannot be one-to-one
+                return [r.randrange(n) for _ in range(k)]
+            return r.sample(range(n), k)  # a uniformly random one-to-one assignment
         return r.randrange(n)
 
     def explain(self, question: Question) -> str:
@@ -57,15 +64,47 @@ class LexicalBaseline(Backend):
         from scalar.build.lexical import best_candidate
 
         fallback = self._random.answer_question(question)
-        fallback_list = fallback if isinstance(fallback, list) else [fallback]
-        picks = []
-        for scores, fb in zip(self._scores(question), fallback_list):
-            best = best_candidate(scores)
-            picks.append(fb if best is None else best)
-        return picks if question.task == "cloze" else picks[0]
+        scores = self._scores(question)
+        if question.task == "cloze":
+            return assign(scores, fallback)
+        best = best_candidate(scores[0])
+        return fallback if best is None else best
 
     def explain(self, question: Question) -> str:
         return "bm25 " + "; ".join(", ".join(f"{s:.3f}" for s in scores) for scores in self._scores(question))
 
     def cache_identity(self) -> dict:
         return {"name": self.name, "words": self.words, "seed": self._random.seed}
+
+
+def assign(scores: list[list[float]], fallback: list[int]) -> list[int]:
+    """The one-to-one mask -> candidate assignment with the highest total score (rows: masks,
+    columns: candidates). Among equally good assignments the one agreeing most with ``fallback``
+    (the seeded random assignment) wins, so masks whose words match nothing get the random
+    candidates left over rather than the lowest indices."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    s = np.asarray(scores, dtype=np.float64)
+    k, n = s.shape
+    if k > n:  # cannot be one-to-one: best per mask
+        return [int(np.argmax(row)) if row.max() > row.min() else fb for row, fb in zip(s, fallback)]
+    rows = np.arange(k)
+
+    def solve(matrix):
+        r, c = linear_sum_assignment(matrix, maximize=True)
+        out = np.empty(k, dtype=int)
+        out[r] = c
+        return out
+
+    plain = solve(s)
+    best_total = s[rows, plain].sum()
+    # A bonus too small to outweigh any real difference in score prefers the fallback among ties;
+    # checked, since score gaps can be tiny: if it changed the optimum, the plain solution stands.
+    bonus = np.zeros_like(s)
+    bonus[rows, np.asarray(fallback[:k])] = 1.0
+    eps = 1e-9 * max(1.0, float(np.abs(s).max()))
+    tied = solve(s + eps * bonus)
+    if s[rows, tied].sum() >= best_total - 1e-12 * max(1.0, abs(best_total)):
+        return [int(x) for x in tied]
+    return [int(x) for x in plain]

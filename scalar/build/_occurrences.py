@@ -42,6 +42,7 @@ class Occurrence:
     position: int = 0  # midpoint in characters from the start of the first section
     span_type: CitationType | None = field(default=None, repr=False)  # annotation carried by the span
     also: tuple[str, ...] = ()  # other references whose (overlapping) spans this region swallowed
+    kind: str | None = None  # the paragraph's kind: None = running text, else "caption", "table", ...
 
     @property
     def uid(self) -> str:
@@ -127,7 +128,7 @@ def extract_occurrences(paper: Paper, *, include_appendix: bool = False) -> list
                             near_other = True
                 out.append(Occurrence(section=si, paragraph=pi, start=m[0], end=m[1], key=m[2],
                                       grouped=near_other, span_type=m[4], also=tuple(m[5:]),
-                                      position=offset + (m[0] + m[1]) // 2))
+                                      position=offset + (m[0] + m[1]) // 2, kind=para.kind))
             offset += len(para.text) + 2
     for i, o in enumerate(out):
         o.order = i
@@ -140,11 +141,12 @@ def _between(text: str, a: list, b: list) -> str:
 
 
 def assign_types(paper: Paper, occurrences: list[Occurrence], typer) -> None:
-    """Type every single occurrence (grouped ones are never asked): an annotation already on the
-    span wins, otherwise the typer decides from the text around the occurrence."""
+    """Type every single occurrence in running text (grouped ones and those in captions, tables,
+    footnotes or headings are never asked): an annotation already on the span wins, otherwise the
+    typer decides from the text around the occurrence."""
     todo = []
     for o in occurrences:
-        if o.grouped:
+        if o.grouped or o.kind is not None:
             continue
         if o.span_type:
             o.citation_type = o.span_type

@@ -42,7 +42,7 @@ def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter,
     seed, pid = config.seed, prep.paper_id
     by_paragraph: dict[tuple[int, int], list] = defaultdict(list)
     for o in prep.occurrences:
-        if not o.grouped and o.key in prep.work_of:
+        if not o.grouped and o.kind is None and o.key in prep.work_of:  # running text only
             by_paragraph[(o.section, o.paragraph)].append(o)
     out: list[Draft] = []
     made = 0

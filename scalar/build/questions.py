@@ -216,6 +216,7 @@ def _count_paper(prep: PaperPrep, stats: dict) -> None:
     stats["papers"] += 1
     stats["occurrences"] += len(prep.occurrences)
     stats["single_occurrences"] += sum(not o.grouped for o in prep.occurrences)
+    stats["occurrences_outside_running_text"] += sum(o.kind is not None for o in prep.occurrences)
     stats["attributional"] += sum(o.citation_type == "attributional" for o in prep.occurrences)
     stats["descriptive"] += sum(o.citation_type == "descriptive" for o in prep.occurrences)
     stats["usable_references"] += len(prep.refs)
@@ -236,7 +237,7 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
         by_work: dict[str, list] = defaultdict(list)
         for o in prep.occurrences:
             w = prep.work_of.get(o.key)
-            if w in pool and not o.grouped and o.citation_type == want:
+            if w in pool and not o.grouped and o.kind is None and o.citation_type == want:
                 by_work[w].append(o)
         golds = sorted(by_work)
         if config.max_gold_per_paper is not None and len(golds) > config.max_gold_per_paper:

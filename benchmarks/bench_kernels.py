@@ -5,10 +5,10 @@
 (unsetting the two OpenBLAS overrides, where the machine sets them, lets numpy pick its fastest
 kernel; only for this command.) The machine is shared: compare ratios, not absolute times.
 
-The whole table is measured twice, in two subprocesses: with OpenMP threads that sleep between
-calls (``OMP_WAIT_POLICY=PASSIVE``, what scalar.local sets by default because it is robust when
-other jobs share the cores) and with spinning threads (``ACTIVE``, faster on a machine of your
-own; export it before running scalar to get that).
+The table is measured in a subprocess per OpenMP wait policy: by default ``PASSIVE`` (threads sleep
+between calls; what scalar.local sets because it is robust when other jobs share the cores);
+``--policies PASSIVE,ACTIVE`` adds long-spinning threads, faster only on a machine of your own
+(scalar.local also sets a short ``GOMP_SPINCOUNT=10000`` unless you set one).
 """
 
 from __future__ import annotations
@@ -50,10 +50,14 @@ def interleaved(fns: dict, rounds: int, block: int = 20) -> dict:
 
 def measure(args) -> dict:
     import numba
-    import torch
 
     from scalar.local import kernels
     from scalar.local.binary import BinaryLinear
+
+    # Start numba's OpenMP pool before torch loads its own libgomp, so the pool runs with the
+    # settings scalar.local uses at run time (where torch is not imported at all).
+    kernels.unpack_signs(np.zeros((4, 8), np.uint8), 64, np.empty((4, 64), np.float32))
+    import torch
 
     numba.set_num_threads(2)
     torch.set_num_threads(2)
@@ -104,6 +108,7 @@ def main() -> None:
     ap.add_argument("--inp", type=int, default=2048)
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--prefill-tokens", type=int, default=512)
+    ap.add_argument("--policies", default="PASSIVE", help="comma-separated OMP_WAIT_POLICY values to compare")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.json:
@@ -113,10 +118,10 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=160)
     load = os.getloadavg()[0]
     results = {}
-    for policy in ("PASSIVE", "ACTIVE"):
+    for policy in [p.strip().upper() for p in args.policies.split(",") if p.strip()]:
         env = dict(os.environ, SCALAR_BENCH_POLICY=policy)
         with console.status(f"measuring with OMP_WAIT_POLICY={policy} ..."):
             done = subprocess.run([sys.executable, __file__, "--json", "--out", str(args.out), "--inp", str(args.inp),
@@ -126,7 +131,7 @@ def main() -> None:
             console.print(done.stderr)
             sys.exit(1)
         results[policy] = json.loads(done.stdout.strip().splitlines()[-1])
-    first = results["PASSIVE"]
+    first = next(iter(results.values()))
     table = Table(title=f"{args.out}x{args.inp} layer, 2 threads, medians (numba {first['threading']}; "
                         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}; "
                         f"load avg {load:.1f} -> {os.getloadavg()[0]:.1f})")

@@ -24,7 +24,7 @@ def parse(
     from scalar.parse.latexml import parse_html_file
 
     if arxiv_id is not None:
-        from scalar.parse.ids import find_arxiv_id
+        from scalar._util.ids import find_arxiv_id
 
         if find_arxiv_id(arxiv_id) != arxiv_id.strip().lower():
             raise InputError(f"--arxiv-id {arxiv_id!r} is not an arXiv id")
@@ -40,7 +40,7 @@ def parse(
     else:
         result = parse_html_file(paper, require_bibliography=require_bibliography)
         if arxiv_id is not None:
-            from scalar.parse.ids import split_version
+            from scalar._util.ids import split_version
 
             result.arxiv_id, result.version = split_version(arxiv_id.strip())
     text = result.model_dump_json(indent=2) + "\n"

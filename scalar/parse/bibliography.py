@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from scalar.parse.ids import find_arxiv_id, find_doi, split_version
+from scalar._util.ids import find_arxiv_id, find_doi, split_version
 from scalar.schema import Reference
 
 # A year, not part of a longer number or an arXiv id such as 2012.01234.

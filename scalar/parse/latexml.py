@@ -24,7 +24,7 @@ from scalar.parse._cites import split_group
 from scalar.parse._names import names_in
 from scalar.parse._text import TextBuilder, clean_inline, math_text
 from scalar.parse.bibliography import parse_bibitem
-from scalar.parse.ids import find_arxiv_id, split_version
+from scalar._util.ids import find_arxiv_id, split_version
 from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
 
 __all__ = ["parse_html", "parse_html_file"]

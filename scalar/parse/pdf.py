@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from scalar.errors import ParseError
 from scalar.parse._names import names_in
 from scalar.parse.bibliography import first_author_surname, reference_from_text
-from scalar.parse.ids import split_version
+from scalar._util.ids import split_version
 from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
 
 __all__ = ["parse_pdf"]

@@ -34,7 +34,7 @@ SEARCH_RESULTS = 10
 BATCH_SIZE = 100  # ids per id_list query: ~2 KB of URL, one request per 3 s
 
 try:  # the parser's strict identifier patterns
-    from scalar.parse.ids import find_arxiv_id, split_version
+    from scalar._util.ids import find_arxiv_id, split_version
 except ImportError:  # pragma: no cover - only while the parse layer is absent
     import re
 

@@ -1,6 +1,6 @@
 import pytest
 
-from scalar.parse.ids import find_arxiv_id, find_arxiv_ids, find_doi, is_arxiv_id, split_version
+from scalar._util.ids import find_arxiv_id, find_arxiv_ids, find_doi, is_arxiv_id, split_version
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -27,7 +27,25 @@ def test_cloze_template_lists_every_mask():
     prompt = choose_templates(None).for_task("cloze").render(q)
     head = prompt.split("\n\n<Paper>\n")[0]
     assert "[MASK_1]" in head and "[MASK_2]" in head
-    assert "<answer>\n[MASK_1]: 0\n[MASK_2]: 0\n</answer>" in prompt
+    # the expected format names every mask and shows no candidate index a model could copy
+    assert prompt.endswith("<answer>\n[MASK_1]: index\n[MASK_2]: index\n</answer>\n")
+    assert 'replace "index" with a number from 0 to 3' in prompt
+
+
+def test_cloze_template_says_masks_are_distinct_papers_and_labels_are_not_indices():
+    q = make_question(2, task="cloze")
+    head = choose_templates(None).for_task("cloze").render(q).split("\n\n<Paper>\n")[0]
+    assert "different placeholders stand for different papers" in head
+    assert "a different candidate for each placeholder" in head
+    assert "more than once refers to the same paper" in head
+    assert "not a candidate index" in head
+    assert "may be used more than once" not in head  # the old, wrong wording
+
+
+def test_mcq_template_says_every_placeholder_is_the_same_paper():
+    head = choose_templates(None).for_task("mcq").render(make_question(1)).split("\n\n<Paper>\n")[0]
+    assert "every placeholder refers to the same cited paper" in head
+    assert "may appear more than once" in head
 
 
 def test_user_template_file_and_errors(tmp_path):
@@ -102,3 +120,21 @@ def test_window_too_small_is_a_config_error():
     q = _long_question()
     with pytest.raises(ConfigError, match="context window"):
         fit(q.context, [c.text for c in q.candidates], 100)
+
+
+def test_truncation_keeps_the_neighbourhood_of_every_mcq_placeholder():
+    """The generator masks every citation of the gold paper: a context can hold the placeholder in
+    its introduction and again deep in its body; both neighbourhoods survive a cut."""
+    from eval_fixtures import WORDS
+
+    def filler(n, seed):
+        return " ".join(WORDS[(seed * 5 + k * 3) % len(WORDS)] + str(k % 97) for k in range(n))
+
+    context = (f"Title. {filler(3000, 1)} early marker words **[MASKED_CITATION]** introduced it. "
+               f"{filler(4000, 2)} late marker words **[MASKED_CITATION]** extended it. {filler(3000, 3)}")
+    texts = ["candidate text " * 300] * 4
+    f = fit(context, texts, 3000)
+    assert f.truncated_tokens > 0 and f.context.count("**[MASKED_CITATION]**") == 2
+    assert "early marker words **[MASKED_CITATION]** introduced it." in f.context
+    assert "late marker words **[MASKED_CITATION]** extended it." in f.context
+    assert count_tokens(f.context) < count_tokens(context) / 3

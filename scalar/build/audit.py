@@ -4,11 +4,13 @@ For every difficulty (and cloze questions separately) the audit measures
   * answer positions and a chi-square test against a uniform spread;
   * gold title in context: the gold paper's title (or 80% of it, consecutive) appears in the
     question's context;
-  * surface-name match: name-like words right before the mask occur in the gold's title and in no
-    other candidate's title (solvable by string matching);
+  * surface-name match: name-like words next to a mask occur in the gold's title and in no other
+    candidate's title (solvable by string matching) — the rule the generator rejects with;
   * cited elsewhere, unmasked: another occurrence of the gold reference is still visible in the
     context (needs the release's papers/ folder; "n/a" otherwise);
   * lexical baseline: BM25 between the 50 words either side of the mask and each candidate text;
+    for every mask it gets right, the words that separated the gold from its best rival
+    (``AuditReport.lexical_evidence``), so a reader can tell topic words from a leak;
   * hidden title revealed: candidates whose text does not start with their title (title hidden by
     design, e.g. hard) but contain it further down (ar5iv cross-reference residue), gold only;
   * ar5iv residue ("‣" cross-reference trails) in candidate texts; the gold being the longest
@@ -25,7 +27,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from scalar.build import _leak_checks as checks
 from scalar.build._progress_bar import progress_bar
-from scalar.build.lexical import MASK, masked_window, rank_candidates
+from scalar.build.lexical import MASK, deciding_terms, masked_window, rank_candidates
 from scalar.schema import Paper, Question
 
 EXAMPLES_PER_CHECK = 10
@@ -77,6 +79,16 @@ class GroupAudit(BaseModel):
     tokens: TokenPercentiles = Field(default_factory=TokenPercentiles)
 
 
+class LexicalEvidence(BaseModel):
+    """Why the BM25 baseline picked the gold of one mask: the words that most separate the gold's
+    text from the best-scoring other candidate (gold's BM25 contribution minus that rival's)."""
+
+    question: str
+    mask: str
+    gold_title: str | None = None
+    terms: list[tuple[str, float]] = Field(default_factory=list)
+
+
 class AuditReport(BaseModel):
     data_dir: str
     release_id: str
@@ -85,6 +97,7 @@ class AuditReport(BaseModel):
     papers_available: int = 0  # citing papers found in papers/ (for the cited-elsewhere check)
     groups: dict[str, GroupAudit] = Field(default_factory=dict)  # "easy", ..., "cloze/hard", "all"
     examples: dict[str, list[str]] = Field(default_factory=dict)  # check -> question ids (+ what matched)
+    lexical_evidence: list[LexicalEvidence] = Field(default_factory=list)  # one per mask BM25 got right
 
 
 # --------------------------------------------------------------------------- running
@@ -105,15 +118,17 @@ def audit_release(data_dir: str | Path, *, progress: bool = True) -> AuditReport
     order += sorted(g for g in groups if g not in order)
 
     examples: dict[str, list[str]] = defaultdict(list)
+    evidence: list[LexicalEvidence] = []
     with progress_bar(progress, "auditing", len(questions)) as advance:
         audited = {}
         for name in order:
-            audited[name] = _audit_group(groups[name], papers, examples, advance)
+            audited[name] = _audit_group(groups[name], papers, examples, advance, evidence)
     if len(order) > 1:
         audited["all"] = _merge(list(audited.values()), [q for name in order for q in groups[name]])
     report.groups = audited
     report.papers_available = papers.found
     report.examples = {k: v[:EXAMPLES_PER_CHECK] for k, v in examples.items()}
+    report.lexical_evidence = evidence
     return report
 
 
@@ -173,7 +188,8 @@ def _tokens(text: str) -> int:
     return n
 
 
-def _audit_group(questions: list[Question], papers: _PaperCache, examples, advance) -> GroupAudit:
+def _audit_group(questions: list[Question], papers: _PaperCache, examples, advance,
+                 evidence: list[LexicalEvidence] | None = None) -> GroupAudit:
     g = GroupAudit(n_questions=len(questions))
     positions: Counter[int] = Counter()
     width = max((len(q.candidates) for q in questions), default=0)
@@ -196,10 +212,15 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
             if hits:
                 name_hit = True
                 examples["surface_name_match"].append(f"{q.id} {'/'.join(hits)}")
-            scores = rank_candidates(masked_window(q.context, mask), texts)
+            window = masked_window(q.context, mask)
+            scores = rank_candidates(window, texts)
             top = max(scores) if scores else 0
             tied = [i for i, s in enumerate(scores) if s == top]
             g.lexical_accuracy.add(1 / len(tied) if gold in tied else 0)
+            if gold in tied and top > 0 and evidence is not None:
+                terms = deciding_terms(window, texts, gold)
+                evidence.append(LexicalEvidence(question=q.id, mask=mask, gold_title=titles[gold], terms=terms))
+                examples["lexical_baseline"].append(f"{q.id} {'/'.join(t for t, _ in terms[:3])}")
             lengths_gold = len(texts[gold])
             g.gold_longest.add(all(lengths_gold > len(t) for i, t in enumerate(texts) if i != gold))
             # The gold's own title in its text, where the title is not shown up front.

@@ -47,26 +47,70 @@ def tokenize(texts: list[str]) -> list[list[str]]:
                           return_ids=False, show_progress=False)
 
 
-def rank_candidates(query: str, candidate_texts: list[str]) -> list[float]:
-    """BM25 score of ``query`` against each candidate text, the candidates being the corpus.
-    Higher = more similar; all zeros when the query shares no word with any candidate."""
-    if not candidate_texts:
-        return []
+def _model(query: str, candidate_texts: list[str]):
+    """(bm25s model over the candidates, the query tokens it knows), or None when nothing can score."""
     import bm25s
 
     corpus = tokenize(list(candidate_texts))
     query_tokens = tokenize([query])[0]
     if not query_tokens or not any(corpus):
-        return [0.0] * len(candidate_texts)
+        return None
     # An empty document would make bm25s drop it from the vocabulary; a placeholder keeps indices.
     corpus = [doc if doc else ["\x00empty"] for doc in corpus]
     model = bm25s.BM25()
     model.index(corpus, show_progress=False)
     vocab = model.vocab_dict
     known = [t for t in query_tokens if t in vocab]
-    if not known:
+    return (model, known) if known else None
+
+
+def rank_candidates(query: str, candidate_texts: list[str]) -> list[float]:
+    """BM25 score of ``query`` against each candidate text, the candidates being the corpus.
+    Higher = more similar; all zeros when the query shares no word with any candidate."""
+    if not candidate_texts:
+        return []
+    got = _model(query, candidate_texts)
+    if got is None:
         return [0.0] * len(candidate_texts)
+    model, known = got
     return [float(s) for s in model.get_scores(known)]
+
+
+def term_contributions(query: str, candidate_texts: list[str]) -> list[dict[str, float]]:
+    """Per candidate, what each query word adds to its BM25 score (a word repeated in the query
+    counts each time); each candidate's values sum to its ``rank_candidates`` score."""
+    if not candidate_texts:
+        return []
+    got = _model(query, candidate_texts)
+    out: list[dict[str, float]] = [{} for _ in candidate_texts]
+    if got is None:
+        return out
+    model, known = got
+    counts: dict[str, int] = {}
+    for t in known:
+        counts[t] = counts.get(t, 0) + 1
+    for t, n in sorted(counts.items()):
+        for i, s in enumerate(model.get_scores([t])):
+            if s:
+                out[i][t] = float(s) * n
+    return out
+
+
+def deciding_terms(query: str, candidate_texts: list[str], gold: int, k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` words that most separate ``candidate_texts[gold]`` from its best-scoring rival:
+    (word, gold's contribution minus that rival's), largest first. Evidence for why a bag of words
+    picks (or nearly picks) the gold."""
+    parts = term_contributions(query, candidate_texts)
+    if not parts:
+        return []
+    totals = [sum(p.values()) for p in parts]
+    rivals = [i for i in range(len(parts)) if i != gold]
+    if not rivals:
+        return []
+    rival = max(rivals, key=lambda i: (totals[i], -i))
+    diff = {t: parts[gold].get(t, 0.0) - parts[rival].get(t, 0.0) for t in parts[gold]}
+    top = sorted(diff.items(), key=lambda x: (-x[1], x[0]))[:k]
+    return [(t, round(v, 3)) for t, v in top if v > 0]
 
 
 def best_candidate(scores: list[float]) -> int | None:

@@ -38,3 +38,24 @@ def test_masked_window_is_the_words_around_the_mask():
     assert len(masked_window(context).split()) == 100
     assert masked_window("no mask here") == ""
     assert masked_window(f"a [MASK_2] b", mask="[MASK_2]", words=1) == "a b"
+
+
+def test_term_contributions_add_up_to_the_scores_and_name_the_deciding_words():
+    from scalar.build.lexical import deciding_terms, term_contributions
+
+    query = masked_window(f"Following {MASK}, we report the interquartile mean (IQM) and the optimality gap "
+                          "of human-normalized scores.")
+    candidates = [
+        "We study exploration bonuses for sparse rewards in Atari games with human-normalized scores.",
+        "Reliable evaluation: report the IQM, the interquartile mean, and the optimality gap with "
+        "stratified bootstrap confidence intervals instead of the median of human-normalized scores.",
+        "A benchmark of board games.",
+    ]
+    scores = rank_candidates(query, candidates)
+    parts = term_contributions(query, candidates)
+    assert [round(sum(p.values()), 4) for p in parts] == [round(s, 4) for s in scores]
+    assert parts[2] == {}  # shares no word with the query
+    terms = [t for t, _ in deciding_terms(query, candidates, gold=1)]
+    assert {"iqm", "optimality"} <= set(terms)
+    assert "normalized" not in terms  # in both texts: it does not separate them
+    assert deciding_terms("zebra", candidates, gold=1) == []

@@ -101,7 +101,9 @@ class PromptSizer:
                                         f"texts count {ours} ({self.encoding}); counting every prompt instead")
                         print(f"scalar: warning: {self.warning}", file=sys.stderr)
                 return ours
-            self.recorded_ok = True
+            with self._lock:
+                if self.recorded_ok is None:
+                    self.recorded_ok = True
         return q.context_tokens
 
     def parts(self, q: Question) -> int:

@@ -214,3 +214,14 @@ def test_ctrl_c_saves_answers_and_summary(release, tmp_path):
     assert proc.returncode == 130 and "re-run the same command" in err and "Traceback" not in err
     n = len((run / "predictions.jsonl").read_bytes().splitlines())
     assert 2 <= n < 12 and json.loads((run / "summary.json").read_text())["n"] == n
+
+
+@pytest.mark.parametrize("window, message", [(1500, "leaves no room for the prompt"),
+                                             (600, "at least")])
+def test_a_window_too_small_for_the_prompt_is_one_line_and_nothing_is_sent(release, tmp_path, window, message):
+    with OpenAIServer() as srv:
+        r = run_scalar("eval", "--model", "openai/test-model", "--api-base", srv.url, "--data", str(release),
+                       "--out", str(tmp_path / "run"), "--model-arg", f"context_window={window}",
+                       "--max-tokens", "1500" if window == 1500 else "100")
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and srv.requests == []

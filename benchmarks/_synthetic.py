@@ -3,7 +3,12 @@ of the binarized weights): random sign bytes, per-column scales around 1/sqrt(in
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's package
 
 from scalar.local.binary import BinaryLinear
 from scalar.local.checkpoint import Weights

@@ -14,6 +14,11 @@ between calls; what scalar.local sets because it is robust when other jobs share
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+# this checkout's package, whatever `pip install -e` points at
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")  # before numpy loads OpenBLAS
 os.environ.setdefault("NUMBA_NUM_THREADS", "2")
@@ -23,7 +28,6 @@ if os.environ.get("SCALAR_BENCH_POLICY"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402

@@ -12,6 +12,11 @@ may be shared: numbers are medians, and the load average is printed next to them
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+# this checkout's package, whatever `pip install -e` points at
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("NUMBA_NUM_THREADS", "2")
@@ -21,9 +26,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 

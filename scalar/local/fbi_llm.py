@@ -7,6 +7,8 @@ scoring computes the shared context once and rewinds the cache for each option.
 
 from __future__ import annotations
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import numpy as np
 
 from scalar.errors import InputError
 from scalar.local import kernels
+from scalar.local._blas import blas_threads
 from scalar.local.binary import LinearGroup
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
 from scalar.local.layers import rms_norm, silu
@@ -21,6 +24,14 @@ from scalar.local.layers import rms_norm, silu
 ATTN_PROJ = ("q_proj", "k_proj", "v_proj", "o_proj")
 MLP_PROJ = ("gate_proj", "up_proj", "down_proj")
 QUERY_BLOCK = 512  # attention is computed for this many queries at a time (bounded memory)
+
+
+@functools.lru_cache(maxsize=1)
+def _head_pool() -> ThreadPoolExecutor:
+    """Worker threads for attention heads (numpy releases the GIL in BLAS and ufuncs)."""
+    import numba
+
+    return ThreadPoolExecutor(max_workers=max(1, numba.get_num_threads()), thread_name_prefix="scalar-attn")
 
 
 class ContextTooLongError(InputError):
@@ -236,17 +247,19 @@ class FBILLM:
             return one[None]
         out = np.empty((t, cfg.heads, cfg.head_dim), dtype=np.float32)
         qh = np.ascontiguousarray(qh)
-        # One head and one block of queries at a time: the (block, span) score matrix stays a few
-        # MiB (cache-resident, reused by malloc) instead of a (heads, block, span) array that
-        # would be freshly mapped and page-faulted for every block.
+        blocks = []
         for start in range(0, t, QUERY_BLOCK):
             stop = min(t, start + QUERY_BLOCK)
-            span = pos0 + stop  # keys visible to the last query of the block
-            n = stop - start
-            keep = np.tril(np.ones((n, n), dtype=np.float32))  # causal mask of the trailing square
-            drop = (1.0 - keep) * np.float32(1e30)
-            for h in range(cfg.heads):
-                kv = h // group
+            keep = np.tril(np.ones((stop - start, stop - start), dtype=np.float32))  # causal, trailing square
+            blocks.append((start, stop, keep, (1.0 - keep) * np.float32(1e30)))
+
+        def one_head(h: int) -> None:
+            # One head and one block of queries at a time: the (block, span) scores stay a few MiB
+            # (cache-resident, reused by malloc) instead of a (heads, block, span) array that would
+            # be freshly mapped and page-faulted for every block.
+            kv = h // group
+            for start, stop, keep, drop in blocks:
+                span = pos0 + stop  # keys visible to the last query of the block
                 scores = qh[h, start:stop] @ keys[kv, :span].T  # (block, span)
                 scores[:, pos0 + start:] -= drop
                 np.subtract(scores, scores.max(axis=-1, keepdims=True), out=scores)
@@ -257,6 +270,10 @@ class FBILLM:
                 scores[:, pos0 + start:] *= keep
                 # normalize after the value product: (block, d) divisions instead of (block, span)
                 out[start:stop, h] = (scores @ values[kv, :span]) / scores.sum(axis=-1, keepdims=True)
+
+        # Heads in parallel on our threads, each BLAS call single-threaded (see _blas).
+        with blas_threads(1):
+            list(_head_pool().map(one_head, range(cfg.heads)))
         return out
 
 

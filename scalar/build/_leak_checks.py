@@ -126,15 +126,16 @@ def _ends_sentence(raw: str) -> bool:
     return r.endswith((".", "!", "?")) and not _ABBREVIATION.search(r)
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """(raw piece, word core) per whitespace piece; mask and [TITLE] markers are not words."""
-    out = []
-    for raw in text.split():
+def _token(raw: str) -> tuple[str, str]:
+    """(raw piece, word core); mask and [TITLE] markers are not words, a piece without a letter
+    or digit has an empty core."""
+    if "[" in raw or "*" in raw:
         # a marker glued to a word ("GPT-4[MASK_1]") leaves the word
         pieces = [p.strip(_EDGE) for p in _MASK_TOKEN.sub(" ", raw).split()]
         core = next((p for p in pieces if any(ch.isalnum() for ch in p)), "")
-        out.append((raw, core if any(ch.isalnum() for ch in core) else ""))
-    return out
+    else:
+        core = raw.strip(_EDGE)
+    return raw, core if any(ch.isalnum() for ch in core) else ""
 
 
 def neighbourhood(text: str, start: int, end: int, window: int = 3) -> Neighbourhood:
@@ -143,14 +144,16 @@ def neighbourhood(text: str, start: int, end: int, window: int = 3) -> Neighbour
     para_start = 0 if para_start < 0 else para_start + 2
     para_end = text.find("\n\n", end)
     para_end = len(text) if para_end < 0 else para_end
-    reach = 40 * (SHORT_TITLE_WORDS + window + 2)
-    lo = max(para_start, start - reach)
+    keep = 2 * (SHORT_TITLE_WORDS + window)  # pieces looked at on each side (non-words included)
+    lo = max(para_start, start - 60 * keep)
     before_text = text[lo:start]
-    after_text = text[end:min(para_end, end + reach)]
-    before = _tokens(before_text)
-    if lo > para_start and before and not text[lo - 1].isspace():
-        before = before[1:]  # a word cut by the slice
-    after = _tokens(after_text)
+    after_text = text[end:min(para_end, end + 60 * keep)]
+    pieces = before_text.split()
+    at_para_start = lo == para_start and len(pieces) <= keep  # the first piece opens the paragraph
+    if lo > para_start and pieces and not text[lo - 1].isspace():
+        pieces = pieces[1:]  # a word cut by the slice
+    before = [_token(p) for p in pieces[-keep:]]
+    after = [_token(p) for p in after_text.split()[:keep]]
     if before and before_text and not before_text[-1].isspace():
         glued = before.pop()  # "(" or "\\[" glued to the mask belongs to it
         if glued[1]:
@@ -171,7 +174,7 @@ def neighbourhood(text: str, start: int, end: int, window: int = 3) -> Neighbour
         if not core:
             continue
         count += 1
-        sentence_start = i == 0 and lo == para_start or i > 0 and _ends_sentence(before[i - 1][0])
+        sentence_start = i == 0 and at_para_start or i > 0 and _ends_sentence(before[i - 1][0])
         if is_name_token(core, sentence_start):
             names_before.append(core)
         if count == window:

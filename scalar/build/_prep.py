@@ -36,12 +36,13 @@ class PaperPrep:
     _at: dict = field(default_factory=dict, repr=False)  # (section, paragraph) -> occurrences there
     _neighbourhoods: dict = field(default_factory=dict, repr=False)
     _locs: dict = field(default_factory=dict, repr=False)
+    _title_patterns: dict = field(default_factory=dict, repr=False)
 
     def title_hits(self, work: str) -> tuple[list[re.Pattern], set]:
         """The work's title patterns and the paragraphs (and "header") where one matches; computed
         once per work, so each question re-runs substitutions only where there is something."""
         if work not in self._title_hits:
-            patterns = gold_title_patterns(self, [work])
+            patterns = self.title_patterns_of(work)
             hits: set = set()
             if patterns:
                 for loc, text in self.paragraphs.items():
@@ -51,6 +52,12 @@ class PaperPrep:
                     hits.add("header")
             self._title_hits[work] = (patterns, hits)
         return self._title_hits[work]
+
+    def title_patterns_of(self, work: str) -> list[re.Pattern]:
+        got = self._title_patterns.get(work)
+        if got is None:
+            got = self._title_patterns[work] = gold_title_patterns(self, [work])
+        return got
 
     def keys_of(self, work: str) -> list[str]:
         return sorted(k for k, w in self.work_of.items() if w == work)
@@ -189,9 +196,9 @@ def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: lis
     hits: list[str] = []
     for loc in prep.locs_of_work(gold):
         texts = [prep.masked(loc, labels)]
-        patterns = [p for w in labels for p in prep.title_hits(w)[0] if loc in prep.title_hits(w)[1]]
-        if patterns:
-            texts.append(scrub_title(texts[0], patterns))
+        scrubbed = scrub_title(texts[0], [p for w in labels for p in prep.title_patterns_of(w)])
+        if scrubbed != texts[0]:
+            texts.append(scrubbed)
         for text in texts:
             for nb in prep.neighbourhoods(text, label, window):
                 hits += [h for h in name_hits(nb, titles, 0, window) if h not in hits]

@@ -66,6 +66,7 @@ class TokenPercentiles(BaseModel):
 class GroupAudit(BaseModel):
     n_questions: int = 0
     n_targets: int = 0  # masks (1 per mcq question, several per cloze question)
+    n_candidates: int | None = None  # candidates per question; None when questions differ
     chance: float | None = None  # accuracy of guessing uniformly
     positions: PositionStats = Field(default_factory=PositionStats)
     gold_title_in_context: Rate = Field(default_factory=Rate)
@@ -249,16 +250,20 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
         lengths.append(_tokens(q.context) + sum(_tokens(t) for t in texts))
         advance()
     g.reused_candidate_sets = sum(len(v) - 1 for v in seen_sets.values() if len(v) > 1)
-    g.positions = _positions(positions, width)
+    sizes = {len(q.candidates) for q in questions}
+    g.n_candidates = sizes.pop() if len(sizes) == 1 else None
+    g.positions = _positions(positions, width, uniform=g.n_candidates is not None)
     g.chance = sum(chance) / len(chance) if chance else None
     g.tokens = _percentiles(lengths)
     return g
 
 
-def _positions(counts: Counter, width: int) -> PositionStats:
+def _positions(counts: Counter, width: int, uniform: bool = True) -> PositionStats:
+    """Gold index counts; the chi-square test against a uniform spread only when every question has
+    the same number of candidates (with 4 to 6 candidates the later slots exist less often)."""
     row = [counts.get(i, 0) for i in range(width)]
     stats = PositionStats(counts=row)
-    if width >= 2 and sum(row) > 0:
+    if uniform and width >= 2 and sum(row) > 0:
         from scipy.stats import chisquare
 
         res = chisquare(row)
@@ -295,7 +300,9 @@ def _merge(parts: list[GroupAudit], questions: list[Question]) -> GroupAudit:
             a, b = getattr(out, field), getattr(p, field)
             a.hits += b.hits
             a.n += b.n
-    out.positions = _positions(pos, width)
+    sizes = {p.n_candidates for p in parts}
+    out.n_candidates = sizes.pop() if len(sizes) == 1 else None
+    out.positions = _positions(pos, width, uniform=out.n_candidates is not None)
     out.chance = chance_sum / out.n_targets if out.n_targets else None
     out.tokens = _percentiles([_tokens(q.context) + sum(_tokens(c.text) for c in q.candidates) for q in questions])
     return out

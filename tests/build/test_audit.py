@@ -189,3 +189,21 @@ def test_surface_name_rule(before, titles, gold, expected):
     from scalar.build._leak_checks import surface_name_hit
 
     assert bool(surface_name_hit(before + MASK + ") and more.", MASK, titles, gold)) is expected
+
+
+def test_no_uniform_position_test_across_questions_with_different_candidate_counts(tmp_path):
+    from _synth_papers import random_citing_paper
+    from scalar.build.questions import GenerationConfig, generate_questions
+    from scalar.build.release import write_release
+    from scalar.releases import load_release
+
+    papers = [random_citing_paper(i, n_refs=20, sections=3, paragraphs=5, words=140, cited_sections=2,
+                                  cited_words=150) for i in range(6)]
+    config = GenerationConfig()
+    write_release(tmp_path / "rel", venue="test", result=generate_questions(papers, config), papers=papers,
+                  config=config)
+    assert len({len(q.candidates) for q in load_release(tmp_path / "rel")[1]}) > 1
+    report = audit_release(tmp_path / "rel", progress=False)
+    assert report.groups["medium"].n_candidates == 4 and report.groups["medium"].positions.p_value > 0.5
+    # cloze questions have 2 distractors plus 2-4 masked works: slot 5 exists only in some of them
+    assert report.groups["all"].n_candidates is None and report.groups["all"].positions.p_value is None

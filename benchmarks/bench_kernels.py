@@ -7,8 +7,7 @@ kernel; only for this command.) The machine is shared: compare ratios, not absol
 
 The table is measured in a subprocess per OpenMP wait policy: by default ``PASSIVE`` (threads sleep
 between calls; what scalar.local sets because it is robust when other jobs share the cores);
-``--policies PASSIVE,ACTIVE`` adds long-spinning threads, faster only on a machine of your own
-(scalar.local also sets a short ``GOMP_SPINCOUNT=10000`` unless you set one).
+``--policies PASSIVE,ACTIVE`` adds spinning threads, faster only on a machine of your own.
 """
 
 from __future__ import annotations

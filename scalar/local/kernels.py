@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import os
 
-# numba's OpenMP pool must not spin for long between kernels: with libgomp's default wait its
+# numba's OpenMP pool must sleep, not spin, between kernels: with libgomp's default wait its
 # threads fight OpenBLAS's (prefill) and other processes on a 2-core machine, and a parallel
-# region can then cost a scheduler quantum (measured: median 6-10 ms instead of 0.3 ms per GEMV
-# under load). A short spin (~10k iterations) still bridges the gaps between back-to-back
-# kernels, which halves a GEMV versus sleeping at once (waking a halted vCPU is slow).
-# Read once when the OpenMP runtime starts; explicit user settings win.
+# region can then cost a scheduler quantum (measured: median 6-10 ms instead of 0.4 ms per GEMV
+# under load; even a short GOMP_SPINCOUNT=10000 made decode slower whenever the machine was
+# shared). Read once when the OpenMP runtime starts; an explicit user setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402

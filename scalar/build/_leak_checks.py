@@ -97,7 +97,7 @@ def starts_with_title(text: str, title: str | None) -> bool:
 #
 # One rule, used by the generator (to reject a question or drop a cloze mask) and by the audit (to
 # count what is left): a question is solvable by string matching when, next to one of its masks,
-#   * a name-like word (capitals inside, letters with digits, or a capitalised word mid-sentence)
+#   * a name-like word (capitals inside, letters with digits, or a capitalised word)
 #     within ``window`` words before or after the mask, in the same sentence, gives a key that
 #     starts a word of the gold's title and of no other candidate's title ("YOLO v3 [MASK]" ->
 #     "yolov3", "GeLU function (MASK)" -> "gelu" ~ "GELUs"), or
@@ -149,7 +149,6 @@ def neighbourhood(text: str, start: int, end: int, window: int = 3) -> Neighbour
     before_text = text[lo:start]
     after_text = text[end:min(para_end, end + 60 * keep)]
     pieces = before_text.split()
-    at_para_start = lo == para_start and len(pieces) <= keep  # the first piece opens the paragraph
     if lo > para_start and pieces and not text[lo - 1].isspace():
         pieces = pieces[1:]  # a word cut by the slice
     before = [_token(p) for p in pieces[-keep:]]
@@ -174,8 +173,9 @@ def neighbourhood(text: str, start: int, end: int, window: int = 3) -> Neighbour
         if not core:
             continue
         count += 1
-        sentence_start = i == 0 and at_para_start or i > 0 and _ends_sentence(before[i - 1][0])
-        if is_name_token(core, sentence_start):
+        # A capitalised word counts even when it opens the sentence ("Dopamine [MASK] trains..."):
+        # sentence openers that are not names ("Following", "Recent") are in is_name_token's stoplist.
+        if is_name_token(core, sentence_start=False):
             names_before.append(core)
         if count == window:
             break

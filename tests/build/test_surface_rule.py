@@ -61,3 +61,27 @@ def test_cloze_keeps_no_mask_the_audit_flags():
     assert result.questions
     assert all(not _audit_hits(q) for q in result.questions)
     assert result.stats["cloze_masks_dropped_surface_match"] > 0
+
+
+TITLES = ["Dopamine: A Research Framework for Deep RL", "Layer normalization", "Masked autoencoders are scalable",
+          "Gaussian error linear units (GELUs)"]
+
+
+@pytest.mark.parametrize("context, mask, gold, expected", [
+    ("We train with the Dopamine library (MASK) on Atari.", "MASK", 0, ["dopamine"]),
+    ("We train on Atari (MASK), using the Dopamine library.", "MASK", 0, ["dopamine"]),  # after the mask
+    ("Agents come from Dopamine. We train them on Atari (MASK).", "MASK", 0, []),  # previous sentence
+    ("## 3 Dopamine agents\n\n(MASK) trains agents on Atari.", "MASK", 0, []),  # a heading is another paragraph
+    ("Dopamine (MASK) trains agents.", "MASK", 0, ["dopamine"]),  # a name may open the sentence
+    ("Each block applies layer normalization (MASK) first.", "MASK", 1, ["layer normalization"]),
+    ("Patches are masked [MASK_1] and restored [MASK_2].", "[MASK_2]", 2, []),  # mask labels are not names
+    ("Set to the GeLU function [MASK_2]; see [MASK_1].", "[MASK_2]", 3, ["gelu"]),
+    ("We follow [TITLE] (MASK) here.", "MASK", 0, []),  # the redaction marker is not a name
+])
+def test_neighbourhood_rule_cases(context, mask, gold, expected):
+    assert checks.surface_name_hit(context, mask, TITLES, gold) == expected
+
+
+def test_every_occurrence_of_the_mask_is_checked():
+    context = "Atari agents (MASK) are strong.\n\nLater, the Dopamine framework (MASK) is reused."
+    assert checks.surface_name_hit(context, "MASK", TITLES, 0) == ["dopamine"]

@@ -166,8 +166,7 @@ def neighbourhood(text: str, start: int, end: int, window: int = 3) -> Neighbour
 
     names_before: list[str] = []
     count = 0
-    for i in range(len(before) - 1, -1, -1):
-        raw, core = before[i]
+    for raw, core in reversed(before):
         if _ends_sentence(raw):
             break  # the previous sentence
         if not core:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scalar.build._candidates import RefView, build_ref_view, scrub_title, title_patterns
-from scalar.build._leak_checks import Neighbourhood, mask_neighbourhoods, name_hits
+from scalar.build._leak_checks import surface_name_hit
 from scalar.build._occurrences import Occurrence, assign_types, extract_occurrences
 from scalar.build._tokens import TokenCounter
 from scalar.schema import CitingPaper
@@ -34,7 +34,6 @@ class PaperPrep:
     _title_hits: dict = field(default_factory=dict, repr=False)
     _by_work: dict = field(default_factory=dict, repr=False)
     _at: dict = field(default_factory=dict, repr=False)  # (section, paragraph) -> occurrences there
-    _neighbourhoods: dict = field(default_factory=dict, repr=False)
     _locs: dict = field(default_factory=dict, repr=False)
     _title_patterns: dict = field(default_factory=dict, repr=False)
 
@@ -104,14 +103,6 @@ class PaperPrep:
         for start, end, label in sorted(edits, reverse=True):
             text = text[:start] + label + text[end:]
         return text
-
-    def neighbourhoods(self, text: str, mask: str, window: int) -> list[Neighbourhood]:
-        """``mask_neighbourhoods`` memoised: medium and hard check the same masked paragraphs."""
-        key = (text, mask, window)
-        got = self._neighbourhoods.get(key)
-        if got is None:
-            got = self._neighbourhoods[key] = mask_neighbourhoods(text, mask, window)
-        return got
 
 
 @dataclass
@@ -186,8 +177,8 @@ def work_ref(prep: PaperPrep, work: str) -> RefView:
 
 
 def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: list[str], window: int) -> list[str]:
-    """The shared surface-name rule (``_leak_checks.surface_name_hit``, the one ``scalar audit``
-    counts) on every paragraph holding a mask of ``gold``, as the question shows it: each work in
+    """The surface-name rule — ``_leak_checks.surface_name_hit``, the very function ``scalar audit``
+    counts with — on every paragraph holding a mask of ``gold``, as the question shows it: each work in
     ``labels`` masked with its label, before and after the golds' titles are redacted (a title
     written next to the mask is a match even though redaction would hide it). ``rivals``: the other
     candidates. Returns what matched (empty: a string matcher cannot pick the gold)."""
@@ -200,8 +191,7 @@ def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: lis
         if scrubbed != texts[0]:
             texts.append(scrubbed)
         for text in texts:
-            for nb in prep.neighbourhoods(text, label, window):
-                hits += [h for h in name_hits(nb, titles, 0, window) if h not in hits]
+            hits += [h for h in surface_name_hit(text, label, titles, 0, window) if h not in hits]
     return hits
 
 

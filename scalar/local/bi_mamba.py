@@ -49,8 +49,9 @@ class MambaConfig:
 
     @classmethod
     def from_dict(cls, config: dict) -> "MambaConfig":
-        archs = config.get("architectures")
-        if archs or (config.get("model_type") not in (None, "mamba2", "bimamba")) or "d_model" not in config:
+        archs = config.get("architectures") or []
+        foreign = archs and not any("mamba" in str(a).lower() for a in archs)
+        if foreign or (config.get("model_type") not in (None, "mamba2", "bimamba")) or "d_model" not in config:
             raise CheckpointError(f"unknown architecture {archs or config.get('model_type') or 'without d_model'!r} "
                                   "for bi-mamba (expected a mamba_ssm MambaConfig with ssm_cfg.layer = Mamba2)")
         ssm = dict(config.get("ssm_cfg") or {})

@@ -71,10 +71,9 @@ class EvalConfig:
 @dataclass
 class Prepared:
     prompt: str
-    prompt_tokens: int  # our tiktoken count (or estimate) of the whole prompt; 0 = not counted
+    prompt_tokens: int  # exact tiktoken count of the whole prompt; 0 = not counted (server reports usage)
     truncated_tokens: int
     cache_key: str | None = None  # generate mode; hashed off the event loop
-    uncertainty: int = 0  # prompt_tokens may be off by this much (an estimate from part counts)
 
 
 @dataclass
@@ -176,9 +175,9 @@ class Runner:
 
     # ------------------------------------------------------------------ prompts
     def prepare(self, q: Question) -> Prepared:
-        """Render the prompt; when it does not fit the model's window minus the output reserve, cut
-        it (see truncation.py) until its exact count does. Sizes come from sizing.py: a prompt is
-        tokenised whole only when no cheaper bound settles whether it fits."""
+        """Render the prompt; when its exact count passes the model's window minus the output
+        reserve, cut it (see truncation.py) until its exact count fits. sizing.py counts a prompt
+        exactly without tokenising its paper and candidates whole."""
         tpl = self.templates.for_task(q.task)
         prompt = tpl.render(q)
         limit = self.prompt_limit
@@ -191,7 +190,7 @@ class Runner:
         key = None
         if self.cfg.scoring == "generate":
             key = cache_key(self.backend.cache_identity(), "generate", prompt, {"max_tokens": self.cfg.max_tokens})
-        return Prepared(prompt, size.tokens, truncated, key, size.uncertainty)
+        return Prepared(prompt, size.tokens, truncated, key)
 
     def _cut(self, tpl, q: Question, limit: int) -> tuple[str, int, int]:
         """The truncated prompt, its exact tokens and the tokens cut from its parts."""
@@ -213,8 +212,7 @@ class Runner:
     def estimate_cost(self, prepared: Prepared, q: Question) -> float:
         calls = len(masks_of(q)) if self.cfg.scoring == "logprob" else 1
         out_tokens = 1 if self.cfg.scoring == "logprob" else self.cfg.max_tokens
-        prompt = prepared.prompt_tokens + prepared.uncertainty  # the worst case is reserved
-        return calls * (prompt * self.price[0] + out_tokens * self.price[1])
+        return calls * (prepared.prompt_tokens * self.price[0] + out_tokens * self.price[1])
 
     # ------------------------------------------------------------------ calls
     async def _with_retries(self, call: Callable[[], Awaitable]):
@@ -333,7 +331,9 @@ class Runner:
                 self.correct += 1
 
     async def run(self, pending: Iterator[Question], total: int, progress) -> None:
-        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="scalar-prompt")  # tiktoken releases the GIL
+        # tiktoken releases the GIL; more threads than cores hide the wait to take it back while
+        # the event loop thread is busy (each prompt makes a few short tiktoken calls)
+        pool = ThreadPoolExecutor(max_workers=min(4, self.cfg.concurrency), thread_name_prefix="scalar-prompt")
         task = progress.add_task(self.cfg.model, total=total, acc="") if progress else None
 
         async def worker() -> None:

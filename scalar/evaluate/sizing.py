@@ -1,57 +1,67 @@
-"""How many tokens a prompt takes, without tokenising 200 kB per question when a bound settles it.
+"""The exact token count of a prompt, without tokenising its 200 kB of paper and candidates.
 
-A prompt is the template's fixed text (the template rendered with empty parts) with the paper
-text and every candidate text put in. Its size is known, cheapest first, from:
+tiktoken splits text into pre-tokens with a regular expression and applies BPE to each pre-token
+on its own, so the count of a text is the sum of the counts of pieces cut where no pre-token
+crosses. In the o200k and cl100k patterns a pre-token holding a letter is a run of letters and
+marks (optionally with a leading non-letter and a trailing contraction such as 's); the patterns
+have no look-behind and look ahead one character at most. Hence between an ASCII letter and the
+space after it no pre-token ever crosses, whatever surrounds them: a *safe cut*.
 
-1. bytes: a token is at least one UTF-8 byte, so a prompt with no more bytes than the limit fits
-   (exact reasoning, nothing tokenised).
-2. parts: the count of the fixed text plus the counts of the parts. A part is counted once and
-   cached by content hash (candidate texts repeat across a paper's questions); for o200k the
-   release's ``Question.context_tokens`` already holds the sum (``scalar build`` records the exact
-   o200k count of the paper text plus every candidate text), spot-checked against our own count.
-   BPE works per pre-token and a join changes only the pre-tokens touching it: the whole prompt
-   differs from the sum by at most 1 token per join in 3,000 fuzzed questions whose parts start and
-   end with whitespace, newlines, punctuation, digits, emoji and special-token text, and is 3-6
-   tokens *smaller* on every question of the sample and original releases. ``margin`` allows
-   4 per join plus 16.
-3. exact: the whole prompt tokenised, when the estimate is within the margin of the limit (or the
-   template does not show each part once, verbatim).
+A prompt is the template's text with the paper and every candidate text put in. Each part is cut
+at its first and last safe cut (within ``EDGE`` characters of its ends) into head, interior and
+tail; the heads and tails are tokenised together with the template text around them (a few kB),
+and the interiors are counted once per text (cached by content hash: candidates repeat across a
+paper's questions) or, for o200k, taken from the release: ``scalar build`` records in
+``Question.context_tokens`` the exact o200k count of the paper plus every candidate text, so the
+interiors sum to that minus the heads and tails. Recorded counts are spot-checked against our own
+(the first questions of a run and every 100th); a release whose counts disagree is counted text
+by text, with a warning.
 
-So a prompt is cut only when its exact count passes the limit (see ``Runner.prepare``), and an
-uncut prompt is sent only when its exact count, or its estimate plus the margin, is within it.
+Before any of that, a prompt with no more UTF-8 bytes than the limit fits (a token is at least one
+byte) and is not counted at all unless a count is needed (budget, estimate, logprob scoring).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from dataclasses import dataclass
 
-from scalar.evaluate.prompting import PromptTemplate, masks_of
+from scalar.evaluate.prompting import PromptTemplate
 from scalar.evaluate.truncation import COUNTS, _encode
 from scalar.schema import Question
 
 RECORDED_ENCODING = "o200k_base"  # what scalar build counts Question.context_tokens with
-MARGIN_BASE = 16
-MARGIN_PER_JOIN = 4
-SPOT_CHECK_FIRST = 3  # recorded counts checked on the first questions of a run ...
+SAFE_CUT_ENCODINGS = ("o200k_base", "cl100k_base")  # pre-token patterns the safe-cut rule is shown for
+EDGE = 400  # characters searched for a safe cut at each end of a part
+SPOT_CHECK_FIRST = 3  # recorded counts are checked on the first questions of a run ...
 SPOT_CHECK_EVERY = 100  # ... and on every 100th after them
+_SAFE_CUT = re.compile(r"[A-Za-z](?= )")  # cut after the letter, before the space
+_SENTINEL = "\x00scalar-part-{}\x00"
 
 
-def joins(q: Question) -> int:
-    """Places where a part meets the fixed text: both ends of the paper and of each candidate."""
-    return 2 * (1 + len(q.candidates))
-
-
-def margin(q: Question) -> int:
-    return MARGIN_BASE + MARGIN_PER_JOIN * joins(q)
+def safe_cuts(text: str) -> tuple[int, int] | None:
+    """(a, b), a <= b: the first safe cut within ``EDGE`` characters of the start and the last one
+    (searched within ``EDGE`` of the end first); None when the start has none (the part is then
+    tokenised whole)."""
+    first = _SAFE_CUT.search(text, 0, EDGE + 1)
+    if first is None:
+        return None
+    last = None
+    for last in _SAFE_CUT.finditer(text, max(first.start(), len(text) - EDGE - 1)):
+        pass
+    if last is None:  # none near the end: the last one anywhere (a long tail is tokenised with the join)
+        for last in _SAFE_CUT.finditer(text, first.start()):
+            pass
+    assert last is not None  # the second search starts at the first match
+    return first.end(), last.end()
 
 
 @dataclass
 class Size:
     fits: bool
-    tokens: int  # exact or estimated tokens of the prompt; 0 = not counted (the server reports usage)
-    uncertainty: int = 0  # |true - tokens| is at most this (0: exact)
+    tokens: int  # exact tokens of the prompt; 0 = not counted (the server reports usage)
 
 
 class PromptSizer:
@@ -59,81 +69,110 @@ class PromptSizer:
 
     def __init__(self, encoding: str, *, use_recorded: bool = True):
         self.encoding = encoding
-        self.use_recorded = use_recorded and encoding == RECORDED_ENCODING
-        self.recorded_ok: bool | None = None  # None: not yet checked
+        self.use_recorded = use_recorded
+        self.recorded_ok: bool | None = None  # None: not checked yet
         self.recorded_seen = 0
         self.warning: str | None = None
-        self._verbatim: dict[tuple, bool] = {}
         self._lock = threading.Lock()
 
-    # ------------------------------------------------------------------ pieces
+    # ------------------------------------------------------------------ counting
+    def count(self, text: str) -> int:
+        """Exact tokens of a whole text (not cached: whole prompts rarely repeat)."""
+        return len(_encode(text, self.encoding))
+
     def overhead(self, tpl: PromptTemplate, q: Question) -> int:
-        """Exact tokens of the template's fixed text (cached: it repeats across questions)."""
+        """Exact tokens of the template's text alone (cached: it repeats across questions)."""
         return COUNTS.count(tpl.render(q, "", [""] * len(q.candidates)), self.encoding)
 
-    def _parts_verbatim(self, tpl: PromptTemplate, q: Question) -> bool:
-        """Does the template show the paper and each candidate text exactly once, unchanged? (A user
-        template may filter, repeat or omit them; then only an exact count is trustworthy.)"""
-        key = (tpl.sha, q.task, len(q.candidates), len(masks_of(q)))
-        ok = self._verbatim.get(key)
-        if ok is None:
-            ctx = "\x00scalar-context\x00"
-            texts = [f"\x00scalar-candidate-{i}\x00" for i in range(len(q.candidates))]
-            out = tpl.render(q, ctx, texts)
-            ok = all(out.count(s) == 1 for s in [ctx, *texts])
-            self._verbatim[key] = ok
-        return ok
+    def parts(self, q: Question) -> int:
+        """Tokens of the paper text plus every candidate text, each counted alone (cached)."""
+        return COUNTS.count(q.context, self.encoding) + sum(COUNTS.count(c.text, self.encoding) for c in q.candidates)
+
+    def _layout(self, tpl: PromptTemplate, q: Question, prompt: str) -> tuple[list[str], list[str]] | None:
+        """The template's text pieces and the parts between them, in prompt order; None when the
+        template does not show each part exactly once, unchanged (a user template may filter,
+        repeat, omit them, or branch on them: then only a whole count is exact)."""
+        n = len(q.candidates)
+        marks = [_SENTINEL.format(i) for i in range(n + 1)]
+        skeleton = tpl.render(q, marks[0], marks[1:])
+        at = []
+        for i, m in enumerate(marks):
+            pos = skeleton.find(m)
+            if pos < 0 or skeleton.find(m, pos + 1) >= 0:
+                return None
+            at.append((pos, i))
+        at.sort()
+        texts = [q.context] + [c.text for c in q.candidates]
+        pieces, parts, prev = [], [], 0
+        for pos, i in at:
+            pieces.append(skeleton[prev:pos])
+            parts.append(texts[i])
+            prev = pos + len(marks[i])
+        pieces.append(skeleton[prev:])
+        # the real rendering must be exactly this interleaving (no branching on the parts' content)
+        if len(prompt) != sum(map(len, pieces)) + sum(map(len, parts)):
+            return None
+        joined = "".join(p for pair in zip(pieces, parts + [""]) for p in pair)
+        return (pieces, parts) if joined == prompt else None
 
     def _recorded(self, q: Question) -> int | None:
         """The release's count of paper + candidates, when it can be used (spot-checked)."""
-        if not self.use_recorded or q.context_tokens <= 0 or self.recorded_ok is False:
+        if (not self.use_recorded or self.encoding != RECORDED_ENCODING or q.context_tokens <= 0
+                or self.recorded_ok is False):
             return None
         with self._lock:
             self.recorded_seen += 1
             seen = self.recorded_seen
         if seen <= SPOT_CHECK_FIRST or seen % SPOT_CHECK_EVERY == 0:
             ours = self.parts(q)
-            if ours != q.context_tokens:
-                with self._lock:
-                    if self.recorded_ok is not False:
-                        self.recorded_ok = False
-                        self.warning = (f"question {q.id} records context_tokens={q.context_tokens} but its "
-                                        f"texts count {ours} ({self.encoding}); counting every prompt instead")
-                        print(f"scalar: warning: {self.warning}", file=sys.stderr)
-                return ours
             with self._lock:
-                if self.recorded_ok is None:
+                if ours != q.context_tokens and self.recorded_ok is not False:
+                    self.recorded_ok = False
+                    self.warning = (f"question {q.id} records context_tokens={q.context_tokens} but its "
+                                    f"texts count {ours} ({self.encoding}); counting every text instead")
+                    print(f"scalar: warning: {self.warning}", file=sys.stderr)
+                elif ours == q.context_tokens and self.recorded_ok is None:
                     self.recorded_ok = True
+            if ours != q.context_tokens:
+                return None
         return q.context_tokens
 
-    def parts(self, q: Question) -> int:
-        return COUNTS.count(q.context, self.encoding) + sum(COUNTS.count(c.text, self.encoding) for c in q.candidates)
-
-    def estimate(self, tpl: PromptTemplate, q: Question, prompt: str) -> int | None:
-        """Fixed text + parts, or None when the template does not hold the parts verbatim."""
-        if not self._parts_verbatim(tpl, q):
-            return None
-        empty = tpl.render(q, "", [""] * len(q.candidates))
-        if len(prompt) != len(empty) + len(q.context) + sum(len(c.text) for c in q.candidates):
-            return None  # the template's fixed text depends on the parts
-        parts = self._recorded(q)
-        if parts is None:
-            parts = self.parts(q)
-        return COUNTS.count(empty, self.encoding) + parts
+    def exact(self, tpl: PromptTemplate, q: Question, prompt: str) -> int:
+        """Exact tokens of ``prompt`` (``q`` rendered whole by ``tpl``), tokenising only the text
+        around the joins when the template and the encoding allow it."""
+        layout = self._layout(tpl, q, prompt) if self.encoding in SAFE_CUT_ENCODINGS else None
+        if layout is None:
+            return self.count(prompt)
+        pieces, parts = layout
+        recorded = self._recorded(q)
+        # The prompt without the parts' interiors: each removed interior leaves a letter (end of a
+        # head) next to a space (start of a tail), a safe cut, so one call counts every join.
+        outside = [pieces[0]]
+        interiors = 0  # without recorded counts: the interiors, counted once per text (cached)
+        ends = 0  # with recorded counts: what the parts have outside their interiors
+        for part, after in zip(parts, pieces[1:]):
+            cuts = safe_cuts(part)
+            if cuts is None:  # no safe cut near the start: the part is tokenised with its neighbours
+                outside.append(part)
+                if recorded is not None:
+                    ends += COUNTS.count(part, self.encoding)
+            else:
+                a, b = cuts
+                outside += [part[:a], part[b:]]
+                if recorded is not None:
+                    ends += self.count(part[:a] + part[b:])  # head + tail, again joined at a safe cut
+                elif b > a:
+                    interiors += COUNTS.count(part[a:b], self.encoding)
+            outside.append(after)
+        total = self.count("".join(outside))
+        if recorded is not None:
+            return total + recorded - ends  # the interiors, from the release's count of whole parts
+        return total + interiors
 
     # ------------------------------------------------------------------ decision
     def size(self, tpl: PromptTemplate, q: Question, prompt: str, limit: int | None, *, need_count: bool) -> Size:
-        """Does ``prompt`` (the question rendered whole) fit in ``limit`` tokens, and how big is it?"""
+        """Does ``prompt`` fit in ``limit`` tokens (None: no limit), and how many tokens is it?"""
         if not need_count and (limit is None or len(prompt.encode("utf-8")) <= limit):
             return Size(True, 0)
-        est = self.estimate(tpl, q, prompt)
-        if est is not None:
-            m = margin(q)
-            if limit is None or est + m <= limit:
-                return Size(True, est, m)
-        exact = self.count(prompt)
-        return Size(limit is None or exact <= limit, exact)
-
-    def count(self, text: str) -> int:
-        """Exact tokens of a whole prompt (not cached: whole prompts rarely repeat)."""
-        return len(_encode(text, self.encoding))
+        n = self.exact(tpl, q, prompt)
+        return Size(limit is None or n <= limit, n)

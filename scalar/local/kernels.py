@@ -25,29 +25,28 @@ from numba import njit, prange  # noqa: E402
 def build_lut(xs):
     """xs: float32 (K,), K a multiple of 8 -> flat table (K/8 * 256,).
 
-    Serial on purpose: ~10 us for K = 2048, cheaper than waking the thread pool (which on a busy
-    2-core machine can cost a scheduler quantum)."""
+    Entry ``16*h + l`` of a group is hi[h] + lo[l], the signed sums of its upper and lower four
+    inputs; each 16-entry half-table is built incrementally (entry i differs from entry
+    i - lowbit(i) by one flipped sign). Serial on purpose: ~20 us for K = 2048, cheaper than
+    waking the thread pool."""
     groups = xs.shape[0] // 8
     table = np.empty(groups * 256, dtype=np.float32)
+    lo = np.empty(16, dtype=np.float32)
+    hi = np.empty(16, dtype=np.float32)
     for g in range(groups):
-        lo = np.empty(16, dtype=np.float32)
-        hi = np.empty(16, dtype=np.float32)
-        for i in range(16):
-            a = np.float32(0.0)
-            b = np.float32(0.0)
-            for j in range(4):
-                if (i >> j) & 1:
-                    a += xs[8 * g + j]
-                    b += xs[8 * g + 4 + j]
-                else:
-                    a -= xs[8 * g + j]
-                    b -= xs[8 * g + 4 + j]
-            lo[i] = a
-            hi[i] = b
+        b = 8 * g
+        lo[0] = -xs[b] - xs[b + 1] - xs[b + 2] - xs[b + 3]
+        hi[0] = -xs[b + 4] - xs[b + 5] - xs[b + 6] - xs[b + 7]
+        for i in range(1, 16):
+            low = i & (-i)
+            j = 0 if low == 1 else (1 if low == 2 else (2 if low == 4 else 3))
+            lo[i] = lo[i - low] + np.float32(2.0) * xs[b + j]
+            hi[i] = hi[i - low] + np.float32(2.0) * xs[b + 4 + j]
         base = g * 256
         for h in range(16):
+            hv = hi[h]
             for l in range(16):
-                table[base + h * 16 + l] = hi[h] + lo[l]
+                table[base + h * 16 + l] = hv + lo[l]
     return table
 
 

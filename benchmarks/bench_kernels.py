@@ -5,9 +5,12 @@
 (unsetting the two OpenBLAS overrides, where the machine sets them, lets numpy pick its fastest
 kernel; only for this command.) The machine is shared: compare ratios, not absolute times.
 
-The table is measured in a subprocess per OpenMP wait policy: by default ``PASSIVE`` (threads sleep
-between calls; what scalar.local sets because it is robust when other jobs share the cores);
-``--policies PASSIVE,ACTIVE`` adds spinning threads, faster only on a machine of your own.
+The 1-bit GEMV is timed in its three threading modes (``scalar.local.binary.GEMV_MODE``): "shared"
+(the default: the caller works while a helper thread joins when it wakes), "omp" (numba prange,
+fork/join) and "serial" (one thread). The table is measured in a subprocess per condition:
+"quiet", and with ``--busy`` also "busy" (a competing ``while True: pass`` process holds a core
+for the duration, as another job on a shared machine does). ``--policies PASSIVE,ACTIVE`` adds
+spinning OpenMP threads (faster only on a machine of your own).
 """
 
 from __future__ import annotations
@@ -54,12 +57,14 @@ def interleaved(fns: dict, rounds: int, block: int = 20) -> dict:
 def measure(args) -> dict:
     import numba
 
-    from scalar.local import kernels
+    from scalar.local import binary, kernels
     from scalar.local.binary import BinaryLinear
+
+    default_mode = binary.GEMV_MODE
 
     # Start numba's OpenMP pool before torch loads its own libgomp, so the pool runs with the
     # settings scalar.local uses at run time (where torch is not imported at all).
-    kernels.unpack_signs(np.zeros((4, 8), np.uint8), 64, np.empty((4, 64), np.float32))
+    kernels.unpack_signs(*kernels.tile_words(np.zeros((4, 1), np.uint64)), 64, np.empty((4, 64), np.float32))
     import torch
 
     numba.set_num_threads(2)
@@ -76,22 +81,32 @@ def measure(args) -> dict:
     dense_t = torch.from_numpy(dense)
     x = rng.standard_normal(in_f, dtype=np.float32)
     x_t = torch.from_numpy(x)
-    padded = np.zeros(layer.words.shape[1] * 64, np.float32)
+    padded = np.zeros(-(-in_f // 64) * 64, np.float32)
     padded[:in_f] = x * alpha
-    table = kernels.build_lut(padded)
-    y_kernel = np.empty(out_f, np.float32)
 
     # Warm up (JIT, caches) and check exactness against float64.
     ref = dense.astype(np.float64) @ x.astype(np.float64)
     rel_err = float(np.abs(layer(x) - ref).max() / np.abs(ref).max())
-    for fn in (lambda: dense @ x, lambda: dense_t @ x_t, lambda: kernels.lut_gemv(layer.words, table, y_kernel)):
+    for fn in (lambda: dense @ x, lambda: dense_t @ x_t, lambda: kernels.build_lut(padded)):
         fn()
-    gemv = interleaved({
-        "1-bit LUT GEMV (BinaryLinear, 1 token)": lambda: layer(x),
-        "  of which the LUT kernel": lambda: kernels.lut_gemv(layer.words, table, y_kernel),
+    def layer_in(mode):
+        def call():
+            binary.GEMV_MODE = mode
+            return layer(x)
+        return call
+
+    modes = ("shared", "omp", "serial")
+    for mode in modes:
+        layer_in(mode)()
+    rounds = {f"1-bit LUT GEMV ({mode}{', default' if mode == default_mode else ''})": layer_in(mode)
+              for mode in modes}
+    rounds.update({
+        "  of which the table build": lambda: kernels.build_lut(padded),
         "torch fp32 dense GEMV": lambda: dense_t @ x_t,
         "numpy fp32 dense GEMV": lambda: dense @ x,
-    }, args.rounds)
+    })
+    gemv = interleaved(rounds, args.rounds)
+    binary.GEMV_MODE = default_mode
     m = args.prefill_tokens
     xm = rng.standard_normal((m, in_f), dtype=np.float32)
     xm_t = torch.from_numpy(xm)
@@ -101,7 +116,7 @@ def measure(args) -> dict:
         f"numpy fp32 dense sgemm ({m} tokens)": lambda: xm @ dense.T,
         f"torch fp32 dense sgemm ({m} tokens)": lambda: xm_t @ dense_t.T,
     }, max(5, args.rounds // 20), block=5)
-    return {"gemv": gemv, "gemm": gemm, "rel_err": rel_err, "layer_bytes": layer.nbytes,
+    return {"default": f"1-bit LUT GEMV ({default_mode}, default)", "gemv": gemv, "gemm": gemm, "rel_err": rel_err, "layer_bytes": layer.nbytes,
             "fp32_bytes": out_f * in_f * 4, "threading": numba.threading_layer()}
 
 
@@ -112,6 +127,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--prefill-tokens", type=int, default=512)
     ap.add_argument("--policies", default="PASSIVE", help="comma-separated OMP_WAIT_POLICY values to compare")
+    ap.add_argument("--busy", action="store_true", help="also measure with a competing busy process")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.json:
@@ -124,30 +140,40 @@ def main() -> None:
     console = Console(width=160)
     load = os.getloadavg()[0]
     results = {}
+    conditions = ["quiet", "busy"] if args.busy else ["quiet"]
     for policy in [p.strip().upper() for p in args.policies.split(",") if p.strip()]:
-        env = dict(os.environ, SCALAR_BENCH_POLICY=policy)
-        with console.status(f"measuring with OMP_WAIT_POLICY={policy} ..."):
-            done = subprocess.run([sys.executable, __file__, "--json", "--out", str(args.out), "--inp", str(args.inp),
-                                   "--rounds", str(args.rounds), "--prefill-tokens", str(args.prefill_tokens)],
-                                  capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            console.print(done.stderr)
-            sys.exit(1)
-        results[policy] = json.loads(done.stdout.strip().splitlines()[-1])
+        for condition in conditions:
+            env = dict(os.environ, SCALAR_BENCH_POLICY=policy)
+            busy = None
+            if condition == "busy":  # another job holding a core for the whole measurement
+                busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                with console.status(f"measuring with OMP_WAIT_POLICY={policy}, {condition} ..."):
+                    done = subprocess.run([sys.executable, __file__, "--json", "--out", str(args.out), "--inp",
+                                           str(args.inp), "--rounds", str(args.rounds), "--prefill-tokens",
+                                           str(args.prefill_tokens)], capture_output=True, text=True, env=env)
+            finally:
+                if busy is not None:
+                    busy.kill()
+                    busy.wait()
+            if done.returncode != 0:
+                console.print(done.stderr)
+                sys.exit(1)
+            results[f"{policy.lower()} wait, {condition}"] = json.loads(done.stdout.strip().splitlines()[-1])
     first = next(iter(results.values()))
     table = Table(title=f"{args.out}x{args.inp} layer, 2 threads, medians (numba {first['threading']}; "
                         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}; "
                         f"load avg {load:.1f} -> {os.getloadavg()[0]:.1f})")
     table.add_column("path")
-    for policy in results:
-        table.add_column(f"ms ({policy.lower()} wait)", justify="right")
+    for label in results:
+        table.add_column(f"ms ({label})", justify="right")
         table.add_column("1-bit speed-up", justify="right")
-    ours_key = "1-bit LUT GEMV (BinaryLinear, 1 token)"
+    ours_key = first["default"]
     gemm_key = f"1-bit unpack + sgemm ({args.prefill_tokens} tokens)"
     for section, key in (("gemv", ours_key), ("gemm", gemm_key)):
         for name in first[section]:
             row = [name]
-            for policy, res in results.items():
+            for res in results.values():
                 ms = res[section][name]
                 ratio = "" if name.startswith(("1-bit", "  ")) else f"{ms / res[section][key]:.2f}x"
                 row += [f"{ms:.3f}" if section == "gemv" else f"{ms:.1f}", ratio]
@@ -157,9 +183,9 @@ def main() -> None:
     console.print(f"memory: packed layer {first['layer_bytes'] / 2**20:.2f} MiB vs fp32 "
                   f"{first['fp32_bytes'] / 2**20:.1f} MiB = 1/{first['fp32_bytes'] / first['layer_bytes']:.1f} "
                   "(target <= 1/28)")
-    for policy, res in results.items():
+    for label, res in results.items():
         g = res["gemv"]
-        console.print(f"{policy.lower()} wait: GEMV {g['torch fp32 dense GEMV'] / g[ours_key]:.2f}x torch (target >= 4x), "
+        console.print(f"{label}: GEMV {g['torch fp32 dense GEMV'] / g[ours_key]:.2f}x torch (target >= 4x), "
                       f"{g['numpy fp32 dense GEMV'] / g[ours_key]:.2f}x numpy (target >= 2x)")
 
 

@@ -18,7 +18,9 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
+from numba import njit, prange, types  # noqa: E402
+from numba.core import cgutils  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
 
 
 @njit(cache=True, fastmath=True)
@@ -50,28 +52,20 @@ def build_lut(xs):
     return table
 
 
+# Columns per tile of the decode layout: 4 uint64 words = 256 inputs = 32 groups, whose tables
+# (32 x 256 float32 = 32 KiB) stay in a 48 KiB L1 data cache while every output row reads them.
+# A row-major layout walks the whole K/8 x 1 KiB table (256 KiB for K = 2048, an L2 miss per
+# lookup) for every 4 rows; tiles made the single-threaded GEMV 1.3x faster (measured).
+TILE_WORDS = 4
+
+
 @njit(cache=True)
-def _row_sum(words, row, table):
-    acc = np.float32(0.0)
-    for q in range(words.shape[1]):
-        w = words[row, q]
-        base = q * 2048
-        for j in range(8):
-            acc += table[base + 256 * j + np.intp((w >> np.uint64(8 * j)) & np.uint64(255))]
-    return acc
-
-
-@njit(parallel=True, cache=True)
-def lut_gemv(words, table, out):
-    """words: uint64 (O, K/64) packed signs; table from build_lut; out: float32 (O,).
-
-    Four rows per iteration share each table row fetch and give four independent add chains.
-    """
-    rows = words.shape[0]
+def _tile_rows(words, table, out, r0, r1, first):
+    """Rows [r0, r1) of one column tile: words (O, tw) uint64, table the tile's tw*2048 entries.
+    Four rows per pass share each table line and give four independent add chains."""
     nwords = words.shape[1]
-    quads = rows // 4
-    for b in prange(quads):
-        o = b * 4
+    stop = r0 + (r1 - r0) // 4 * 4
+    for o in range(r0, stop, 4):
         a0 = np.float32(0.0)
         a1 = np.float32(0.0)
         a2 = np.float32(0.0)
@@ -89,45 +83,110 @@ def lut_gemv(words, table, out):
                 a1 += table[off + np.intp((w1 >> sh) & np.uint64(255))]
                 a2 += table[off + np.intp((w2 >> sh) & np.uint64(255))]
                 a3 += table[off + np.intp((w3 >> sh) & np.uint64(255))]
-        out[o] = a0
-        out[o + 1] = a1
-        out[o + 2] = a2
-        out[o + 3] = a3
-    for r in range(quads * 4, rows):
-        out[r] = _row_sum(words, r, table)
-
-
-@njit(parallel=True, cache=True)
-def lut_gemv_grouped(words, tables, quad_table, out):
-    """Several linears sharing one input in one parallel region (q/k/v, gate/up): ``words`` are
-    their row-concatenated signs, ``tables`` one LUT per linear, ``quad_table[b]`` the table of
-    rows 4b..4b+3. Fewer thread-pool wake-ups per token than one call per linear."""
-    quads = words.shape[0] // 4
-    nwords = words.shape[1]
-    for b in prange(quads):
-        o = b * 4
-        table = tables[quad_table[b]]
-        a0 = np.float32(0.0)
-        a1 = np.float32(0.0)
-        a2 = np.float32(0.0)
-        a3 = np.float32(0.0)
+        if first:
+            out[o] = a0
+            out[o + 1] = a1
+            out[o + 2] = a2
+            out[o + 3] = a3
+        else:
+            out[o] += a0
+            out[o + 1] += a1
+            out[o + 2] += a2
+            out[o + 3] += a3
+    for o in range(stop, r1):
+        acc = np.float32(0.0)
         for q in range(nwords):
-            w0 = words[o, q]
-            w1 = words[o + 1, q]
-            w2 = words[o + 2, q]
-            w3 = words[o + 3, q]
-            base = q * 2048
+            w = words[o, q]
             for j in range(8):
-                off = base + 256 * j
-                sh = np.uint64(8 * j)
-                a0 += table[off + np.intp((w0 >> sh) & np.uint64(255))]
-                a1 += table[off + np.intp((w1 >> sh) & np.uint64(255))]
-                a2 += table[off + np.intp((w2 >> sh) & np.uint64(255))]
-                a3 += table[off + np.intp((w3 >> sh) & np.uint64(255))]
-        out[o] = a0
-        out[o + 1] = a1
-        out[o + 2] = a2
-        out[o + 3] = a3
+                acc += table[q * 2048 + 256 * j + np.intp((w >> np.uint64(8 * j)) & np.uint64(255))]
+        if first:
+            out[o] = acc
+        else:
+            out[o] += acc
+
+
+@njit(cache=True)
+def _gemv_rows(tiles, tail, table, out, r0, r1):
+    ntiles = tiles.shape[0]
+    span = tiles.shape[2] * 2048
+    for t in range(ntiles):
+        _tile_rows(tiles[t], table[t * span:(t + 1) * span], out, r0, r1, t == 0)
+    if tail.shape[1] > 0:
+        _tile_rows(tail, table[ntiles * span:], out, r0, r1, ntiles == 0)
+
+
+@njit(cache=True, nogil=True)
+def lut_gemv(tiles, tail, tables, chunks, out):
+    """Single-threaded LUT GEMV over the tiled layout (see ``tile_words``).
+
+    tiles: uint64 (T, O, TILE_WORDS) full column tiles; tail: uint64 (O, rest) the last columns;
+    tables: float32 (n, K/8*256), one ``build_lut`` table per linear sharing this input;
+    chunks: int64 (c, 3) rows [start, stop) and the table each uses; out: float32 (O,)."""
+    for c in range(chunks.shape[0]):
+        _gemv_rows(tiles, tail, tables[chunks[c, 2]], out, chunks[c, 0], chunks[c, 1])
+
+
+@njit(cache=True, parallel=True)
+def lut_gemv_parallel(tiles, tail, tables, chunks, out):
+    """``lut_gemv`` with the row chunks spread over numba's threads."""
+    for c in prange(chunks.shape[0]):
+        _gemv_rows(tiles, tail, tables[chunks[c, 2]], out, chunks[c, 0], chunks[c, 1])
+
+
+@intrinsic
+def _fetch_add(typingctx, array, index, value):
+    """Atomic ``array[index] += value`` on an int64 array, returning the old value."""
+    if not (isinstance(array, types.Array) and array.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        arr_t = signature.args[0]
+        arr = context.make_array(arr_t)(context, builder, args[0])
+        idx = context.cast(builder, args[1], signature.args[1], types.intp)
+        val = context.cast(builder, args[2], signature.args[2], types.int64)
+        ptr = cgutils.get_item_pointer(context, builder, arr_t, arr, [idx])
+        return builder.atomic_rmw("add", ptr, val, "seq_cst")
+
+    return types.int64(array, index, value), codegen
+
+
+@njit(cache=True, nogil=True)
+def lut_gemv_shared(tiles, tail, tables, chunks, out, state):
+    """``lut_gemv`` run by several threads at once without a fork/join: each caller claims work
+    items from ``state[0]`` (atomic) until none are left and counts finished ones in ``state[1]``.
+    A thread that starts late (asleep, or its core taken by another process) only finds less
+    work; nobody waits for it unless it is in the middle of an item (see ``wait_done``)."""
+    n = chunks.shape[0]
+    while True:
+        c = _fetch_add(state, 0, 1)
+        if c >= n:
+            break
+        _gemv_rows(tiles, tail, tables[chunks[c, 2]], out, chunks[c, 0], chunks[c, 1])
+        _fetch_add(state, 1, 1)
+
+
+@njit(cache=True, nogil=True)
+def wait_done(state, n, spins):
+    """Spin up to ``spins`` atomic reads for ``state[1] == n``; True when every item is done."""
+    for _ in range(spins):
+        if _fetch_add(state, 1, 0) >= n:
+            return True
+    return False
+
+
+def tile_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-major packed words (O, W) -> (full tiles (W // TILE_WORDS, O, TILE_WORDS), tail (O, rest))."""
+    rows, nwords = words.shape
+    full = nwords // TILE_WORDS
+    tiles = np.ascontiguousarray(words[:, :full * TILE_WORDS].reshape(rows, full, TILE_WORDS).transpose(1, 0, 2))
+    tail = np.ascontiguousarray(words[:, full * TILE_WORDS:])
+    return tiles, tail
+
+
+def untile_words(tiles: np.ndarray, tail: np.ndarray) -> np.ndarray:
+    """Inverse of ``tile_words``: row-major (O, W) uint64."""
+    rows = tail.shape[0]
+    return np.concatenate([tiles.transpose(1, 0, 2).reshape(rows, -1), tail], axis=1)
 
 
 @njit(cache=True)
@@ -140,18 +199,28 @@ def _sign_table():
 
 
 @njit(parallel=True, cache=True)
-def unpack_signs(packed, in_features, out):
-    """packed: uint8 (O, padded/8) -> out: float32 (O, in_features) filled with +/-1."""
+def unpack_signs(tiles, tail, in_features, out):
+    """Tiled packed words (see ``tile_words``) -> out: float32 (O, in_features) filled with +/-1."""
     table = _sign_table()
-    rows = packed.shape[0]
-    full = in_features // 8
+    rows = out.shape[0]
+    ntiles = tiles.shape[0]
+    tw = tiles.shape[2]
+    nwords = ntiles * tw + tail.shape[1]
     for r in prange(rows):
-        for g in range(full):
-            b = packed[r, g]
-            for j in range(8):
-                out[r, 8 * g + j] = table[b, j]
-        for c in range(full * 8, in_features):
-            out[r, c] = table[packed[r, c // 8], c % 8]
+        for q in range(nwords):
+            if q < ntiles * tw:
+                w = tiles[q // tw, r, q % tw]
+            else:
+                w = tail[r, q - ntiles * tw]
+            for b in range(8):
+                byte = np.intp((w >> np.uint64(8 * b)) & np.uint64(255))
+                col = 64 * q + 8 * b
+                if col + 8 <= in_features:
+                    for j in range(8):
+                        out[r, col + j] = table[byte, j]
+                else:
+                    for j in range(max(0, in_features - col)):
+                        out[r, col + j] = table[byte, j]
 
 
 @njit(cache=True)

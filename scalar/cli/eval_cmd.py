@@ -23,8 +23,9 @@ def eval_(
                                         "reasoning_effort, context_window, input_cost_per_mtok, output_cost_per_mtok, checkpoint ..."),
     template: Optional[str] = typer.Option(None, "--template", "--prompt", help="Built-in template (mcq, cloze) "
                                            "or a .jinja file; default: mcq/cloze by task."),
-    scoring: str = typer.Option("generate", "--scoring", help="generate (answer in <answer> tags) or logprob "
-                                "(log-probability of each candidate index after the prompt)."),
+    scoring: Optional[str] = typer.Option(None, "--scoring", help="generate (answer in <answer> tags) or logprob "
+                                          "(log-probability of each candidate index after the prompt); default: "
+                                          "logprob for local/* base models, generate otherwise."),
     seed: int = typer.Option(0, "--seed", help="Sent to the model and used by baseline/random."),
     max_tokens: int = typer.Option(2048, "--max-tokens", help="Output tokens per answer; reserved from the context window."),
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop before spending more than this many USD."),

@@ -50,7 +50,7 @@ class EvalConfig:
     limit: int | None = None
     model_args: dict = field(default_factory=dict)
     template: str | None = None
-    scoring: str = "generate"
+    scoring: str | None = None  # None: the backend's preference (local base models: logprob)
     seed: int = 0
     max_tokens: int = 2048
     max_cost: float | None = None
@@ -60,6 +60,7 @@ class EvalConfig:
     max_retries: int = 6
     retry_wait: float = 1.0  # first backoff in seconds, doubled per attempt (capped at 60)
     progress: bool = True
+    scoring_flag: bool = False  # the user chose --scoring (else the backend's default)
 
     def fingerprint(self, release_id: str, templates: TemplateChoice) -> dict:
         """What determines the answers; a run folder holds one fingerprint only."""
@@ -140,6 +141,7 @@ def read_predictions(path: Path) -> dict[str, Prediction]:
 class Runner:
     def __init__(self, cfg: EvalConfig, backend: Backend, templates: TemplateChoice, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        _resolve_scoring(cfg, backend)
         self.cfg = cfg
         self.backend = backend
         self.templates = templates
@@ -395,7 +397,7 @@ def _check_config(cfg: EvalConfig) -> None:
         raise ConfigError(f"--limit must be at least 1 (got {cfg.limit})")
     if cfg.concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
-    if cfg.scoring not in SCORING_MODES:
+    if cfg.scoring is not None and cfg.scoring not in SCORING_MODES:
         raise ConfigError(f"--scoring must be one of {', '.join(SCORING_MODES)} (got {cfg.scoring!r})")
     if cfg.max_cost is not None and cfg.max_cost <= 0:
         raise ConfigError("--max-cost must be positive")
@@ -413,12 +415,20 @@ def _backend_for(cfg: EvalConfig) -> Backend:
     if not cfg.model.startswith("local/"):
         args.setdefault("seed", cfg.seed)  # recorded and sent (dropped by providers without seeds)
     backend = get_backend(cfg.model, api_base=cfg.api_base, model_args=args)
+    _resolve_scoring(cfg, backend)
     if not backend.direct:
         if cfg.scoring == "logprob" and not backend.supports_logprobs:
             raise ConfigError(f"{cfg.model} cannot score by log-probabilities; use --scoring generate")
         if cfg.scoring == "generate" and not backend.supports_generate:
             raise ConfigError(f"{cfg.model} does not generate text; use --scoring logprob")
     return backend
+
+
+def _resolve_scoring(cfg: EvalConfig, backend: Backend) -> None:
+    """No --scoring: the backend's preference. Base models (local/*) do not follow instructions,
+    so they prefer log-probability scoring; everything else generates."""
+    if cfg.scoring is None:
+        cfg.scoring = getattr(backend, "default_scoring", None) or "generate"
 
 
 def _stderr(msg: str) -> None:
@@ -428,6 +438,7 @@ def _stderr(msg: str) -> None:
 def _settings(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, selected: int, pending: int,
               runner: Runner | None) -> dict:
     s = {"template": templates.label, "scoring": cfg.scoring if not backend.direct else "direct",
+         "scoring_source": None if backend.direct else ("--scoring" if cfg.scoring_flag else "backend default"),
          "seed": cfg.seed, "max_tokens": cfg.max_tokens, "context_window": backend.context_window,
          "tokenizer": backend.tokenizer_encoding, "api_base": _redact(cfg.api_base), "concurrency": cfg.concurrency,
          "limit": cfg.limit, "max_cost": cfg.max_cost, "n_selected": selected, "n_pending": pending,
@@ -484,16 +495,17 @@ def estimate(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, todo:
 
 def run_eval(model: str, data: str | Path, out: str | Path, *, api_base: str | None = None, concurrency: int = 8,
              limit: int | None = None, model_args: list[str] | dict | None = None, template: str | None = None,
-             scoring: str = "generate", seed: int = 0, max_tokens: int = 2048, max_cost: float | None = None,
+             scoring: str | None = None, seed: int = 0, max_tokens: int = 2048, max_cost: float | None = None,
              dry_run: bool = False, after: date | None = None, cache: str | Path | None = None,
              use_cache: bool = True, max_retries: int = 6, retry_wait: float = 1.0, progress: bool = True,
              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> RunSummary | Estimate:
-    """Evaluate ``model`` on the release at ``data`` into the run folder ``out`` (resumes)."""
+    """Evaluate ``model`` on the release at ``data`` into the run folder ``out`` (resumes).
+    ``scoring=None`` uses the backend's preference: logprob for local base models, else generate."""
     cfg = EvalConfig(model=model, data=Path(data), out=Path(out), api_base=api_base, concurrency=concurrency,
                      limit=limit, model_args=parse_model_args(model_args), template=template, scoring=scoring,
                      seed=seed, max_tokens=max_tokens, max_cost=max_cost, after=after,
                      cache=Path(cache) if cache else None, use_cache=use_cache, max_retries=max_retries,
-                     retry_wait=retry_wait, progress=progress)
+                     retry_wait=retry_wait, progress=progress, scoring_flag=scoring is not None)
     _check_config(cfg)
     manifest, slim = scan_release(cfg.data)
     templates = choose_templates(cfg.template)

@@ -61,3 +61,25 @@ def test_local_model_scored_by_logprob_through_the_runner(tmp_path, sp_model):
     again = run_eval("local/fbi-llm", rel, tmp_path / "run2", scoring="logprob", cache=tmp_path / "run" / "cache.sqlite",
                      model_args=[f"checkpoint={ckpt}"], progress=False)
     assert again.settings["cache_hits"] == 6  # same checkpoint, same prompts: nothing recomputed
+
+
+def test_local_model_defaults_to_logprob_scoring_and_the_flag_still_wins(tmp_path, sp_model):
+    """Base models do not follow instructions: without --scoring a local model is scored by
+    log-probabilities (recorded in the summary); an explicit --scoring generate is obeyed."""
+    qs = [make_question(i, context_words=40, cand_words=15) for i in range(3)]
+    rel = write_release(tmp_path / "rel", qs)
+    ckpt = _always(tmp_path, sp_model, "1")
+    s = run_eval("local/fbi-llm", rel, tmp_path / "run", model_args=[f"checkpoint={ckpt}"], progress=False)
+    rows = list(read_jsonl(tmp_path / "run" / "predictions.jsonl"))
+    assert s.errors == 0 and s.settings["scoring"] == "logprob"
+    assert s.settings["scoring_source"] == "backend default"
+    assert all(r["response"].startswith("logprobs ") and r["prediction"] == 1 for r in rows)
+    g = run_eval("local/fbi-llm", rel, tmp_path / "gen", scoring="generate", max_tokens=3,
+                 model_args=[f"checkpoint={ckpt}"], progress=False)
+    assert g.settings["scoring"] == "generate" and g.settings["scoring_source"] == "--scoring"
+    rows = list(read_jsonl(tmp_path / "gen" / "predictions.jsonl"))
+    assert all(not r["response"].startswith("logprobs ") and r["completion_tokens"] == 3 for r in rows)
+    # API models keep generating by default
+    from scalar.evaluate.backends import get_backend
+
+    assert getattr(get_backend("openai/gpt-4o-mini"), "default_scoring", "generate") == "generate"

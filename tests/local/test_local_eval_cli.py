@@ -41,12 +41,14 @@ def test_scalar_eval_with_a_local_model(tmp_path, sp_model, kind):
                    check=True, capture_output=True, timeout=300)
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "scalar", "eval", "--model", f"local/{kind}", "--model-arg",
-           f"checkpoint={packed}", "--data", str(_release(tmp_path / "release")), "--out", str(run),
-           "--scoring", "logprob"]
+           f"checkpoint={packed}", "--data", str(_release(tmp_path / "release")), "--out", str(run)]
+    # no --scoring: a base model is scored by log-probabilities by default
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     predictions = [json.loads(line) for line in (run / "predictions.jsonl").read_text().splitlines()]
     assert len(predictions) == 3
+    settings = json.loads((run / "summary.json").read_text())["settings"]
+    assert settings["scoring"] == "logprob" and settings["scoring_source"] == "backend default"
     for p in predictions:
         assert p["error"] is None and p["model"] == f"local/{kind}"
         scores = json.loads(p["response"].split(" ", 1)[1])[0]

@@ -29,7 +29,7 @@ from scalar.evaluate.cache import CachedResponse, ResponseCache, cache_key
 from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_prefixes, masks_of
 from scalar.evaluate.summary import summarize
 from scalar.evaluate.sizing import PromptSizer, Size
-from scalar.evaluate.truncation import fit
+from scalar.evaluate.truncation import COUNTS, encoding_name, fit
 from scalar.releases import QUESTIONS, iter_questions, read_manifest
 from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
 
@@ -146,13 +146,17 @@ class Runner:
         self.backend = backend
         self.templates = templates
         self.sleep = sleep
-        self.encoding = backend.tokenizer_encoding
+        # The window is in the model's own tokens: a backend with its own tokenizer (local models,
+        # SentencePiece) gets its prompts counted and cut with it; API models with tiktoken.
+        self.encoding = getattr(backend, "prompt_tokenizer", None) or backend.tokenizer_encoding
         # Exact prompt token counts are needed for a budget or an estimate; otherwise prompts that
         # provably fit the window are not tokenised (the server reports usage).
         self.exact_counts = cfg.max_cost is not None or cfg.scoring == "logprob"
         self.sizer = PromptSizer(self.encoding)
         window = backend.context_window
-        reserve = (1 if cfg.scoring == "logprob" else cfg.max_tokens) + 16  # 16: chat framing tokens
+        # 16: chat framing / BOS tokens; logprob scoring also reserves its answer opening and the
+        # longest option, per question (see prepare)
+        reserve = (0 if cfg.scoring == "logprob" else cfg.max_tokens) + 16
         self.prompt_limit = window - reserve if window else None
         if self.prompt_limit is not None and self.prompt_limit <= 0:
             raise ConfigError(f"context window {window} of {backend.name} leaves no room for the prompt "
@@ -183,6 +187,8 @@ class Runner:
         tpl = self.templates.for_task(q.task)
         prompt = tpl.render(q)
         limit = self.prompt_limit
+        if limit is not None and self.cfg.scoring == "logprob":
+            limit -= self._answer_tokens(q)
         size = self.sizer.size(tpl, q, prompt, limit, need_count=self.exact_counts)
         truncated = 0
         if not size.fits:
@@ -193,6 +199,12 @@ class Runner:
         if self.cfg.scoring == "generate":
             key = cache_key(self.backend.cache_identity(), "generate", prompt, {"max_tokens": self.cfg.max_tokens})
         return Prepared(prompt, size.tokens, truncated, key)
+
+    def _answer_tokens(self, q: Question) -> int:
+        """Tokens logprob scoring appends to the prompt: the longest answer opening plus the
+        longest option (a candidate index)."""
+        option = self.sizer.count(str(len(q.candidates) - 1))
+        return max(COUNTS.count(s, self.encoding) for s in logprob_prefixes("", q)) + option + 1
 
     def _cut(self, tpl, q: Question, limit: int) -> tuple[str, int, int]:
         """The truncated prompt, its exact tokens and the tokens cut from its parts."""
@@ -243,23 +255,27 @@ class Runner:
         key = prepared.cache_key or cache_key(self.backend.cache_identity(), "generate", prepared.prompt,
                                               {"max_tokens": self.cfg.max_tokens})
         hit = await self._cache_get(key)
+        extra = 0  # prompt tokens the backend cut beyond ours (its own window check)
         if hit is not None:
             text, pt, ct, cost, cached = hit.text, hit.prompt_tokens, hit.completion_tokens, 0.0, True
         else:
             c = await self._with_retries(lambda: self.backend.generate(prepared.prompt, max_tokens=self.cfg.max_tokens))
             text, pt, ct, cost, cached = c.text, c.prompt_tokens or prepared.prompt_tokens, c.completion_tokens, round(c.cost_usd, 10), False
-            await self._cache_put(key, CachedResponse(text, pt, ct, cost))
+            extra = int(c.raw.get("truncated_tokens") or 0)
+            if not extra:  # the cache keeps no cut count: an answer to a cut prompt is recomputed
+                await self._cache_put(key, CachedResponse(text, pt, ct, cost))
         answer = extract_answer(text, task=q.task, n_candidates=len(q.candidates), n_masks=len(masks_of(q)))
         return Prediction(id=q.id, model=self.cfg.model, response=text, prediction=answer,
                           correct=is_correct(answer, q.answer), parse_failure=answer is None,
                           prompt_tokens=pt, completion_tokens=ct, cost_usd=cost,
-                          truncated_tokens=prepared.truncated_tokens, cached=cached)
+                          truncated_tokens=prepared.truncated_tokens + extra, cached=cached)
 
     async def _logprob(self, q: Question, prepared: Prepared) -> Prediction:
         options = [str(i) for i in range(len(q.candidates))]
         picks: list[int | None] = []
         all_scores = []
         cached_all = True
+        extra = 0  # prompt tokens the backend cut beyond ours (the most over this question's calls)
         for prefix in logprob_prefixes(prepared.prompt, q):
             key = cache_key(self.backend.cache_identity(), "logprob", prefix, options)
             hit = await self._cache_get(key)
@@ -268,9 +284,12 @@ class Runner:
             else:
                 cached_all = False
                 scores = await self._with_retries(lambda p=prefix: self.backend.score_options(p, options))
+                cut = int(getattr(scores, "truncated_tokens", 0) or 0)
+                extra = max(extra, cut)
                 scores = [float(s) for s in scores]
-                await self._cache_put(key, CachedResponse(
-                    json.dumps(scores), prepared.prompt_tokens, 1, self.estimate_cost(prepared, q) / len(masks_of(q))))
+                if not cut:  # the cache keeps no cut count: scores of a cut prompt are recomputed
+                    await self._cache_put(key, CachedResponse(
+                        json.dumps(scores), prepared.prompt_tokens, 1, self.estimate_cost(prepared, q) / len(masks_of(q))))
             all_scores.append(scores)
             finite = [s for s in scores if math.isfinite(s)]
             picks.append(scores.index(max(finite)) if finite else None)
@@ -284,7 +303,7 @@ class Runner:
         return Prediction(id=q.id, model=self.cfg.model, response="logprobs " + json.dumps(all_scores),
                           prediction=answer, correct=is_correct(answer, q.answer), parse_failure=answer is None,
                           prompt_tokens=prepared.prompt_tokens * n_calls, completion_tokens=n_calls,
-                          cost_usd=cost, truncated_tokens=prepared.truncated_tokens, cached=cached_all)
+                          cost_usd=cost, truncated_tokens=prepared.truncated_tokens + extra, cached=cached_all)
 
     async def answer(self, q: Question, pool: ThreadPoolExecutor | None) -> Prediction | None:
         """One question -> its prediction; None when the budget stops the run before it."""
@@ -440,7 +459,8 @@ def _settings(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, sele
     s = {"template": templates.label, "scoring": cfg.scoring if not backend.direct else "direct",
          "scoring_source": None if backend.direct else ("--scoring" if cfg.scoring_flag else "backend default"),
          "seed": cfg.seed, "max_tokens": cfg.max_tokens, "context_window": backend.context_window,
-         "tokenizer": backend.tokenizer_encoding, "api_base": _redact(cfg.api_base), "concurrency": cfg.concurrency,
+         "tokenizer": encoding_name(getattr(backend, "prompt_tokenizer", None) or backend.tokenizer_encoding),
+         "api_base": _redact(cfg.api_base), "concurrency": cfg.concurrency,
          "limit": cfg.limit, "max_cost": cfg.max_cost, "n_selected": selected, "n_pending": pending,
          "model_args": json.dumps(cfg.model_args, sort_keys=True)}
     if runner is not None:

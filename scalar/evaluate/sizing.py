@@ -19,6 +19,11 @@ by text, with a warning.
 
 Before any of that, a prompt with no more UTF-8 bytes than the limit fits (a token is at least one
 byte) and is not counted at all unless a count is needed (budget, estimate, logprob scoring).
+
+A local model's own tokenizer (SentencePiece; see truncation.ModelTokenizer) has no safe-cut rule
+shown here and no recorded counts: its prompts are counted whole. Its tokens also cover at least
+one byte each, but for the word-start marker it may put before the first one: the runner's
+16-token framing margin covers that.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import threading
 from dataclasses import dataclass
 
 from scalar.evaluate.prompting import PromptTemplate
-from scalar.evaluate.truncation import COUNTS, _encode
+from scalar.evaluate.truncation import COUNTS, Encoding, _encode
 from scalar.schema import Question
 
 RECORDED_ENCODING = "o200k_base"  # what scalar build counts Question.context_tokens with
@@ -67,7 +72,7 @@ class Size:
 class PromptSizer:
     """Sizes the prompts of one run (thread-safe: prompts are prepared on two threads)."""
 
-    def __init__(self, encoding: str, *, use_recorded: bool = True):
+    def __init__(self, encoding: Encoding, *, use_recorded: bool = True):
         self.encoding = encoding
         self.use_recorded = use_recorded
         self.recorded_ok: bool | None = None  # None: not checked yet
@@ -117,7 +122,8 @@ class PromptSizer:
 
     def _recorded(self, q: Question) -> int | None:
         """The release's count of paper + candidates, when it can be used (spot-checked)."""
-        if (not self.use_recorded or self.encoding != RECORDED_ENCODING or q.context_tokens <= 0
+        if (not self.use_recorded or not isinstance(self.encoding, str) or self.encoding != RECORDED_ENCODING
+                or q.context_tokens <= 0
                 or self.recorded_ok is False):
             return None
         with self._lock:
@@ -140,7 +146,8 @@ class PromptSizer:
     def exact(self, tpl: PromptTemplate, q: Question, prompt: str) -> int:
         """Exact tokens of ``prompt`` (``q`` rendered whole by ``tpl``), tokenising only the text
         around the joins when the template and the encoding allow it."""
-        layout = self._layout(tpl, q, prompt) if self.encoding in SAFE_CUT_ENCODINGS else None
+        safe = isinstance(self.encoding, str) and self.encoding in SAFE_CUT_ENCODINGS
+        layout = self._layout(tpl, q, prompt) if safe else None
         if layout is None:
             return self.count(prompt)
         pieces, parts = layout

@@ -5,6 +5,10 @@ closing instruction and then whole candidates. Here the instruction and every ca
 the paper text is trimmed around its masks (kept outward from each mask, plus the paper's opening
 with title and abstract), and candidate texts are trimmed from their ends in proportion to their
 lengths. Every cut is marked ``[...]`` and counted in ``truncated_tokens``.
+
+Counts are in the model's own tokens: ``encoding`` is a tiktoken encoding name (API models) or a
+model's tokenizer (local models, whose window is in SentencePiece tokens): any object with
+``name``, ``encode_ordinary(text) -> ids`` and ``decode(ids) -> text``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol, Union
 
 from scalar._util import tokens as tok
 from scalar.errors import ConfigError
@@ -26,9 +31,35 @@ HEAD_MAX = 1000
 _MASKS = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]")
 
 
-def _encode(text: str, encoding: str) -> list[int]:
+class ModelTokenizer(Protocol):
+    """A model's own tokenizer as the harness uses it (no BOS: the backend adds its own)."""
+
+    name: str  # identifies the vocabulary (count-cache key, summary settings)
+
+    def encode_ordinary(self, text: str) -> list[int]: ...
+
+    def decode(self, ids: list[int]) -> str: ...
+
+
+Encoding = Union[str, ModelTokenizer]
+
+
+def codec(encoding: Encoding):
+    """A tiktoken Encoding for a name; a model's own tokenizer object is used as it is."""
+    return tok.encoding(encoding) if isinstance(encoding, str) else encoding
+
+
+def encoding_name(encoding: Encoding) -> str:
+    return encoding if isinstance(encoding, str) else encoding.name
+
+
+def _encode(text: str, encoding: Encoding) -> list[int]:
     # encode_ordinary: special-token strings count as text, and it skips the special-token scan
-    return tok.encoding(encoding).encode_ordinary(text)
+    return codec(encoding).encode_ordinary(text)
+
+
+def _decode(ids: list[int], encoding: Encoding) -> str:
+    return codec(encoding).decode(ids)
 
 
 @dataclass
@@ -48,8 +79,8 @@ class _CountCache:
         self._d: OrderedDict[tuple[str, bytes], int] = OrderedDict()
         self._lock = threading.Lock()
 
-    def count(self, text: str, encoding: str) -> int:
-        key = (encoding, hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
+    def count(self, text: str, encoding: Encoding) -> int:
+        key = (encoding_name(encoding), hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
         with self._lock:
             n = self._d.get(key)
             if n is not None:
@@ -70,7 +101,7 @@ class _CountCache:
 COUNTS = _CountCache()
 
 
-def _encode_context(context: str, encoding: str) -> tuple[list[int], list[tuple[int, int]]]:
+def _encode_context(context: str, encoding: Encoding) -> tuple[list[int], list[tuple[int, int]]]:
     """Tokens of the context and the [start, end) token span of each mask (masks encoded whole)."""
     ids: list[int] = []
     spans: list[tuple[int, int]] = []
@@ -123,20 +154,20 @@ def _windows(n: int, spans: list[tuple[int, int]], keep: int) -> list[tuple[int,
     return cover(lo)
 
 
-def _slice(ids: list[int], intervals: list[tuple[int, int]], n: int, encoding: str) -> str:
+def _slice(ids: list[int], intervals: list[tuple[int, int]], n: int, encoding: Encoding) -> str:
     parts = []
     if intervals and intervals[0][0] > 0:
         parts.append(CUT.lstrip("\n"))
     for i, (a, b) in enumerate(intervals):
         if i:
             parts.append(CUT)
-        parts.append(tok.decode(ids[a:b], encoding))
+        parts.append(_decode(ids[a:b], encoding))
     if intervals and intervals[-1][1] < n:
         parts.append(CUT.rstrip("\n"))
     return "".join(parts)
 
 
-def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: str = tok.DEFAULT_ENCODING) -> Fitted:
+def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: Encoding = tok.DEFAULT_ENCODING) -> Fitted:
     """Trim ``context`` and ``candidate_texts`` so that together they take at most ``budget``
     tokens (None = no limit). Raises ConfigError when even the minimal parts do not fit.
 
@@ -166,6 +197,6 @@ def fit(context: str, candidate_texts: list[str], budget: int | None, encoding: 
     new_context = context if _size(ctx_keep) >= len(ctx_ids) else _slice(ctx_ids, ctx_keep, len(ctx_ids), encoding)
     new_texts = []
     for text, ids, k in zip(candidate_texts, cand_ids, keeps[1:]):
-        new_texts.append(text if k >= len(ids) else tok.decode(ids[:k], encoding) + CUT.rstrip("\n"))
+        new_texts.append(text if k >= len(ids) else _decode(ids[:k], encoding) + CUT.rstrip("\n"))
     kept = _size(ctx_keep) + sum(min(k, len(ids)) for k, ids in zip(keeps[1:], cand_ids))
     return Fitted(new_context, new_texts, kept, total - kept)

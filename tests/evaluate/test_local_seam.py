@@ -83,3 +83,71 @@ def test_local_model_defaults_to_logprob_scoring_and_the_flag_still_wins(tmp_pat
     from scalar.evaluate.backends import get_backend
 
     assert getattr(get_backend("openai/gpt-4o-mini"), "default_scoring", "generate") == "generate"
+
+
+WINDOW = 1200
+
+
+def _long_questions(n: int):
+    return [make_question(i, context_words=400, cand_words=120) for i in range(n)]
+
+
+def _sp_count(tok, text: str) -> int:
+    return len(tok.encode(text, bos=True))
+
+
+def test_local_prompts_are_fitted_in_the_models_own_tokens(tmp_path, sp_model, capfd):
+    """The window of a local model is in its SentencePiece tokens: every cut is made by the
+    harness (instruction and candidates kept) and counted in truncated_tokens, in those tokens."""
+    from scalar.local.tokenizer import SentencePieceTokenizer
+    from scalar.evaluate.prompting import builtin_template
+
+    qs = _long_questions(4)
+    rel = write_release(tmp_path / "rel", qs)
+    ckpt = _always(tmp_path, sp_model, "1")
+    s = run_eval("local/fbi-llm", rel, tmp_path / "run", model_args=[f"checkpoint={ckpt}", f"context_window={WINDOW}"],
+                 progress=False)
+    assert s.errors == 0 and s.settings["tokenizer"].startswith("sentencepiece@")
+    assert "cutting the middle" not in capfd.readouterr().err  # the backend never had to cut on its own
+    tok = SentencePieceTokenizer(sp_model)
+    tpl = builtin_template("mcq")
+    rows = {r["id"]: r for r in read_jsonl(tmp_path / "run" / "predictions.jsonl")}
+    for q in qs:
+        full = _sp_count(tok, tpl.render(q) + "\n<answer>3")
+        seen = rows[q.id]["prompt_tokens"]
+        # all that was not seen is counted: the model saw at most its window
+        assert rows[q.id]["truncated_tokens"] >= full - WINDOW > 0
+        assert seen + 8 <= WINDOW  # counted in the model's tokens, with room for the answer
+
+
+def test_fitted_local_prompt_keeps_instruction_and_candidates(tmp_path, sp_model):
+    import asyncio
+    from pathlib import Path as P
+
+    from scalar.evaluate.backends import get_backend
+    from scalar.evaluate.prompting import choose_templates, logprob_prefixes
+    from scalar.evaluate.runner import EvalConfig, Runner
+
+    ckpt = _always(tmp_path, sp_model, "1")
+    backend = get_backend("local/fbi-llm", model_args={"checkpoint": str(ckpt), "context_window": WINDOW})
+    runner = Runner(EvalConfig(model="local/fbi-llm", data=P("."), out=P(".")), backend, choose_templates(None))
+    assert runner.cfg.scoring == "logprob"
+    q = _long_questions(1)[0]
+    prepared = runner.prepare(q)
+    assert prepared.truncated_tokens > 0
+    assert prepared.prompt.startswith("You are given a scientific paper")
+    assert prepared.prompt.rstrip().endswith("for example <answer>0</answer>.")
+    assert all(f"Candidate [{i}]:\nCandidate paper {i} of question" in prepared.prompt for i in range(4))
+    assert "**[MASKED_CITATION]**" in prepared.prompt
+    (prefix,) = logprob_prefixes(prepared.prompt, q)
+    scores = backend.score_options_sync(prefix, ["0", "1", "2", "3"])
+    assert scores.truncated_tokens == 0 and backend.stats()["extra_truncated_tokens"] == 0
+
+    # A prompt nobody fitted: the backend's own cut is reported with the answer and counted.
+    runner.prompt_limit = None
+    unfitted = runner.prepare(q)
+    assert unfitted.truncated_tokens == 0
+    p = asyncio.run(runner._logprob(q, unfitted))
+    cut = backend.stats()["extra_truncated_tokens"]
+    assert cut > 0 and p.truncated_tokens == cut
+    asyncio.run(backend.aclose())

@@ -90,6 +90,9 @@ def test_long_prompt_is_cut_to_the_window(tmp_path, sp_model):
     scores = backend.score_options_sync("citation " * 200 + PREFIX, ["0", "1"])
     assert len(scores) == 2 and all(np.isfinite(scores))
     assert backend.stats()["extra_truncated_tokens"] > 100
+    assert scores.truncated_tokens == backend.stats()["extra_truncated_tokens"]  # reported with the answer
+    done = backend.generate_sync("citation " * 200, 4)
+    assert done.prompt_tokens == 60 and done.raw["truncated_tokens"] > 100
 
 
 def test_bad_backend_configuration_is_a_scalar_error(tmp_path, sp_model):

@@ -11,7 +11,18 @@ from collections.abc import Callable
 from scalar.errors import ConfigError
 from scalar.evaluate.backends.base import Backend, BackendError, Completion
 
-__all__ = ["Backend", "BackendError", "Completion", "get_backend", "register_backend", "registered"]
+__all__ = ["Backend", "BackendError", "Completion", "OptionScores", "get_backend", "register_backend", "registered"]
+
+
+class OptionScores(list):
+    """``score_options``'s list of log-probabilities, plus the prompt tokens the backend itself had
+    to cut to fit its window (beyond the harness's cut). The runner adds them to the prediction's
+    ``truncated_tokens``; a plain list means nothing was cut. (A generating backend reports the
+    same in ``Completion.raw["truncated_tokens"]``.)"""
+
+    def __init__(self, scores=(), *, truncated_tokens: int = 0):
+        super().__init__(scores)
+        self.truncated_tokens = truncated_tokens
 
 Factory = Callable[[str, "str | None", dict], Backend]
 _REGISTRY: dict[str, Factory] = {}

@@ -8,6 +8,12 @@ thread keeps one unpack workspace.
 model args: ``checkpoint=PATH`` (required; published or packed folder), ``tokenizer=PATH``
 (default: the checkpoint's tokenizer.model), ``add_bos=true``, ``context_window=N`` (FBI-LLM: at
 most its 2048 positions), ``max_context=N`` (Bi-Mamba: default unlimited), ``threads=N``.
+
+The window is in the model's SentencePiece tokens, so the harness fits prompts with this
+tokenizer (``prompt_tokenizer``), keeping the instruction and every candidate. Should a prompt
+still overflow (a caller that did not fit it), the middle of its context is cut here and the cut
+is reported with the answer (``OptionScores.truncated_tokens`` / ``Completion.raw``), so the
+prediction's ``truncated_tokens`` counts it too.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from scalar.errors import ConfigError
+from scalar.evaluate.backends import OptionScores
 from scalar.evaluate.backends.base import Backend, BackendError, Completion
 
 KNOWN_ARGS = {"checkpoint", "tokenizer", "add_bos", "context_window", "max_context", "threads"}
@@ -68,6 +75,22 @@ def _flag(args: dict, key: str, default: bool) -> bool:
     raise ConfigError(f"--model-arg {key} must be true or false, got {value!r}")
 
 
+class _PromptTokenizer:
+    """The model's SentencePiece vocabulary as the harness's truncation uses it (see
+    scalar.evaluate.truncation.ModelTokenizer): no BOS, named by the tokenizer file's content."""
+
+    def __init__(self, tokenizer):
+        self._tok = tokenizer
+        digest = hashlib.sha256(Path(tokenizer.path).read_bytes()).hexdigest()[:12]
+        self.name = f"sentencepiece@{digest}"
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        return self._tok.encode(text, bos=False)
+
+    def decode(self, ids: list[int]) -> str:
+        return self._tok.decode(ids)
+
+
 def _common_prefix(a: list[int], b: list[int]) -> int:
     n = 0
     for x, y in zip(a, b):
@@ -103,6 +126,7 @@ class LocalBackend(Backend):
         self.model = load_model(kind, self.checkpoint, tokenizer=model_args.get("tokenizer"),
                                 require_tokenizer=True)
         self.tokenizer = self.model.tokenizer
+        self.prompt_tokenizer = _PromptTokenizer(self.tokenizer)
         self.add_bos = _flag(model_args, "add_bos", True)
         positions = getattr(self.model, "max_positions", None)
         if kind == "fbi-llm":
@@ -150,7 +174,7 @@ class LocalBackend(Backend):
         return self.tokenizer.encode(text, bos=self.add_bos)
 
     def _cut_middle(self, ids: list[int], excess: int, budget: int) -> list[int]:
-        """Drop ``excess`` tokens from the middle of ``ids`` (after BOS); the cut is recorded."""
+        """Drop ``excess`` tokens from the middle of ``ids`` (after BOS); the caller reports the cut."""
         if excess <= 0:
             return ids
         keep = len(ids) - int(self.add_bos) - excess
@@ -162,14 +186,14 @@ class LocalBackend(Backend):
         if not self._warned:
             self._warned = True
             print(f"scalar: {self.name}: prompt longer than {budget} model tokens after the harness's cut; "
-                  "cutting the middle of the context (counted in stats()['extra_truncated_tokens'])",
+                  "cutting the middle of the context (counted in the predictions' truncated_tokens)",
                   file=sys.stderr)
         return ids[:start] + ids[start + excess:]
 
-    def score_options_sync(self, prefix: str, options: list[str]) -> list[float]:
+    def score_options_sync(self, prefix: str, options: list[str]) -> OptionScores:
         """Sum of log p(option tokens | prefix) per option; the prefix is computed once."""
         if not options:
-            return []
+            return OptionScores()
         with self._lock:
             started = time.perf_counter()
             context = self._encode(prefix)
@@ -183,10 +207,11 @@ class LocalBackend(Backend):
                                    retryable=False)
             longest_tail = max(len(w) - shared for w in wholes)
             head = wholes[0][:shared]
+            cut = 0
             if self.context_window is not None:
                 # positions used: the head plus every option token but the last
-                head = self._cut_middle(head, len(head) + longest_tail - 1 - self.context_window,
-                                        self.context_window)
+                cut = max(0, len(head) + longest_tail - 1 - self.context_window)
+                head = self._cut_middle(head, cut, self.context_window)
             cache = self._fresh_cache(len(head) + longest_tail)
             last = self.model.prefill(head, cache, logits="last")
             snapshot = cache.snapshot()
@@ -204,7 +229,7 @@ class LocalBackend(Backend):
                 scores.append(score)
             self.tokens_processed += processed
             self.seconds += time.perf_counter() - started
-            return scores
+            return OptionScores(scores, truncated_tokens=cut)
 
     def generate_sync(self, prompt: str, max_tokens: int) -> Completion:
         """Greedy decoding until EOS or ``max_tokens``."""
@@ -214,8 +239,10 @@ class LocalBackend(Backend):
             budget = None if self.context_window is None else self.context_window - max_tokens
             if budget is not None and budget < 2:
                 raise ConfigError(f"{self.name}: max_tokens {max_tokens} leaves no room in {self.context_window} tokens")
+            cut = 0
             if budget is not None:
-                ids = self._cut_middle(ids, len(ids) - budget, budget)
+                cut = max(0, len(ids) - budget)
+                ids = self._cut_middle(ids, cut, budget)
             cache = self._fresh_cache(len(ids) + max_tokens)
             logits = self.model.prefill(ids, cache, logits="last")
             out: list[int] = []
@@ -231,7 +258,7 @@ class LocalBackend(Backend):
             self.tokens_processed += len(ids) + len(out)
             self.seconds += time.perf_counter() - started
             return Completion(text=self.tokenizer.decode(out), prompt_tokens=len(ids), completion_tokens=len(out),
-                              raw={"tokens": out})
+                              raw={"tokens": out, "truncated_tokens": cut})
 
     def _fresh_cache(self, needed: int):
         """An empty cache. FBI-LLM's KV cache (up to 0.8 GB at 1.3B) is reused across questions:

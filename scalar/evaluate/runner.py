@@ -351,11 +351,18 @@ class Runner:
             if p.correct:
                 self.correct += 1
 
+    def speed(self) -> str:
+        """Model throughput for the progress bar, from backends that measure it (local models)."""
+        stats = self.backend.stats() if hasattr(self.backend, "stats") else None
+        if not stats or not stats.get("seconds"):
+            return ""
+        return f"{stats['tokens_per_s']:,.0f} tok/s"
+
     async def run(self, pending: Iterator[Question], total: int, progress) -> None:
         # tiktoken releases the GIL; more threads than cores hide the wait to take it back while
         # the event loop thread is busy (each prompt makes a few short tiktoken calls)
         pool = ThreadPoolExecutor(max_workers=min(4, self.cfg.concurrency), thread_name_prefix="scalar-prompt")
-        task = progress.add_task(self.cfg.model, total=total, acc="") if progress else None
+        task = progress.add_task(self.cfg.model, total=total, acc="", speed="") if progress else None
 
         async def worker() -> None:
             while self.stopped is None and self.fatal is None:
@@ -375,7 +382,7 @@ class Runner:
                     acc = f"acc {self.correct / scored:.3f}" if scored else ""
                     if self.errors:
                         acc += f" errors {self.errors}"
-                    progress.update(task, advance=1, acc=acc)
+                    progress.update(task, advance=1, acc=acc, speed=self.speed())
 
         try:
             await asyncio.gather(*[worker() for _ in range(max(1, self.cfg.concurrency))])
@@ -468,6 +475,11 @@ def _settings(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, sele
         s["requests_sent"] = runner.sent
         if runner.cache is not None:
             s["cache_hits"] = runner.cache.hits
+    stats = backend.stats() if hasattr(backend, "stats") else None
+    if stats:  # local models: tokens through the model this session and their rate
+        s["model_tokens"] = stats.get("tokens")
+        s["model_seconds"] = stats.get("seconds")
+        s["tokens_per_s"] = stats.get("tokens_per_s")
     return s
 
 
@@ -645,5 +657,6 @@ def _progress_display(enabled: bool):
     if not console.is_terminal:
         return _NoProgress()
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[acc]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    TextColumn("{task.fields[acc]}"), TextColumn("{task.fields[speed]}"), TimeElapsedColumn(),
+                    TimeRemainingColumn(),
                     console=console)

@@ -151,3 +151,15 @@ def test_fitted_local_prompt_keeps_instruction_and_candidates(tmp_path, sp_model
     cut = backend.stats()["extra_truncated_tokens"]
     assert cut > 0 and p.truncated_tokens == cut
     asyncio.run(backend.aclose())
+
+
+def test_local_run_shows_tokens_per_second(tmp_path, sp_model, monkeypatch, capfd):
+    """A local model's progress bar shows its throughput; the summary records it."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich draws its bar as on a terminal
+    monkeypatch.setenv("COLUMNS", "200")
+    rel = write_release(tmp_path / "rel", [make_question(i, context_words=40, cand_words=15) for i in range(3)])
+    ckpt = _always(tmp_path, sp_model, "1")
+    s = run_eval("local/fbi-llm", rel, tmp_path / "run", model_args=[f"checkpoint={ckpt}"], progress=True)
+    err = capfd.readouterr().err
+    assert "3/3" in err and "tok/s" in err
+    assert s.settings["model_tokens"] > 0 and s.settings["tokens_per_s"] > 0

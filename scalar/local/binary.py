@@ -23,11 +23,6 @@ from scalar.local.pack import pack_signs, padded_width, unpack_signs_reference
 # Up to this many tokens the LUT path runs once per token; above it, unpack + sgemm wins.
 LUT_MAX_TOKENS = 6
 
-# Rows per work item of the multi-threaded GEMV: small enough to balance two threads over q/k/v
-# or gate/up (members of 2048 and 5632 rows), large enough that each item reuses a table tile
-# over many rows.
-CHUNK_ROWS = 256
-
 # How a decode GEMV uses the cores: "omp" (default) spreads row chunks over numba's threads with
 # prange (a fork/join: every call waits for the slowest thread); "shared" runs it on the calling
 # thread while helper threads join in as they wake (work items claimed atomically, no fork/join:
@@ -50,18 +45,6 @@ def _scratch(size: int) -> np.ndarray:
 def release_workspace() -> None:
     """Free this thread's unpack buffer (e.g. after a long prefill)."""
     _workspace.buf = None
-
-
-def _chunks(bounds: list[int], piece: int | None) -> np.ndarray:
-    """Work items (start, stop, table index) over members with row bounds ``bounds``; each member
-    whole (piece=None) or cut into near-equal pieces of at most ``piece`` rows, multiples of 4."""
-    items = []
-    for index, (r0, r1) in enumerate(zip(bounds[:-1], bounds[1:])):
-        n = 1 if piece is None else max(1, -(-(r1 - r0) // piece))
-        step = (-(-(r1 - r0) // n) + 3) // 4 * 4 if n > 1 else r1 - r0
-        for a in range(r0, r1, max(step, 1)):
-            items.append((a, min(r1, a + step), index))
-    return np.asarray(items, dtype=np.int64).reshape(-1, 3)
 
 
 class _Helpers:
@@ -89,29 +72,29 @@ class _Helpers:
 _helpers = _Helpers()
 
 
-def _run_gemv(tiles, tail, tables, bounds, cache: dict, out: np.ndarray) -> None:
+def _run_gemv(blocks, nwords: int, tables, items, out: np.ndarray) -> None:
     """One LUT GEMV over row-concatenated linears sharing an input (``GEMV_MODE``)."""
     threads = _numba_threads()
-    mode = GEMV_MODE if threads > 1 else "serial"
+    mode = GEMV_MODE if threads > 1 and items.shape[0] > 1 else "serial"
     if mode == "serial":
-        chunks = cache.get("serial")
-        if chunks is None:
-            chunks = cache["serial"] = _chunks(bounds, None)
-        kernels.lut_gemv(tiles, tail, tables, chunks, out)
-        return
-    chunks = cache.get("pieces")
-    if chunks is None:
-        chunks = cache["pieces"] = _chunks(bounds, CHUNK_ROWS)
-    if mode == "omp":
-        kernels.lut_gemv_parallel(tiles, tail, tables, chunks, out)
-        return
-    state = np.zeros(2, dtype=np.int64)
-    job = (tiles, tail, tables, chunks, out, state)
-    for q in _helpers.ensure(threads - 1):
-        q.put(job)
-    kernels.lut_gemv_shared(*job)
-    while not kernels.wait_done(state, chunks.shape[0], 100_000):
-        time.sleep(0)  # a helper was descheduled in the middle of an item: let it run
+        kernels.lut_gemv(blocks, nwords, tables, items, out)
+    elif mode == "omp":
+        kernels.lut_gemv_parallel(blocks, nwords, tables, items, out)
+    else:
+        state = np.zeros(2, dtype=np.int64)
+        job = (blocks, nwords, tables, items, out, state)
+        for q in _helpers.ensure(threads - 1):
+            q.put(job)
+        kernels.lut_gemv_shared(*job)
+        while not kernels.wait_done(state, items.shape[0], 100_000):
+            time.sleep(0)  # a helper was descheduled in the middle of an item: let it run
+
+
+def _items(rows: int, row0: int = 0, table: int = 0) -> np.ndarray:
+    """Work items (start, stop, table index) of one linear's blocks, rows offset by ``row0``."""
+    bounds = kernels.block_bounds(rows)
+    return np.asarray([(row0 + a, row0 + b, table) for a, b in zip(bounds[:-1], bounds[1:])],
+                      dtype=np.int64).reshape(-1, 3)
 
 
 def _numba_threads() -> int:
@@ -123,7 +106,7 @@ def _numba_threads() -> int:
 class BinaryLinear:
     """A 1-bit linear layer ``y = x @ (alpha * sign(W) + beta).T`` over packed signs.
 
-    In memory the signs are held in column tiles (``kernels.tile_words``) for the decode kernel;
+    In memory the signs are held in the decode kernel's blocked layout (``kernels.block_words``);
     ``packed`` gives the row-major bytes of the file format back."""
 
     def __init__(self, packed: np.ndarray, alpha: np.ndarray, beta: np.ndarray,
@@ -137,13 +120,15 @@ class BinaryLinear:
         packed = np.ascontiguousarray(packed, dtype=np.uint8)
         if packed.ndim != 2 or packed.shape[1] != width // 8:
             raise ValueError(f"packed signs of shape {packed.shape} do not fit {in_f} input columns")
-        self.tiles, self.tail = kernels.tile_words(packed.view(np.uint64))
+        self.blocks = kernels.block_words(packed.view(np.uint64))
+        self._nwords = width // 64
+        self._items = _items(packed.shape[0])
+        self._alphas = alpha[None]
         self.alpha = alpha
         self.beta = beta
         self.in_features = in_f
         self.out_features = packed.shape[0]
         self._width = width
-        self._chunk_cache: dict = {}
         zeros = np.zeros((0, 2), np.int64) if zeros is None else np.asarray(zeros, np.int64).reshape(-1, 2)
         self.zeros = np.ascontiguousarray(zeros)
 
@@ -163,12 +148,12 @@ class BinaryLinear:
 
     @property
     def nbytes(self) -> int:
-        return int(self.tiles.nbytes + self.tail.nbytes + self.alpha.nbytes + self.beta.nbytes + self.zeros.nbytes)
+        return int(self.blocks.nbytes + self.alpha.nbytes + self.beta.nbytes + self.zeros.nbytes)
 
     @property
     def packed(self) -> np.ndarray:
         """Row-major sign bytes (out, padded_in/8), the layout of the packed file format."""
-        return np.ascontiguousarray(kernels.untile_words(self.tiles, self.tail)).view(np.uint8)
+        return kernels.unblock_words(self.blocks, self.out_features, self._nwords).view(np.uint8)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -197,15 +182,12 @@ class BinaryLinear:
         shift = x @ self.beta  # (T,): the beta . x term shared by every output
         if tokens <= LUT_MAX_TOKENS:
             y = np.empty((tokens, self.out_features), dtype=np.float32)
-            padded = np.zeros(self._width, dtype=np.float32)
-            bounds = [0, self.out_features]
             for t in range(tokens):
-                padded[:in_f] = xs[t]
-                tables = kernels.build_lut(padded)[None]
-                _run_gemv(self.tiles, self.tail, tables, bounds, self._chunk_cache, y[t])
+                tables = kernels.build_luts(x[t], self._alphas, self._nwords)
+                _run_gemv(self.blocks, self._nwords, tables, self._items, y[t])
         else:
             signs = _scratch(self.out_features * in_f).reshape(self.out_features, in_f)
-            kernels.unpack_signs(self.tiles, self.tail, in_f, signs)
+            kernels.unpack_signs(self.blocks, self._nwords, self._items, in_f, signs)
             y = xs @ signs.T
         if len(self.zeros):
             kernels.add_zero_corrections(y, xs, self.zeros)
@@ -220,7 +202,7 @@ class BinaryLinear:
 class LinearGroup:
     """Binary linears that read the same input (q/k/v, gate/up), decoded in one kernel call.
 
-    The members' tiled signs are moved into one row-concatenated array (each member keeps a view
+    The members' blocked signs are moved into one row-concatenated array (each member keeps a view
     of its rows, so no memory is added); many-token inputs still go through each member's
     unpack + sgemm path."""
 
@@ -230,19 +212,20 @@ class LinearGroup:
         self.fused = len(in_f) == 1
         if not self.fused:
             return
-        tiles = np.concatenate([m.tiles for m in members], axis=1)
-        tail = np.concatenate([m.tail for m in members], axis=0)
+        blocks = np.concatenate([m.blocks for m in members])
+        items = []
         row = 0
-        for m in members:
-            m.tiles = tiles[:, row:row + m.out_features]
-            m.tail = tail[row:row + m.out_features]
+        for index, m in enumerate(members):
+            m.blocks = blocks[row * m._nwords:(row + m.out_features) * m._nwords]
+            items.append(_items(m.out_features, row, index))
             row += m.out_features
-        self.tiles = tiles
-        self.tail = tail
+        self.blocks = blocks
+        self._nwords = members[0]._nwords
+        self._items = np.concatenate(items)
+        self._alphas = np.stack([m.alpha for m in members])
         self.bounds = [0] + [int(b) for b in np.cumsum([m.out_features for m in members])]
         self.in_features = members[0].in_features
         self._width = members[0]._width
-        self._chunk_cache: dict = {}
 
     def __call__(self, x: np.ndarray) -> list[np.ndarray]:
         x = np.asarray(x, dtype=np.float32)
@@ -251,13 +234,9 @@ class LinearGroup:
         tokens = x.shape[0]
         outs = [np.empty((tokens, m.out_features), dtype=np.float32) for m in self.members]
         flat = np.empty(self.bounds[-1], dtype=np.float32)
-        padded = np.zeros(self._width, dtype=np.float32)
         for t in range(tokens):
-            tables = []
-            for m in self.members:
-                padded[: self.in_features] = x[t] * m.alpha
-                tables.append(kernels.build_lut(padded))
-            _run_gemv(self.tiles, self.tail, np.stack(tables), self.bounds, self._chunk_cache, flat)
+            tables = kernels.build_luts(x[t], self._alphas, self._nwords)
+            _run_gemv(self.blocks, self._nwords, tables, self._items, flat)
             for index, m in enumerate(self.members):
                 outs[index][t] = flat[self.bounds[index]:self.bounds[index + 1]]
         for m, y in zip(self.members, outs):

@@ -63,30 +63,33 @@ def test_packing_round_trip_and_memory():
     assert layer.nbytes <= w.nbytes / 28
 
 
-@pytest.mark.parametrize("in_f", [100, 300, 2048])
-def test_unpack_kernel_matches_reference_with_padding(in_f):
-    # 100: a tail only; 300: one full column tile + a tail; 2048: full tiles only
+@pytest.mark.parametrize("rows,in_f", [(9, 100), (9, 300), (9, 2048), (530, 300)])
+def test_unpack_kernel_matches_reference_with_padding(rows, in_f):
+    # 100: a tail only; 300: one full column tile + a tail; 2048: full tiles only; 530 rows: 3 blocks
+    from scalar.local.binary import _items
+
     rng = np.random.default_rng(2)
-    w = rng.standard_normal((9, in_f)).astype(np.float32)
+    w = rng.standard_normal((rows, in_f)).astype(np.float32)
     packed, _ = pack_signs(w)
     assert packed.shape[1] == padded_width(in_f) // 8
-    tiles, tail = kernels.tile_words(packed.view(np.uint64))
-    out = np.empty((9, in_f), np.float32)
-    kernels.unpack_signs(tiles, tail, in_f, out)
+    nwords = packed.shape[1] // 8
+    blocks = kernels.block_words(packed.view(np.uint64))
+    out = np.empty((rows, in_f), np.float32)
+    kernels.unpack_signs(blocks, nwords, _items(rows), in_f, out)
     np.testing.assert_array_equal(out, unpack_signs_reference(packed, in_f))
-    np.testing.assert_array_equal(kernels.untile_words(tiles, tail).view(np.uint8), packed)
+    np.testing.assert_array_equal(kernels.unblock_words(blocks, rows, nwords).view(np.uint8), packed)
 
 
 def test_layer_gives_back_its_file_bytes():
     # convert writes layer.packed: the tiled in-memory layout must round-trip to pack_signs' bytes
     rng = np.random.default_rng(3)
-    w = rng.standard_normal((12, 700)).astype(np.float32)
+    w = rng.standard_normal((600, 700)).astype(np.float32)
     layer = BinaryLinear.from_latent(w, np.ones(700, np.float32), np.zeros(700, np.float32))
     np.testing.assert_array_equal(layer.packed, pack_signs(w)[0])
 
 
 @pytest.mark.parametrize("mode", ["shared", "omp"])
-@pytest.mark.parametrize("out_f", [4, 7, 1030])
+@pytest.mark.parametrize("out_f", [4, 7, 1030, 2050])
 def test_multithreaded_gemv_equals_serial(monkeypatch, mode, out_f):
     # every work item is computed exactly once whichever thread claims it: bit-identical results
     from scalar.local import binary
@@ -98,8 +101,6 @@ def test_multithreaded_gemv_equals_serial(monkeypatch, mode, out_f):
     monkeypatch.setattr(binary, "GEMV_MODE", "serial")
     serial = layer(x)
     monkeypatch.setattr(binary, "GEMV_MODE", mode)
-    monkeypatch.setattr(binary, "CHUNK_ROWS", 64)  # several work items per member
-    layer._chunk_cache.clear()
     for _ in range(20):
         np.testing.assert_array_equal(layer(x), serial)
     np.testing.assert_allclose(serial, x @ _dense(w, alpha, beta).T, rtol=1e-5, atol=1e-5)
@@ -121,11 +122,14 @@ def test_bad_shapes_are_rejected():
         layer(np.ones(9, np.float32))
 
 
-def test_linear_group_equals_its_members():
+@pytest.mark.parametrize("mode", ["omp", "shared", "serial"])
+def test_linear_group_equals_its_members(monkeypatch, mode):
+    from scalar.local import binary
     from scalar.local.binary import LinearGroup
 
+    monkeypatch.setattr(binary, "GEMV_MODE", mode)
     rng = np.random.default_rng(5)
-    shapes = [(64, 96), (30, 96), (7, 96)]
+    shapes = [(300, 96), (30, 96), (7, 96)]  # the first one spans two row blocks
     parts = [_layer(rng, o, k, zeros=[(1, 2)]) for o, k in shapes]
     dense = [_dense(*p) for p in parts]
     group = LinearGroup([BinaryLinear.from_latent(*p) for p in parts])
@@ -137,4 +141,4 @@ def test_linear_group_equals_its_members():
     # members keep working alone on views of the shared packed array
     x = rng.standard_normal(96).astype(np.float32)
     np.testing.assert_allclose(group.members[1](x), x @ dense[1].T, rtol=1e-5, atol=1e-5)
-    assert group.members[1].tiles.base is not None
+    assert group.members[1].blocks.base is not None

@@ -146,12 +146,14 @@ def _run_row(run: Run, release: Release, registry: CutoffRegistry, after: date |
 
 
 def _computed_baseline_row(model: str, release: Release, after: date | None, progress: bool) -> LeaderboardRow:
+    """The row a ``scalar eval --model <baseline>`` run would give: the baseline answers here."""
     questions = [q for q, _ in aggregate.after([(q, None) for q in release.questions], after)]
-    values = [baselines.expected_scores(model, [q])[0]
-              for q in _progress(questions, f"computing {model}", progress and model == baselines.LEXICAL)]
+    shown = _progress(questions, f"computing {model}", progress and model == baselines.LEXICAL)
+    preds = baselines.baseline_predictions(model, shown)
     return aggregate.build_row(
         model=model, release_id=release.manifest.release_id, kind="baseline", computed=True,
-        scored=list(zip(questions, values)), n_questions=len(questions), answered=len(questions),
+        scored=[(q, 1.0 if p.correct else 0.0) for q, p in zip(questions, preds)],
+        n_questions=len(questions), answered=len(questions),
         cutoff=CutoffInfo(status="n/a", source="baselines have no training data"),
         mean_context_tokens=_mean([q.context_tokens for q in questions]),
     )

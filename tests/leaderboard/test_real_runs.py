@@ -75,3 +75,44 @@ def test_snapshot_on_the_sample_venue(tmp_path, scalar_cli):
     manifest = json.loads((release / "manifest.json").read_text())
     assert set(rows) == {"baseline/random", "baseline/lexical"}
     assert all(row["n_questions"] == manifest["n_questions"] for row in rows.values())
+
+
+# Fields a row computes from its scored questions; a computed baseline row must match a run's.
+SCORED_FIELDS = ("n_questions", "n", "coverage", "accuracy", "by_difficulty", "by_context_length", "by_month",
+                 "clean", "clean_by_difficulty", "parse_failures", "errors", "truncated", "prompt_tokens",
+                 "completion_tokens", "cost_usd", "mean_context_tokens", "cutoff")
+
+
+def test_computed_baselines_equal_real_baseline_runs_on_the_sample_venue(tmp_path, scalar_cli):
+    """A snapshot without baseline runs computes them with the evaluation's own baselines: the
+    rows are those of `scalar eval --model baseline/...` on the same release, number for number."""
+    from scalar._util.io import atomic_write_json, write_jsonl_atomic
+    from scalar.releases import load_release
+    from scalar.schema import Prediction, RunSummary, Score
+
+    release = tmp_path / "sample"
+    r = scalar_cli("build", "--venue", "sample", "--offline", "--out", release)
+    if r.returncode != 0:
+        pytest.skip(f"the sample venue does not build here: {r.stderr.strip()}")
+    manifest, questions = load_release(release)
+    assert any(q.task == "cloze" for q in questions)  # one-to-one assignments are exercised
+    real = tmp_path / "real"
+    _eval_baselines(scalar_cli, release, real)
+    assert scalar_cli("leaderboard", "--runs", real, "--out", tmp_path / "snap-real").returncode == 0
+
+    # Another snapshot of the same release with only a model run: the baselines are computed.
+    model = tmp_path / "model" / "m"
+    write_jsonl_atomic(model / "predictions.jsonl",
+                       [Prediction(id=q.id, model="acme/m", prediction=0, correct=False) for q in questions])
+    atomic_write_json(model / "summary.json", RunSummary(
+        model="acme/m", release_id=manifest.release_id, data_dir=str(release.resolve()), n=len(questions),
+        accuracy=Score(accuracy=0, low=0, high=0, n=0)))
+    r = scalar_cli("leaderboard", "--runs", tmp_path / "model", "--out", tmp_path / "snap-computed")
+    assert r.returncode == 0, r.stderr
+
+    ran, computed = _rows(tmp_path / "snap-real"), _rows(tmp_path / "snap-computed")
+    for name in ("baseline/random", "baseline/lexical"):
+        assert computed[name]["computed"] and not ran[name]["computed"]
+        for key in SCORED_FIELDS:
+            assert computed[name][key] == ran[name][key], (name, key)
+    assert ran["baseline/lexical"]["accuracy"]["accuracy"] > ran["baseline/random"]["accuracy"]["accuracy"]

@@ -5,9 +5,10 @@
 (unsetting the two OpenBLAS overrides, where the machine sets them, lets numpy pick its fastest
 kernel; only for this command.) The machine is shared: compare ratios, not absolute times.
 
-The 1-bit GEMV is timed in its three threading modes (``scalar.local.binary.GEMV_MODE``): "shared"
-(the default: the caller works while a helper thread joins when it wakes), "omp" (numba prange,
-fork/join) and "serial" (one thread). The table is measured in a subprocess per condition:
+The 1-bit GEMV is timed in its threading modes (``scalar.local.binary.GEMV_MODE``): "auto" (the
+default: "omp" while other processes leave the cores idle, else "serial"), "omp" (numba prange,
+fork/join), "serial" (one thread) and "shared" (the caller works while a helper thread joins when
+it wakes). The table is measured in a subprocess per condition:
 "quiet", and with ``--busy`` also "busy" (a competing ``while True: pass`` process holds a core
 for the duration, as another job on a shared machine does). ``--policies PASSIVE,ACTIVE`` adds
 spinning OpenMP threads (faster only on a machine of your own).
@@ -102,7 +103,7 @@ def measure(args) -> dict:
         with blas_threads(1):
             return dense @ x
 
-    modes = ("shared", "omp", "serial")
+    modes = ("auto", "omp", "serial", "shared")
     for mode in modes:
         layer_in(mode)()
     rounds = {f"1-bit LUT GEMV ({mode}{', default' if mode == default_mode else ''})": layer_in(mode)

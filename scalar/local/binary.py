@@ -11,6 +11,7 @@ Decode (few tokens): lookup-table GEMV per token. Prefill (many tokens): unpack 
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -23,12 +24,65 @@ from scalar.local.pack import pack_signs, padded_width, unpack_signs_reference
 # Up to this many tokens the LUT path runs once per token; above it, unpack + sgemm wins.
 LUT_MAX_TOKENS = 6
 
-# How a decode GEMV uses the cores: "omp" (default) spreads row chunks over numba's threads with
-# prange (a fork/join: every call waits for the slowest thread); "shared" runs it on the calling
-# thread while helper threads join in as they wake (work items claimed atomically, no fork/join:
-# a helper that is late, or whose core another process holds, just does less); "serial" uses the
-# calling thread only. benchmarks/bench_kernels.py times all three.
-GEMV_MODE = "omp"
+# How a decode GEMV uses the cores. "omp": row blocks spread over numba's threads with prange (a
+# fork/join: every call waits for the slowest thread, so it is the fastest mode when the other
+# cores are free and loses when another process holds one); "serial": the calling thread only;
+# "shared": the caller works while helper threads join as they wake (blocks claimed atomically,
+# no fork/join; measured slower than both here: a Python-thread wake-up per call); "auto"
+# (default): "omp" while other processes leave the cores idle, "serial" when they use more than
+# OTHERS_BUSY_CORES of them (read from /proc/stat, at most every half second).
+# benchmarks/bench_kernels.py times the modes on a quiet machine and next to a busy process.
+GEMV_MODE = "auto"
+OTHERS_BUSY_CORES = 0.5
+
+
+class _CoreWatch:
+    """CPU time other processes used recently: the machine's busy time (/proc/stat, steal time
+    included: on a VM that is the host giving our core away) minus this process's own."""
+
+    def __init__(self):
+        self.sample = None
+        self.value = 0.0
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _machine_busy() -> float | None:
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        guest = sum(fields[8:10]) if len(fields) > 9 else 0  # already counted in user/nice
+        return (sum(fields) - idle - guest) / os.sysconf("SC_CLK_TCK")
+
+    def others_busy(self) -> float:
+        """Cores' worth of CPU used by other processes over the last ~0.5 s (0.0 when unknown)."""
+        now = time.monotonic()
+        with self.lock:
+            if self.sample is not None and now - self.sample[0] < 0.5:
+                return self.value
+            busy = self._machine_busy()
+            if busy is None:
+                return 0.0
+            current = (now, busy, time.process_time())
+            if self.sample is not None:
+                t0, m0, p0 = self.sample
+                self.value = max(0.0, ((busy - m0) - (current[2] - p0)) / (now - t0))
+            self.sample = current
+            return self.value
+
+
+_cores = _CoreWatch()
+
+
+def _gemv_mode(threads: int, items: int) -> str:
+    if threads <= 1 or items <= 1:
+        return "serial"
+    if GEMV_MODE != "auto":
+        return GEMV_MODE
+    return "serial" if _cores.others_busy() > OTHERS_BUSY_CORES else "omp"
+
 
 _workspace = threading.local()
 
@@ -75,7 +129,7 @@ _helpers = _Helpers()
 def _run_gemv(blocks, nwords: int, tables, items, out: np.ndarray) -> None:
     """One LUT GEMV over row-concatenated linears sharing an input (``GEMV_MODE``)."""
     threads = _numba_threads()
-    mode = GEMV_MODE if threads > 1 and items.shape[0] > 1 else "serial"
+    mode = _gemv_mode(threads, items.shape[0])
     if mode == "serial":
         kernels.lut_gemv(blocks, nwords, tables, items, out)
     elif mode == "omp":

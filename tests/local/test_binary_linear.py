@@ -88,7 +88,7 @@ def test_layer_gives_back_its_file_bytes():
     np.testing.assert_array_equal(layer.packed, pack_signs(w)[0])
 
 
-@pytest.mark.parametrize("mode", ["shared", "omp"])
+@pytest.mark.parametrize("mode", ["shared", "omp", "auto"])
 @pytest.mark.parametrize("out_f", [4, 7, 1030, 2050])
 def test_multithreaded_gemv_equals_serial(monkeypatch, mode, out_f):
     # every work item is computed exactly once whichever thread claims it: bit-identical results
@@ -104,6 +104,19 @@ def test_multithreaded_gemv_equals_serial(monkeypatch, mode, out_f):
     for _ in range(20):
         np.testing.assert_array_equal(layer(x), serial)
     np.testing.assert_allclose(serial, x @ _dense(w, alpha, beta).T, rtol=1e-5, atol=1e-5)
+
+
+def test_auto_mode_leaves_the_cores_to_other_processes(monkeypatch):
+    from scalar.local import binary
+
+    monkeypatch.setattr(binary, "GEMV_MODE", "auto")
+    monkeypatch.setattr(binary._cores, "others_busy", lambda: 0.9)  # another job holds a core
+    assert binary._gemv_mode(2, 8) == "serial"
+    monkeypatch.setattr(binary._cores, "others_busy", lambda: 0.1)
+    assert binary._gemv_mode(2, 8) == "omp"
+    assert binary._gemv_mode(1, 8) == "serial" and binary._gemv_mode(2, 1) == "serial"
+    # the watcher itself reads a number of cores from this machine
+    assert binary._CoreWatch().others_busy() >= 0.0
 
 
 def test_lut_table_entries_are_signed_sums():

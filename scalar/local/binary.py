@@ -29,11 +29,13 @@ LUT_MAX_TOKENS = 6
 # cores are free and loses when another process holds one); "serial": the calling thread only;
 # "shared": the caller works while helper threads join as they wake (blocks claimed atomically,
 # no fork/join; measured slower than both here: a Python-thread wake-up per call); "auto"
-# (default): "omp" while other processes leave the cores idle, "serial" when they use more than
-# OTHERS_BUSY_CORES of them (read from /proc/stat, at most every half second).
+# (default): "omp" once other processes have used less than OTHERS_BUSY_CORES for QUIET_SECONDS,
+# "serial" as soon as they use more (read from /proc/stat, at most every half second). Without
+# the waiting time, load that comes and goes gave "auto" a 3 ms p90 (fork/joins caught by it).
 # benchmarks/bench_kernels.py times the modes on a quiet machine and next to a busy process.
 GEMV_MODE = "auto"
-OTHERS_BUSY_CORES = 0.5
+OTHERS_BUSY_CORES = 0.25
+QUIET_SECONDS = 3.0
 
 
 class _CoreWatch:
@@ -43,6 +45,7 @@ class _CoreWatch:
     def __init__(self):
         self.sample = None
         self.value = 0.0
+        self.quiet_since: float | None = None
         self.lock = threading.Lock()
 
     @staticmethod
@@ -69,8 +72,17 @@ class _CoreWatch:
             if self.sample is not None:
                 t0, m0, p0 = self.sample
                 self.value = max(0.0, ((busy - m0) - (current[2] - p0)) / (now - t0))
+                if self.value > OTHERS_BUSY_CORES:
+                    self.quiet_since = None
+                elif self.quiet_since is None:
+                    self.quiet_since = now
             self.sample = current
             return self.value
+
+    def quiet(self) -> bool:
+        """Other processes have left the cores idle for QUIET_SECONDS."""
+        self.others_busy()
+        return self.quiet_since is not None and time.monotonic() - self.quiet_since >= QUIET_SECONDS
 
 
 _cores = _CoreWatch()
@@ -81,7 +93,7 @@ def _gemv_mode(threads: int, items: int) -> str:
         return "serial"
     if GEMV_MODE != "auto":
         return GEMV_MODE
-    return "serial" if _cores.others_busy() > OTHERS_BUSY_CORES else "omp"
+    return "omp" if _cores.quiet() else "serial"
 
 
 _workspace = threading.local()

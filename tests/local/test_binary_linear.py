@@ -109,13 +109,25 @@ def test_multithreaded_gemv_equals_serial(monkeypatch, mode, out_f):
 def test_auto_mode_leaves_the_cores_to_other_processes(monkeypatch):
     from scalar.local import binary
 
+    clock, machine, own = [100.0], [0.0], [0.0]
+    watch = binary._CoreWatch()
     monkeypatch.setattr(binary, "GEMV_MODE", "auto")
-    monkeypatch.setattr(binary._cores, "others_busy", lambda: 0.9)  # another job holds a core
-    assert binary._gemv_mode(2, 8) == "serial"
-    monkeypatch.setattr(binary._cores, "others_busy", lambda: 0.1)
-    assert binary._gemv_mode(2, 8) == "omp"
+    monkeypatch.setattr(binary, "_cores", watch)
+    monkeypatch.setattr(binary.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(binary.time, "process_time", lambda: own[0])
+    monkeypatch.setattr(watch, "_machine_busy", lambda: machine[0])
+    modes = []
+    # cores used by other processes during each second; we use one core throughout
+    for others in [0.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 1.0, 0.0]:
+        modes.append(binary._gemv_mode(2, 8))
+        clock[0] += 1.0
+        own[0] += 1.0
+        machine[0] += 1.0 + others
+    modes.append(binary._gemv_mode(2, 8))
+    # threads only after 3 s of idle cores (QUIET_SECONDS), back to one thread at once when busy
+    assert modes == ["serial"] * 6 + ["omp", "omp", "serial", "serial"]
     assert binary._gemv_mode(1, 8) == "serial" and binary._gemv_mode(2, 1) == "serial"
-    # the watcher itself reads a number of cores from this machine
+    # the real watcher reads a number of cores from this machine
     assert binary._CoreWatch().others_busy() >= 0.0
 
 

@@ -330,12 +330,18 @@ class Runner:
         finally:
             self.reserved -= estimate
 
+    def _keep(self, p: Prediction) -> None:
+        assert self._appender is not None
+        self._appender.write(p)
+        self._predictions[p.id] = p.model_copy(update={"response": None})
+
     async def record(self, p: Prediction) -> None:
         assert self._appender is not None
-        # flushed + fsynced before it counts: a crash loses nothing already answered
-        await asyncio.get_running_loop().run_in_executor(self._io, self._appender.write, p)
+        # flushed + fsynced before it counts: a crash loses nothing already answered. The line and
+        # the summary's copy are kept together on the I/O thread, which Ctrl-C does not interrupt,
+        # so the summary written after an interrupt counts every line in the file.
+        await asyncio.get_running_loop().run_in_executor(self._io, self._keep, p)
         self.spent += p.cost_usd
-        self._predictions[p.id] = p.model_copy(update={"response": None})
         self.done += 1
         if p.error is not None:
             self.errors += 1

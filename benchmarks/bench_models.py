@@ -50,6 +50,24 @@ def current_rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def count_gemv_modes() -> dict:
+    """Which threading mode each decode GEMV ran in (GEMV_MODE "auto" picks per call)."""
+    from collections import Counter
+
+    from scalar.local import binary
+
+    counts: Counter = Counter()
+    choose = binary._gemv_mode
+
+    def counted(threads: int, items: int) -> str:
+        mode = choose(threads, items)
+        counts[mode] += 1
+        return mode
+
+    binary._gemv_mode = counted
+    return counts
+
+
 def run_fbi(prefill_tokens: int, decode_tokens: int) -> dict:
     sys.path.insert(0, str(HERE))
     from _synthetic import fbi_1_3b
@@ -62,6 +80,7 @@ def run_fbi(prefill_tokens: int, decode_tokens: int) -> dict:
     # decode: a short prompt, then one token at a time (LUT GEMV path, KV cache)
     cache = model.new_cache(64 + decode_tokens)
     logits = model.prefill(list(rng.integers(3, 32000, 32)), cache, logits="last")
+    modes = count_gemv_modes()
     steps, cpu_steps = [], []
     for _ in range(decode_tokens):
         token = int(np.argmax(logits))
@@ -70,6 +89,7 @@ def run_fbi(prefill_tokens: int, decode_tokens: int) -> dict:
         steps.append(time.perf_counter() - t0)
         cpu_steps.append(cpu_seconds() - c0)
     decode_med = float(np.median(steps[2:]))  # first steps include JIT warm-up
+    modes = dict(modes)
     decode_cpu = float(np.median(cpu_steps[2:]))
     # prefill: one pass over a fresh context (unpack + sgemm per layer, attention in blocks)
     tokens = list(rng.integers(3, 32000, prefill_tokens))
@@ -81,7 +101,7 @@ def run_fbi(prefill_tokens: int, decode_tokens: int) -> dict:
     return {"decode_cpu_ms": decode_cpu * 1e3, "prefill_cpu_s": prefill_cpu, "model": "FBI-LLM-1.3B shape", "build_s": build_s, "weights_mib": model.nbytes / 2**20,
             "rss_after_build_mib": rss_model, "decode_ms_per_token": decode_med * 1e3,
             "decode_tokens_per_s": 1.0 / decode_med, "prefill_tokens": prefill_tokens, "prefill_s": prefill_s,
-            "prefill_tokens_per_s": prefill_tokens / prefill_s, "peak_rss_mib": peak_rss_mib()}
+            "prefill_tokens_per_s": prefill_tokens / prefill_s, "peak_rss_mib": peak_rss_mib(), "gemv_modes": modes}
 
 
 def run_mamba(lengths: list[int]) -> dict:
@@ -167,6 +187,9 @@ def main() -> None:
         t.add_row("prefill 2048 tokens", f"{fbi['prefill_s']:.1f} s = {fbi['prefill_tokens_per_s']:.0f} tok/s",
                   f"{fbi['prefill_cpu_s'] / 2:.1f} s", "<= 45 s")
     t.add_row("peak RSS", f"{fbi['peak_rss_mib']:.0f} MiB", "", "")
+    total = sum(fbi["gemv_modes"].values()) or 1
+    t.add_row("decode GEMVs by threading mode (auto: omp when the cores are idle)",
+              ", ".join(f"{mode} {100 * n / total:.0f}%" for mode, n in sorted(fbi["gemv_modes"].items())), "", "")
     console.print(t)
 
     mb = results["mamba"]

@@ -1,7 +1,7 @@
 """Whole-model speed and memory of the 1-bit engine on random weights of the published shapes.
 
     python benchmarks/bench_models.py              # FBI-LLM-1.3B and Bi-Mamba-780M, 2 threads
-    python benchmarks/bench_models.py --long       # also Bi-Mamba at 8K tokens (memory flat in length)
+    python benchmarks/bench_models.py --long       # also Bi-Mamba at 8K and 32K tokens (memory flat in length)
     python benchmarks/bench_models.py --fbi-prefill 512   # shorter FBI prefill, extrapolated to 2048
 
 Weights are built directly in packed form (random sign bytes, never a dense fp32 copy of the
@@ -139,14 +139,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fbi-prefill", type=int, default=2048)
     ap.add_argument("--decode", type=int, default=24)
-    ap.add_argument("--long", action="store_true", help="Bi-Mamba also at 8K tokens")
+    ap.add_argument("--long", action="store_true", help="Bi-Mamba also at 8K and 32K tokens")
     ap.add_argument("--only", choices=["fbi", "mamba"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.only == "fbi":
         print(json.dumps(run_fbi(args.fbi_prefill, args.decode)))
         return
     if args.only == "mamba":
-        print(json.dumps(run_mamba([2048, 8192] if args.long else [2048])))
+        print(json.dumps(run_mamba([2048, 8192, 32768] if args.long else [2048])))
         return
 
     from rich.console import Console

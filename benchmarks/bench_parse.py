@@ -34,13 +34,7 @@ def build_page(target_bytes: int) -> tuple[bytes, str]:
     return page.encode("utf-8"), f"{src_path.name} with its body repeated {copies}x"
 
 
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from _timing import median_time  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 
 def main(argv: list[str] | None = None) -> int:

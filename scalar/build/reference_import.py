@@ -35,7 +35,7 @@ from scalar.build._progress_bar import progress_bar as _progress
 from scalar.build._original_papers import clean_section_name, original_paper_to_citing
 from scalar.errors import InputError
 from scalar.releases import MANIFEST, write_manifest, write_paper, write_questions
-from scalar.schema import Candidate, CitingPaper, Question, ReleaseManifest, TokenStats
+from scalar.schema import Candidate, CitingPaper, Question, ReleaseManifest
 
 __all__ = ["MASK", "import_reference", "original_paper_to_citing", "read_original_papers", "convert_question"]
 
@@ -207,15 +207,13 @@ def _write_atomically(out: Path, write: Callable[[Path], ReleaseManifest]) -> Re
 
 
 def _manifest(questions: list[Question], sha: str, *, seed: int, n_papers: int, notes: dict) -> ReleaseManifest:
-    import numpy as np
-
     from scalar import __version__ as version
+    from scalar.build.release import token_stats
 
     counts: dict[str, dict[str, int]] = {}
     for q in questions:
         counts.setdefault(q.difficulty, {}).setdefault(q.task, 0)
         counts[q.difficulty][q.task] += 1
-    tokens = np.array([q.context_tokens for q in questions] or [0])
     dates = sorted(q.first_public_date for q in questions if q.first_public_date)
     return ReleaseManifest(
         release_id=f"{VENUE}-{sha[:12]}",
@@ -227,8 +225,7 @@ def _manifest(questions: list[Question], sha: str, *, seed: int, n_papers: int, 
         counts=counts,
         n_questions=len(questions),
         n_papers=n_papers,
-        token_stats=TokenStats(n=len(questions), mean=float(tokens.mean()), p50=float(np.percentile(tokens, 50)),
-                               p90=float(np.percentile(tokens, 90)), max=int(tokens.max()), min=int(tokens.min())),
+        token_stats=token_stats([q.context_tokens for q in questions]),
         questions_sha256=sha,
         notes=notes,
     )

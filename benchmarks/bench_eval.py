@@ -58,7 +58,7 @@ def make_release(folder: Path, n: int, prompt_kb: int, shared: bool = False) -> 
     import functools
 
     from scalar._util.tokens import count_tokens
-    from scalar.releases import write_manifest, write_questions
+    from scalar.release import write_manifest, write_questions
     from scalar.schema import Candidate, Question, ReleaseManifest
 
     share = prompt_kb * 1000 // 5
@@ -106,7 +106,7 @@ def run(release: Path, out: Path, url: str, concurrency: int, model: str = "open
 
 def tokenise_only(release: Path) -> float:
     from scalar._util.tokens import count_tokens
-    from scalar.releases import iter_questions
+    from scalar.release import iter_questions
 
     t = time.perf_counter()
     n = 0

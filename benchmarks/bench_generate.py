@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "tests" / "build"))
 from _synth_papers import random_citing_paper  # noqa: E402
 
 from scalar._util.tokens import count_tokens  # noqa: E402
-from scalar.build import _tokens  # noqa: E402
-from scalar.build.questions import GenerationConfig, generate_questions  # noqa: E402
+from scalar.generate import _tokens  # noqa: E402
+from scalar.generate.questions import GenerationConfig, generate_questions  # noqa: E402
 
 TARGET_S = 30.0
 
@@ -83,7 +83,7 @@ def main() -> None:
 
     original = _tokens.TokenCounter
     _tokens.TokenCounter = _NoCache
-    import scalar.build.questions as q
+    import scalar.generate.questions as q
 
     q.TokenCounter = _NoCache
     try:

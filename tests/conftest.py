@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,3 +14,7 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.skip("../shared/reference is absent")
     return REFERENCE
+
+
+# Fixture builders shared by several test folders (synthetic papers, an original-format release).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))

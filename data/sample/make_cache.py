@@ -28,8 +28,8 @@ def record(cache_jsonl: Path, *, out: Path | None = None, services=None) -> int:
     sys.path.insert(0, str(HERE))
     from sample_services import SampleServices
 
-    from scalar.build.pipeline import run_build
-    from scalar.build.replay import export_jsonl
+    from scalar.generate.venue_release import run_build
+    from scalar.crawl.replay import export_jsonl
     from scalar.sources.http import FakeClock, RateLimits
 
     services = services or SampleServices()

@@ -13,7 +13,7 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Leak and shortcut audit of a release."""
-    from scalar.build.audit import audit_release, render_report
+    from scalar.generate.audit import audit_release, render_report
 
     report = audit_release(data)
     if as_json:

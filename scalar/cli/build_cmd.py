@@ -29,7 +29,7 @@ def build(
                                              "(repeatable; default: each question's full length)."),
 ) -> None:
     """Crawl a venue, parse, resolve references and generate a release."""
-    from scalar.build.pipeline import run_build
+    from scalar.generate.venue_release import run_build
 
     try:
         manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,

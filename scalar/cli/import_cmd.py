@@ -21,7 +21,7 @@ def import_reference(
     from rich.console import Console
     from rich.table import Table
 
-    from scalar.build.reference_import import import_reference as run
+    from scalar.reference.importer import import_reference as run
 
     manifest = run(src, out, regenerate=regenerate, seed=seed, context_tokens=context_tokens)
     table = Table(title="questions written")

@@ -9,7 +9,7 @@ def venues() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from scalar.build.venues import all_venues
+    from scalar.crawl.venues import all_venues
 
     table = Table(title="SCALAR venues")
     for col in ("name", "venue id", "year", "source"):

@@ -30,7 +30,7 @@ from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_
 from scalar.evaluate.summary import summarize
 from scalar.evaluate.sizing import PromptSizer, Size
 from scalar.evaluate.truncation import COUNTS, encoding_name, fit
-from scalar.releases import QUESTIONS, iter_questions, read_manifest
+from scalar.release import QUESTIONS, iter_questions, read_manifest
 from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
 
 PREDICTIONS = "predictions.jsonl"

@@ -64,7 +64,7 @@ _SEASON = {"iclr": 1, "icml": 2, "neurips": 3}
 
 
 def newest_venue() -> str:
-    from scalar.build.venues import all_venues
+    from scalar.crawl.venues import all_venues
 
     live = [v for v in all_venues() if v.source == "openreview"]
     if not live:

@@ -124,7 +124,7 @@ def resolve_release(run: Run, extra: dict[str, Path]) -> Path:
 
 
 def load_release_dir(path: Path) -> Release:
-    from scalar.releases import load_release
+    from scalar.release import load_release
 
     manifest, questions = load_release(path)
     return Release(path=path, manifest=manifest, questions=questions)

@@ -1,4 +1,4 @@
-"""Small releases for evaluation tests, written with scalar.releases (imported by the tests and
+"""Small releases for evaluation tests, written with scalar.release (imported by the tests and
 by conftest.py; a module name of its own so it never collides with another folder's conftest)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from scalar._util.tokens import count_tokens
-from scalar.releases import write_manifest, write_questions
+from scalar.release import write_manifest, write_questions
 from scalar.schema import Candidate, Question, ReleaseManifest
 
 WORDS = ("attention transformer retrieval citation benchmark graph kernel sparse dense gradient "

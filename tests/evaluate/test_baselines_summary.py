@@ -7,7 +7,7 @@ from scalar._util.io import read_jsonl
 from scalar.evaluate.backends import get_backend
 from scalar.evaluate.runner import run_eval
 from scalar.evaluate.summary import summarize, summary_table
-from scalar.releases import iter_questions
+from scalar.release import iter_questions
 from scalar.schema import Candidate, Prediction, Question
 
 
@@ -165,7 +165,7 @@ def test_summary_reports_the_share_of_cloze_masks_right(tmp_path):
 @pytest.fixture(scope="module")
 def sample_release(tmp_path_factory):
     """The release `scalar build --venue sample --offline` writes from the bundled cache."""
-    from scalar.build.pipeline import run_build
+    from scalar.generate.venue_release import run_build
 
     out = tmp_path_factory.mktemp("sample") / "rel"
     run_build(venue="sample", out=out, offline=True, progress=False)

@@ -10,9 +10,9 @@ from scalar.evaluate.runner import run_eval
 @pytest.fixture
 def imported(reference_dir, tmp_path):
     try:
-        from scalar.build.reference_import import import_reference
+        from scalar.reference.importer import import_reference
     except ImportError:
-        pytest.skip("scalar.build.reference_import has not landed")
+        pytest.skip("scalar.reference.importer has not landed")
     src = reference_dir / "scalar-release"
     if not src.is_dir():
         pytest.skip("scalar-release reference data absent")

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from scalar._util.io import atomic_write_json, write_jsonl_atomic
-from scalar.releases import write_manifest, write_questions
+from scalar.release import write_manifest, write_questions
 from scalar.schema import Candidate, Prediction, Question, ReleaseManifest, RunSummary, Score
 
 # paper -> first public date: two papers before 2025, two after (a cutoff of 2024-12-31 splits them).
@@ -56,7 +56,7 @@ def make_release(root: Path, release_id: str = "sample-2026-11-01", venue: str =
 def make_run(runs_dir: Path, name: str, model: str, release: Path, correct, *, error_ids=(),
              parse_fail_ids=(), only=None, release_id: str | None = None, cost: float = 0.001) -> Path:
     """``correct(q) -> bool`` decides each answer; ``only`` restricts which questions were answered."""
-    from scalar.releases import load_release
+    from scalar.release import load_release
 
     manifest, questions = load_release(release)
     run = runs_dir / name

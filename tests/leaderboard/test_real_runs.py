@@ -87,7 +87,7 @@ def test_computed_baselines_equal_real_baseline_runs_on_the_sample_venue(tmp_pat
     """A snapshot without baseline runs computes them with the evaluation's own baselines: the
     rows are those of `scalar eval --model baseline/...` on the same release, number for number."""
     from scalar._util.io import atomic_write_json, write_jsonl_atomic
-    from scalar.releases import load_release
+    from scalar.release import load_release
     from scalar.schema import Prediction, RunSummary, Score
 
     release = tmp_path / "sample"

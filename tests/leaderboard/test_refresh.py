@@ -29,7 +29,7 @@ def test_shipped_config_loads_and_names_real_secrets():
 
 
 def test_plan_uses_the_day_after_the_last_release_of_the_venue(tmp_path):
-    from scalar.build.venues import get_venue
+    from scalar.crawl.venues import get_venue
 
     assert get_venue(newest_venue()).source == "openreview"
     lb = tmp_path / "leaderboards"

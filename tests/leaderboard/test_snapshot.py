@@ -15,7 +15,7 @@ from lb_factory import PAPERS, make_release, make_run
 from scalar.leaderboard.aggregate import tied_ranks
 from scalar.leaderboard.schema import SCHEMA_FILE, json_schema
 from scalar.leaderboard.snapshot import build_snapshot
-from scalar.releases import load_release
+from scalar.release import load_release
 from scalar.schema import Score
 
 LATE = {p for p, d in PAPERS.items() if d.year == 2025}

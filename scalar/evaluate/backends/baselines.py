@@ -54,14 +54,14 @@ class LexicalBaseline(Backend):
         self._random = RandomBaseline(args)
 
     def _scores(self, question: Question) -> list[list[float]]:
-        from scalar.build.lexical import masked_window, rank_candidates
+        from scalar.generate.lexical import masked_window, rank_candidates
 
         texts = [c.text for c in question.candidates]
         return [rank_candidates(masked_window(question.context, mask, self.words), texts)
                 for mask in masks_of(question)]
 
     def answer_question(self, question: Question) -> int | list[int]:
-        from scalar.build.lexical import best_candidate
+        from scalar.generate.lexical import best_candidate
 
         fallback = self._random.answer_question(question)
         scores = self._scores(question)

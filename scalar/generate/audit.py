@@ -1,0 +1,360 @@
+"""`scalar audit`: how far shortcuts get on a release.
+
+For every difficulty (and cloze questions separately) the audit measures
+  * answer positions and a chi-square test against a uniform spread;
+  * gold title in context: the gold paper's title (or 80% of it, consecutive) appears in the
+    question's context;
+  * surface-name match: name-like words next to a mask occur in the gold's title and in no other
+    candidate's title (solvable by string matching) — the rule the generator rejects with;
+  * cited elsewhere, unmasked: another occurrence of the gold reference is still visible in the
+    context (needs the release's papers/ folder; "n/a" otherwise);
+  * lexical baseline: BM25 between the 50 words either side of the mask and each candidate text;
+    for every mask it gets right, the words that separated the gold from its best rival
+    (``AuditReport.lexical_evidence``), so a reader can tell topic words from a leak;
+  * hidden title revealed: candidates whose text does not start with their title (title hidden by
+    design, e.g. hard) but contain it further down (ar5iv cross-reference residue), gold only;
+  * ar5iv residue ("‣" cross-reference trails) in candidate texts; the gold being the longest
+    candidate; candidate sets reused with a different gold;
+  * token lengths (o200k) of context plus candidate texts, percentiles.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from pydantic import BaseModel, Field, computed_field
+
+from scalar.generate import _leak_checks as checks
+from scalar._util.progress import progress_bar
+from scalar.generate.lexical import MASK, deciding_terms, masked_window, rank_candidates
+from scalar.schema import Paper, Question
+
+EXAMPLES_PER_CHECK = 10
+
+
+class Rate(BaseModel):
+    hits: float = 0  # a float so that the lexical baseline can count ties fractionally
+    n: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def share(self) -> float | None:
+        return self.hits / self.n if self.n else None
+
+    def add(self, hit: float | bool) -> None:
+        self.hits += float(hit)
+        self.n += 1
+
+
+class PositionStats(BaseModel):
+    counts: list[int] = Field(default_factory=list)  # gold index -> number of questions
+    chi2: float | None = None
+    p_value: float | None = None
+
+
+class TokenPercentiles(BaseModel):
+    n: int = 0
+    min: int = 0
+    p10: float = 0
+    p50: float = 0
+    p90: float = 0
+    max: int = 0
+    mean: float = 0
+
+
+class GroupAudit(BaseModel):
+    n_questions: int = 0
+    n_targets: int = 0  # masks (1 per mcq question, several per cloze question)
+    n_candidates: int | None = None  # candidates per question; None when questions differ
+    chance: float | None = None  # accuracy of guessing uniformly
+    positions: PositionStats = Field(default_factory=PositionStats)
+    gold_title_in_context: Rate = Field(default_factory=Rate)
+    surface_name_match: Rate = Field(default_factory=Rate)
+    gold_cited_elsewhere: Rate = Field(default_factory=Rate)
+    lexical_accuracy: Rate = Field(default_factory=Rate)
+    hidden_title_revealed: Rate = Field(default_factory=Rate)
+    candidate_residue: Rate = Field(default_factory=Rate)  # over candidates
+    gold_longest: Rate = Field(default_factory=Rate)
+    reused_candidate_sets: int = 0
+    tokens: TokenPercentiles = Field(default_factory=TokenPercentiles)
+
+
+class LexicalEvidence(BaseModel):
+    """Why the BM25 baseline picked the gold of one mask: the words that most separate the gold's
+    text from the best-scoring other candidate (gold's BM25 contribution minus that rival's)."""
+
+    question: str
+    mask: str
+    gold_title: str | None = None
+    terms: list[tuple[str, float]] = Field(default_factory=list)
+
+
+class AuditReport(BaseModel):
+    data_dir: str
+    release_id: str
+    venue: str
+    n_questions: int
+    papers_available: int = 0  # citing papers found in papers/ (for the cited-elsewhere check)
+    groups: dict[str, GroupAudit] = Field(default_factory=dict)  # "easy", ..., "cloze/hard", "all"
+    examples: dict[str, list[str]] = Field(default_factory=dict)  # check -> question ids (+ what matched)
+    lexical_evidence: list[LexicalEvidence] = Field(default_factory=list)  # one per mask BM25 got right
+
+
+# --------------------------------------------------------------------------- running
+
+
+def audit_release(data_dir: str | Path, *, progress: bool = True) -> AuditReport:
+    """Audit the release folder ``data_dir`` (manifest and SHA-256 are checked when read)."""
+    from scalar.release import PAPERS, load_release
+
+    manifest, questions = load_release(data_dir)
+    papers = _PaperCache(Path(data_dir) / PAPERS)
+    report = AuditReport(data_dir=str(data_dir), release_id=manifest.release_id, venue=manifest.venue,
+                         n_questions=len(questions))
+    groups: dict[str, list[Question]] = defaultdict(list)
+    for q in questions:
+        groups[q.difficulty if q.task == "mcq" else f"cloze/{q.difficulty}"].append(q)
+    order = [g for g in ("easy", "medium", "hard") if g in groups]
+    order += sorted(g for g in groups if g not in order)
+
+    examples: dict[str, list[str]] = defaultdict(list)
+    evidence: list[LexicalEvidence] = []
+    with progress_bar(progress, "auditing", len(questions)) as advance:
+        audited = {}
+        for name in order:
+            audited[name] = _audit_group(groups[name], papers, examples, advance, evidence)
+    if len(order) > 1:
+        audited["all"] = _merge(list(audited.values()), [q for name in order for q in groups[name]])
+    report.groups = audited
+    report.papers_available = papers.found
+    report.examples = {k: v[:EXAMPLES_PER_CHECK] for k, v in examples.items()}
+    report.lexical_evidence = evidence
+    return report
+
+
+class _PaperCache:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._cache: dict[str, Paper | None] = {}
+        self.found = 0
+
+    def get(self, paper: str) -> Paper | None:
+        import re
+
+        aid = re.sub(r"v\d+$", "", paper).replace("/", "_")
+        if aid not in self._cache:
+            path = self.folder / f"{aid}.json"
+            p = None
+            if path.is_file():
+                from scalar.release import read_paper
+
+                p = read_paper(path)
+                self.found += 1
+            self._cache[aid] = p
+        return self._cache[aid]
+
+
+def _targets(q: Question) -> list[tuple[str, int]]:
+    """(mask string, gold index) per mask: one for mcq, one per [MASK_i] for cloze."""
+    if q.task == "mcq":
+        return [(MASK, int(q.answer))]
+    return [(f"[MASK_{i + 1}]", int(a)) for i, a in enumerate(q.answer)]  # type: ignore[arg-type]
+
+
+def _gold_keys(q: Question) -> list[str]:
+    if isinstance(q.gold_key, list):
+        return q.gold_key
+    if q.gold_key:
+        return [q.gold_key]
+    return [q.candidates[g].key for _, g in _targets(q)]
+
+
+_TOKEN_CACHE: dict[bytes, int] = {}
+
+
+def _tokens(text: str) -> int:
+    """o200k tokens, memoised by a digest (candidate texts repeat across questions; keeping the
+    texts themselves as cache keys would hold a whole release in memory)."""
+    import hashlib
+
+    from scalar._util.tokens import count_tokens
+
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    n = _TOKEN_CACHE.get(key)
+    if n is None:
+        if len(_TOKEN_CACHE) > 200_000:
+            _TOKEN_CACHE.clear()
+        n = _TOKEN_CACHE[key] = count_tokens(text)
+    return n
+
+
+def _audit_group(questions: list[Question], papers: _PaperCache, examples, advance,
+                 evidence: list[LexicalEvidence] | None = None) -> GroupAudit:
+    g = GroupAudit(n_questions=len(questions))
+    positions: Counter[int] = Counter()
+    width = max((len(q.candidates) for q in questions), default=0)
+    seen_sets: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = defaultdict(set)
+    lengths = []
+    chance = []
+    for q in questions:
+        titles = [c.title for c in q.candidates]
+        texts = [c.text for c in q.candidates]
+        ctx_index = checks.NgramIndex(q.context)
+        targets = _targets(q)
+        g.n_targets += len(targets)
+        title_hit = name_hit = False
+        for mask, gold in targets:
+            positions[gold] += 1
+            chance.append(1 / len(q.candidates))
+            if checks.title_in(ctx_index, titles[gold]):
+                title_hit = True
+            hits = checks.surface_name_hit(q.context, mask, titles, gold)
+            if hits:
+                name_hit = True
+                examples["surface_name_match"].append(f"{q.id} {'/'.join(hits)}")
+            window = masked_window(q.context, mask)
+            scores = rank_candidates(window, texts)
+            top = max(scores) if scores else 0
+            tied = [i for i, s in enumerate(scores) if s == top]
+            g.lexical_accuracy.add(1 / len(tied) if gold in tied else 0)
+            if gold in tied and top > 0 and evidence is not None:
+                terms = deciding_terms(window, texts, gold)
+                evidence.append(LexicalEvidence(question=q.id, mask=mask, gold_title=titles[gold], terms=terms))
+                examples["lexical_baseline"].append(f"{q.id} {'/'.join(t for t, _ in terms[:3])}")
+            lengths_gold = len(texts[gold])
+            g.gold_longest.add(all(lengths_gold > len(t) for i, t in enumerate(texts) if i != gold))
+            # The gold's own title in its text, where the title is not shown up front.
+            if not checks.starts_with_title(texts[gold], titles[gold]) and checks.title_words(titles[gold]):
+                revealed = checks.title_in(checks.NgramIndex(texts[gold]), titles[gold])
+                g.hidden_title_revealed.add(revealed)
+                if revealed:
+                    examples["hidden_title_revealed"].append(q.id)
+        g.gold_title_in_context.add(title_hit)
+        if title_hit:
+            examples["gold_title_in_context"].append(q.id)
+        g.surface_name_match.add(name_hit)
+        for t in texts:
+            g.candidate_residue.add("‣" in t)
+        paper = papers.get(q.paper)
+        if paper is not None:
+            squashed = checks.squash(q.context)
+            visible = [v for key in _gold_keys(q) for v in checks.visible_occurrences(squashed, paper, key)]
+            g.gold_cited_elsewhere.add(bool(visible))
+            if visible:
+                examples["gold_cited_elsewhere"].append(f"{q.id} {visible[0]}")
+        cand_set = (q.paper, tuple(sorted(c.key for c in q.candidates)))
+        golds = frozenset(gold for _, gold in targets)
+        gold_keys = tuple(sorted(q.candidates[i].key for i in golds))
+        seen_sets[cand_set].add(gold_keys)
+        lengths.append(_tokens(q.context) + sum(_tokens(t) for t in texts))
+        advance()
+    g.reused_candidate_sets = sum(len(v) - 1 for v in seen_sets.values() if len(v) > 1)
+    sizes = {len(q.candidates) for q in questions}
+    g.n_candidates = sizes.pop() if len(sizes) == 1 else None
+    g.positions = _positions(positions, width, uniform=g.n_candidates is not None)
+    g.chance = sum(chance) / len(chance) if chance else None
+    g.tokens = _percentiles(lengths)
+    return g
+
+
+def _positions(counts: Counter, width: int, uniform: bool = True) -> PositionStats:
+    """Gold index counts; the chi-square test against a uniform spread only when every question has
+    the same number of candidates (with 4 to 6 candidates the later slots exist less often)."""
+    row = [counts.get(i, 0) for i in range(width)]
+    stats = PositionStats(counts=row)
+    if uniform and width >= 2 and sum(row) > 0:
+        from scipy.stats import chisquare
+
+        res = chisquare(row)
+        stats.chi2 = float(res.statistic)
+        stats.p_value = float(res.pvalue)
+    return stats
+
+
+def _percentiles(values: list[int]) -> TokenPercentiles:
+    if not values:
+        return TokenPercentiles()
+    import numpy as np
+
+    a = np.asarray(values)
+    return TokenPercentiles(n=len(a), min=int(a.min()), p10=float(np.percentile(a, 10)),
+                            p50=float(np.percentile(a, 50)), p90=float(np.percentile(a, 90)),
+                            max=int(a.max()), mean=float(a.mean()))
+
+
+def _merge(parts: list[GroupAudit], questions: list[Question]) -> GroupAudit:
+    out = GroupAudit()
+    width = max((len(p.positions.counts) for p in parts), default=0)
+    pos: Counter[int] = Counter()
+    chance_sum = 0.0
+    for p in parts:
+        out.n_questions += p.n_questions
+        out.n_targets += p.n_targets
+        out.reused_candidate_sets += p.reused_candidate_sets
+        chance_sum += (p.chance or 0) * p.n_targets
+        for i, c in enumerate(p.positions.counts):
+            pos[i] += c
+        for field in ("gold_title_in_context", "surface_name_match", "gold_cited_elsewhere", "lexical_accuracy",
+                      "hidden_title_revealed", "candidate_residue", "gold_longest"):
+            a, b = getattr(out, field), getattr(p, field)
+            a.hits += b.hits
+            a.n += b.n
+    sizes = {p.n_candidates for p in parts}
+    out.n_candidates = sizes.pop() if len(sizes) == 1 else None
+    out.positions = _positions(pos, width, uniform=out.n_candidates is not None)
+    out.chance = chance_sum / out.n_targets if out.n_targets else None
+    out.tokens = _percentiles([_tokens(q.context) + sum(_tokens(c.text) for c in q.candidates) for q in questions])
+    return out
+
+
+# --------------------------------------------------------------------------- display
+
+
+_ROWS = [
+    ("gold title in context", "gold_title_in_context"),
+    ("name next to mask -> gold", "surface_name_match"),
+    ("gold cited elsewhere", "gold_cited_elsewhere"),
+    ("hidden gold title revealed", "hidden_title_revealed"),
+    ("ar5iv residue (candidates)", "candidate_residue"),
+    ("gold is longest", "gold_longest"),
+    ("BM25 baseline accuracy", "lexical_accuracy"),
+]
+
+
+def _fmt_rate(r: Rate) -> str:
+    if not r.n:
+        return "n/a"
+    hits = f"{r.hits:g}" if r.hits != int(r.hits) else str(int(r.hits))
+    return f"{100 * r.share:.0f}% ({hits}/{r.n})"
+
+
+def render_report(report: AuditReport, console=None) -> None:
+    """Rich tables on stdout: one row per check, one column per difficulty."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=max(100, Console().width))
+    names = list(report.groups)
+    t = Table(title=f"Audit of {report.release_id} ({report.venue}, {report.n_questions} questions)")
+    t.add_column("check")
+    for n in names:
+        t.add_column(n, justify="right")
+    t.add_row("questions", *[str(report.groups[n].n_questions) for n in names])
+    t.add_row("answer positions", *["/".join(map(str, report.groups[n].positions.counts)) for n in names])
+    t.add_row("positions chi-square p", *[
+        "n/a" if report.groups[n].positions.p_value is None else f"{report.groups[n].positions.p_value:.3f}"
+        for n in names])
+    for label, field in _ROWS:
+        t.add_row(label, *[_fmt_rate(getattr(report.groups[n], field)) for n in names])
+    t.add_row("  (chance accuracy)", *[
+        "n/a" if report.groups[n].chance is None else f"{100 * report.groups[n].chance:.0f}%" for n in names])
+    t.add_row("reused candidate sets", *[str(report.groups[n].reused_candidate_sets) for n in names])
+    for label, attr in (("tokens p10", "p10"), ("tokens p50", "p50"), ("tokens p90", "p90"), ("tokens max", "max")):
+        t.add_row(label, *[f"{getattr(report.groups[n].tokens, attr):,.0f}" for n in names])
+    console.print(t)
+    if not report.papers_available:
+        console.print("[dim]gold cited elsewhere: n/a (the release has no papers/ folder)[/dim]")
+    for check, ids in report.examples.items():
+        if ids:
+            console.print(f"[dim]{check}: {', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}[/dim]")

@@ -1,0 +1,82 @@
+"""``GenerationConfig``: every question-generation setting, its default and its validation.
+
+The only validator of generation settings: ``scalar build``, ``scalar import-reference --regenerate``
+and the Python API all construct one, so a value refused by one is refused by all.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scalar.errors import ConfigError
+from scalar.schema import DIFFICULTIES, TASKS
+
+
+class GenerationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 0
+    difficulties: list[str] = Field(default_factory=lambda: ["easy", "medium", "hard"])
+    tasks: list[str] = Field(default_factory=lambda: ["mcq", "cloze"])
+    context_budgets: list[int] = Field(default_factory=list)  # --context-tokens; empty = no trimming
+    encoding: str = "o200k_base"
+    n_candidates: int = 4
+    max_candidate_tokens: int = 40_000  # references longer than this are not usable
+    max_gold_per_paper: int | None = None  # per difficulty; None = every eligible reference
+    # citation typing: "heuristic" (offline) or "llm:<litellm model>"
+    citation_typer: str = "heuristic"
+    typer_cache: str | None = None
+    typer_api_base: str | None = None
+    # length control
+    instruction_tokens: int = 300  # estimate of the prompt's instruction and answer format
+    candidate_overhead_tokens: int = 12  # per-candidate wrapper in the prompt
+    min_candidate_tokens: int = 64
+    # leak control
+    leak_window_words: int = 3  # words each side of a mask checked against candidate titles (audit: 3)
+    reject_surface_matches: bool = True
+    # cloze
+    cloze_max_masks: int = 4
+    cloze_distractors: int = 2
+    max_cloze_per_paper: int | None = None
+    include_appendix: bool = False
+
+    def __init__(self, **data):
+        # Options come from the command line: a bad one is the user's to fix (ConfigError -> one
+        # line on stderr, exit 2), not a pydantic traceback.
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(x) for x in err.get("loc", ()))
+            msg = str(err.get("msg", "")).removeprefix("Value error, ")
+            raise ConfigError(f"generation option {where}: {msg}") from None
+
+    @field_validator("difficulties")
+    @classmethod
+    def _known_difficulties(cls, v: list[str]) -> list[str]:
+        bad = [d for d in v if d not in DIFFICULTIES]
+        if bad:
+            raise ValueError(f"unknown difficulty {bad[0]!r}: use easy, medium or hard")
+        return [d for d in DIFFICULTIES if d in v] or list(DIFFICULTIES)  # none given = all
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, v: list[str]) -> list[str]:
+        bad = [t for t in v if t not in TASKS]
+        if bad:
+            raise ValueError(f"unknown task {bad[0]!r}: use mcq or cloze")
+        return [t for t in TASKS if t in v] or list(TASKS)  # none given = all
+
+    @field_validator("context_budgets")
+    @classmethod
+    def _positive_budgets(cls, v: list[int]) -> list[int]:
+        if any(b <= 0 for b in v):
+            raise ValueError("context budgets must be positive token counts")
+        return sorted(set(v))
+
+    @field_validator("n_candidates")
+    @classmethod
+    def _enough_candidates(cls, v: int) -> int:
+        if v < 2:
+            raise ValueError("n_candidates must be at least 2")
+        return v

@@ -1,0 +1,303 @@
+"""Question generation: multiple choice (``mcq``) and ``cloze``, three difficulties, length budgets.
+
+Difficulties keep the original SCALAR definitions (see README "Question generation"):
+
+* easy   — an attributional single occurrence ("YOLOv3 [33]"); 3 random distractors from the
+  paper's usable references; candidates shown as title + abstract + full text.
+* medium — a descriptive single occurrence; random distractors; same candidate text.
+* hard   — a descriptive single occurrence; the 3 usable references cited nearest to it as
+  distractors; candidates shown as body only (no title, abstract, introduction, conclusion; own
+  title scrubbed).
+
+and fix the original's leaks: every occurrence of the gold is masked, the gold's title is redacted
+from the context, gold positions are balanced exactly per difficulty, and a question whose gold a
+string matcher finds from the words next to a mask is rejected (counted in ``rejected``).
+
+Everything random is derived with hashlib from (seed, paper, reference, ...), so the same inputs
+and seed give the same questions regardless of the order papers arrive in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+
+from pydantic import BaseModel, Field
+
+from scalar._util.seeds import rng, stable_id
+from scalar.generate._candidates import TITLE_MASK, View, scrub_title
+from scalar.generate._prep import (Draft, PaperPrep, eligible_works, nearest_works, prepare_paper,
+                                surface_leak, work_ref)
+from scalar.generate._tokens import TokenCounter
+from scalar.generate.citation_types import make_typer
+from scalar.generate.cloze import cloze_drafts, mask_label
+from scalar.generate.config import GenerationConfig
+from scalar.generate.context import Block, fit
+from scalar.errors import ConfigError
+from scalar.schema import DIFFICULTIES, TASKS, Candidate, CitingPaper, Question
+
+MASK = "**[MASKED_CITATION]**"
+GENERATOR = "scalar-generator/1"
+
+
+class GenerationResult(BaseModel):
+    questions: list[Question]
+    rejected: dict[str, int] = Field(default_factory=dict)  # reason -> count
+    stats: dict = Field(default_factory=dict)
+
+
+def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
+                       progress: Callable[[int], None] | None = None) -> GenerationResult:
+    """Questions from citing papers. ``progress`` (optional) is called with 1 after each paper,
+    e.g. ``functools.partial(rich_progress.advance, task_id)``."""
+    if not isinstance(config, GenerationConfig):
+        raise ConfigError("generate_questions needs a GenerationConfig")
+    t0 = time.perf_counter()
+    counter = TokenCounter(config.encoding)
+    typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
+    rejected: Counter[str] = Counter()
+    stats: dict = defaultdict(int)
+    kept: dict[str, tuple[CitingPaper, list[Draft], Counter, dict]] = {}  # paper id -> its results
+    for cp in papers:
+        prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
+                             include_appendix=config.include_appendix)
+        local_rejected: Counter[str] = Counter()
+        local_stats: dict = defaultdict(int)
+        _count_paper(prep, local_stats)
+        made: list[Draft] = []
+        if "mcq" in config.tasks:
+            made += _mcq_drafts(prep, config, local_rejected, local_stats)
+        if "cloze" in config.tasks:
+            made += cloze_drafts(prep, config, local_rejected, local_stats)
+        if not made:
+            local_stats["papers_without_questions"] += 1
+            if len({v.work for v in prep.refs.values()}) < config.n_candidates:
+                local_rejected["paper_too_few_usable_references"] += 1
+        # The same paper twice (a venue listing it twice): keep one, chosen by content, not by
+        # arrival order, so the output does not depend on the order papers come in.
+        if prep.paper_id in kept:
+            rejected["duplicate_paper"] += 1
+            if paper_content_id(kept[prep.paper_id][0]) <= paper_content_id(cp):
+                made = None
+        if made is not None:
+            kept[prep.paper_id] = (cp, made, local_rejected, local_stats)
+        if progress:
+            progress(1)
+    drafts: list[Draft] = []
+    for _, made, local_rejected, local_stats in kept.values():
+        drafts += made
+        rejected.update(local_rejected)
+        for k, v in local_stats.items():
+            stats[k] += v
+
+    if config.context_budgets:
+        # Every budget holds the same questions (a paired design: accuracy differences between
+        # budgets come from length alone). A draft whose kept parts (title, abstract, mask
+        # paragraph, minimal candidates) do not fit the smallest budget is dropped for all budgets;
+        # fitting is monotone in the budget, so the rest fit every larger one.
+        smallest = min(config.context_budgets)
+        fits = []
+        for d in drafts:
+            d.order = d.golds + d.distractors  # provisional; fitting does not depend on order
+            if not _Rendered(d, counter).fits(config, smallest):
+                rejected["budget_too_small"] += 1
+            else:
+                fits.append(d)
+        drafts = fits
+    _balance_positions(drafts, config)
+    questions: list[Question] = []
+    budgets: list[int | None] = list(config.context_budgets) or [None]
+    for d in drafts:
+        rendered = _Rendered(d, counter)
+        stats["gold_title_redacted"] += int(rendered.redacted)
+        for budget in budgets:
+            q = rendered.question(config, budget)
+            if q is None:  # not expected after the check above; counted rather than hidden
+                rejected["budget_too_small_variant"] += 1
+                continue
+            questions.append(q)
+    questions.sort(key=question_sort_key)
+    stats["questions"] = len(questions)
+    stats["by_difficulty_task"] = {f"{d}/{t}": n for (d, t), n in
+                                   sorted(Counter((q.difficulty, q.task) for q in questions).items())}
+    stats["typer"] = getattr(typer, "name", type(typer).__name__)
+    stats["seconds"] = round(time.perf_counter() - t0, 3)
+    attempts = stats.get("mcq_checked_for_surface_match", 0)
+    stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
+    for difficulty in config.difficulties:  # share of would-be questions a string matcher solves
+        n = stats.get(f"mcq_checked_for_surface_match_{difficulty}", 0)
+        if n:
+            stats[f"surface_match_rate_{difficulty}"] = round(stats.get(f"surface_name_match_{difficulty}", 0) / n, 4)
+    return GenerationResult(questions=questions, rejected=dict(sorted(rejected.items())), stats=dict(stats))
+
+
+def paper_content_id(cp: CitingPaper) -> str:
+    return stable_id(cp.model_dump_json(), length=32)
+
+
+def question_sort_key(q: Question) -> tuple:
+    return (DIFFICULTIES.index(q.difficulty), TASKS.index(q.task), q.context_budget or 0, q.paper, q.id)
+
+
+# --------------------------------------------------------------------------- drafting (mcq)
+
+
+def _count_paper(prep: PaperPrep, stats: dict) -> None:
+    stats["papers"] += 1
+    stats["occurrences"] += len(prep.occurrences)
+    stats["single_occurrences"] += sum(not o.grouped for o in prep.occurrences)
+    stats["occurrences_outside_running_text"] += sum(o.kind is not None for o in prep.occurrences)
+    stats["attributional"] += sum(o.citation_type == "attributional" for o in prep.occurrences)
+    stats["descriptive"] += sum(o.citation_type == "descriptive" for o in prep.occurrences)
+    stats["usable_references"] += len(prep.refs)
+    for reason, n in prep.unusable.items():
+        stats[f"unusable_references_{reason}"] += n
+
+
+_TYPE_FOR = {"easy": "attributional", "medium": "descriptive", "hard": "descriptive"}
+
+
+def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, stats: dict) -> list[Draft]:
+    seed, pid = config.seed, prep.paper_id
+    out: list[Draft] = []
+    k = config.n_candidates - 1
+    for difficulty in config.difficulties:
+        pool = eligible_works(prep, difficulty)
+        want = _TYPE_FOR[difficulty]
+        by_work: dict[str, list] = defaultdict(list)
+        for o in prep.occurrences:
+            w = prep.work_of.get(o.key)
+            if w in pool and not o.grouped and o.kind is None and o.citation_type == want:
+                by_work[w].append(o)
+        golds = sorted(by_work)
+        if config.max_gold_per_paper is not None and len(golds) > config.max_gold_per_paper:
+            golds = sorted(rng(seed, pid, want, "golds").sample(golds, config.max_gold_per_paper))
+        used_sets: set[frozenset] = set()
+        for gold in golds:
+            # seeded by type, not difficulty: medium and hard mask the same occurrence of a gold,
+            # so the two differ only in distractors and candidate text (a paired comparison)
+            anchor = rng(seed, pid, gold, want, "occurrence").choice(by_work[gold])
+            others = [w for w in pool if w != gold]
+            if difficulty == "hard":
+                distractors = nearest_works(prep, [anchor], {gold}, set(others), k)
+            else:
+                # Random distractors avoid repeating another question's candidate set when the
+                # pool allows it (the original reused identical sets with a different gold).
+                draw = rng(seed, pid, gold, difficulty, "distractors")
+                for _attempt in range(8):
+                    distractors = draw.sample(others, min(k, len(others)))
+                    if frozenset([gold, *distractors]) not in used_sets:
+                        break
+            used_sets.add(frozenset([gold, *distractors]))
+            if len(distractors) < k:
+                rejected["too_few_distractors"] += 1
+                continue
+            stats["mcq_checked_for_surface_match"] += 1
+            stats[f"mcq_checked_for_surface_match_{difficulty}"] += 1
+            if config.reject_surface_matches:
+                if surface_leak(prep, {gold: MASK}, gold, distractors, config.leak_window_words):
+                    rejected["surface_name_match"] += 1
+                    stats[f"surface_name_match_{difficulty}"] += 1
+                    continue
+            base = stable_id("mcq", pid, gold, anchor.uid, difficulty)
+            out.append(Draft(prep=prep, task="mcq", difficulty=difficulty, anchors=[anchor], golds=[gold],
+                             distractors=distractors, view="body" if difficulty == "hard" else "full",
+                             citation_type=want, base_id=base))
+    return out
+
+
+def _balance_positions(drafts: list[Draft], config: GenerationConfig) -> None:
+    """Gold positions cycle 0..n-1 over a seeded order of each difficulty's mcq questions, so every
+    position holds the gold equally often (counts differ by at most one); distractors keep their
+    sampled order in the remaining slots. Cloze candidates are shuffled by a per-question seed."""
+    groups: dict[str, list[Draft]] = defaultdict(list)
+    for d in drafts:
+        if d.task == "mcq":
+            groups[d.difficulty].append(d)
+        else:
+            order = d.golds + d.distractors
+            rng(config.seed, d.base_id, "cloze-order").shuffle(order)
+            d.order = order
+            d.answer = [order.index(g) for g in d.golds]
+    for difficulty, group in groups.items():
+        group.sort(key=lambda d: d.base_id)
+        rng(config.seed, difficulty, "positions").shuffle(group)
+        n = config.n_candidates
+        # which position each rank gets also starts at a seeded offset
+        start = rng(config.seed, difficulty, "first-position").randrange(n)
+        for i, d in enumerate(group):
+            pos = (start + i) % n
+            order = list(d.distractors)
+            order.insert(pos, d.golds[0])
+            d.order = order
+            d.answer = pos
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+class _Rendered:
+    """A draft's masked paragraphs and candidate views, shared by its budget variants."""
+
+    def __init__(self, d: Draft, counter: TokenCounter):
+        self.d = d
+        self.counter = counter
+        prep = d.prep
+        labels = {g: (MASK if d.task == "mcq" else mask_label(i + 1)) for i, g in enumerate(d.golds)}
+        masked_locs = {loc for g in d.golds for loc in prep.locs_of_work(g)}
+        patterns: list = []
+        hits: set = set()
+        for g in d.golds:
+            p, h = prep.title_hits(g)
+            patterns += p
+            hits |= h
+        self.redacted = bool(hits)
+        blocks = []
+        for loc, text in prep.paragraphs.items():
+            if loc in masked_locs:
+                text = prep.masked(loc, labels)
+            if loc in hits:
+                text = scrub_title(text, patterns)
+            blocks.append(Block(section=loc[0], index=prep.paragraph_index[loc], text=text.strip()))
+        self.blocks = blocks
+        self.header = [scrub_title(h, patterns) for h in prep.header] if "header" in hits else list(prep.header)
+        self.anchor = prep.paragraph_index[(d.anchors[0].section, d.anchors[0].paragraph)]
+        self.refs = [work_ref(prep, w) for w in d.order]
+        self.views: list[View] = [r.body if d.view == "body" else r.full for r in self.refs]
+
+    def _overhead(self, config: GenerationConfig) -> int:
+        return config.instruction_tokens + config.candidate_overhead_tokens * len(self.views)
+
+    def fits(self, config: GenerationConfig, budget: int) -> bool:
+        return fit(self.header, self.d.prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
+                   budget=budget, overhead=self._overhead(config),
+                   min_candidate_tokens=config.min_candidate_tokens) is not None
+
+    def question(self, config: GenerationConfig, budget: int | None) -> Question | None:
+        d, prep = self.d, self.d.prep
+        overhead = config.instruction_tokens + config.candidate_overhead_tokens * len(self.views)
+        fitted = fit(self.header, prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
+                     budget=budget, overhead=overhead, min_candidate_tokens=config.min_candidate_tokens)
+        if fitted is None:
+            return None
+        candidates = [Candidate(key=r.key, arxiv_id=r.arxiv_id, title=r.title or None, text=t)
+                      for r, t in zip(self.refs, fitted.candidate_texts)]
+        gold_keys = [work_ref(prep, g).key for g in d.golds]
+        anchor = d.anchors[0]
+        qid = stable_id(prep.paper_id, ",".join(gold_keys), ",".join(a.uid for a in d.anchors), d.difficulty,
+                        d.task, budget if budget is not None else "full")
+        cp = prep.cp
+        return Question(
+            id=qid, task=d.task, difficulty=d.difficulty, paper=prep.paper_id,
+            first_public_date=cp.first_public_date or cp.paper.first_public_date,
+            section=prep.section_titles.get(anchor.section, ""), citation_type=d.citation_type,
+            context=fitted.context, candidates=candidates, answer=d.answer,
+            context_tokens=fitted.context_tokens, context_budget=budget,
+            gold_key=gold_keys[0] if d.task == "mcq" else gold_keys,
+            title=cp.paper.title or None, source="scalar",
+        )
+
+
+__all__ = ["GenerationConfig", "GenerationResult", "generate_questions", "MASK", "TITLE_MASK",
+           "question_sort_key"]

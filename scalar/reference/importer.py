@@ -1,0 +1,231 @@
+"""`scalar import-reference`: the original SCALAR release (LibrAIResearch/scalar) as one of ours.
+
+Default: the original questions as they are — same citing papers, same masked occurrence, same four
+candidates in the same order, same answer (``label_id``) — with the paper text and the candidate
+texts recovered from the original prompt strings, so a model run on the import is comparable with
+the published numbers. ``regenerate=True``: the original's parsed papers (``paper_obj_anno``) are fed
+to our generator instead, which fixes the original's leaks.
+
+The release folder is assembled in a temporary sibling folder and renamed into place at the end,
+so bad input leaves no output folder behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from scalar._util.seeds import stable_id
+from scalar.reference._original_format import (
+    MASK,
+    arxiv_from_url,
+    OriginalQuestion,
+    data_root,
+    load_json,
+    paper_files,
+    published_dates,
+    question_files,
+    read_question,
+)
+from scalar._util.progress import progress_bar as _progress
+from scalar.reference._original_papers import clean_section_name, original_paper_to_citing
+from scalar.errors import InputError
+from scalar.release import MANIFEST, write_manifest, write_paper, write_questions
+from scalar.schema import Candidate, CitingPaper, Question, ReleaseManifest
+
+__all__ = ["MASK", "import_reference", "original_paper_to_citing", "read_original_papers", "convert_question"]
+
+VENUE = "scalar-original"
+SOURCE = "reference-import"
+_TYPES = {"method": "attributional", "others": "descriptive"}
+
+
+def import_reference(src: str | Path, out: str | Path, *, regenerate: bool = False, seed: int = 0,
+                     context_tokens=(), progress: bool = True) -> ReleaseManifest:
+    """Convert the original release at ``src`` (repository root or its data/ folder) into a release
+    folder ``out``; returns the manifest written. Raises InputError on missing or corrupt input."""
+    out = Path(out)
+    _check_out(out)
+    root = data_root(src)
+    if regenerate:
+        return _regenerate(root, out, seed=seed, context_tokens=list(context_tokens), progress=progress)
+    if context_tokens:
+        raise InputError("--context-tokens applies to --regenerate only (the original questions are kept as they are)")
+
+    dates = published_dates(root)
+    papers = read_original_papers(root, dates, progress=progress)
+    by_set = question_files(root)
+    files = [(d, p) for d, paths in by_set.items() for p in paths]
+    questions: list[Question] = []
+    with _progress(progress, "importing questions", len(files)) as advance:
+        for difficulty, path in files:
+            original = read_question(path, difficulty)
+            citing = papers.get(original.arxiv_id)
+            questions.append(convert_question(original, citing, dates.get(original.arxiv_id)))
+            advance()
+
+    def write(tmp: Path) -> ReleaseManifest:
+        sha = write_questions(tmp, questions)
+        for cp in papers.values():
+            write_paper(tmp, cp.paper)
+        manifest = _manifest(questions, sha, seed=seed, n_papers=len({q.paper for q in questions}),
+                             notes={"mode": "as-is", "source_papers": len(papers),
+                                    "source_questions": len(questions)})
+        write_manifest(tmp, manifest)
+        return manifest
+
+    return _write_atomically(out, write)
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def convert_question(original: OriginalQuestion, citing: CitingPaper | None,
+                     first_public: date | None) -> Question:
+    """One original question -> our Question, same candidates in the same order, same answer."""
+    data = original.data
+    prompt = original.prompt
+    ref_arxiv = {}
+    if citing is not None:
+        ref_arxiv = {r.key: r.arxiv_id for r in citing.paper.references}
+    candidates = []
+    for meta, block in zip(original.candidates_meta, prompt.candidates):
+        key = str(meta.get("id") or "")
+        title = meta.get("title") or block.title
+        if block.title is not None:
+            # easy/medium show title, abstract and full text; keep the same order of parts.
+            parts = [block.title, f"Abstract: {block.abstract}" if block.abstract else "", block.content]
+            text = "\n\n".join(p for p in parts if p)
+        else:
+            text = block.content  # hard: the body only, as the original showed it
+        candidates.append(Candidate(key=key, arxiv_id=ref_arxiv.get(key), title=title, text=text))
+    citation = data.get("citation") or {}
+    from scalar._util.tokens import count_tokens
+
+    n_tokens = count_tokens(prompt.paper_text) + sum(count_tokens(c.text) for c in candidates)
+    version = original.version or ""
+    return Question(
+        id=stable_id(SOURCE, original.difficulty, original.path.stem),
+        task="mcq",
+        difficulty=original.difficulty,
+        paper=f"{original.arxiv_id}{version}",
+        first_public_date=first_public,
+        section=clean_section_name(str(citation.get("section_name") or "")),
+        citation_type=_TYPES.get(original.citation_type or "", "descriptive"),
+        context=prompt.paper_text,
+        candidates=candidates,
+        answer=int(data["label_id"]),
+        context_tokens=n_tokens,
+        gold_key=str(data.get("reference_id") or original.candidates_meta[data["label_id"]].get("id")),
+        title=prompt.title or None,
+        source=SOURCE,
+    )
+
+
+def read_original_papers(root: Path, dates: dict[str, date] | None = None, *,
+                         progress: bool = False) -> dict[str, CitingPaper]:
+    """arXiv id -> CitingPaper for every ``data/paper_obj_anno/*.json`` (none when the folder is absent)."""
+    dates = dates if dates is not None else published_dates(root)
+    out: dict[str, CitingPaper] = {}
+    files = paper_files(root)
+    with _progress(progress and bool(files), "reading paper objects", len(files)) as advance:
+        for path in files:
+            obj = load_json(path)
+            if not isinstance(obj, dict):
+                raise InputError(f"{path}: expected a JSON object (an original paper object)")
+            try:
+                aid, _ = arxiv_from_url(str(obj.get("paper_id") or path.stem))
+                cp = original_paper_to_citing(obj, first_public_date=dates.get(aid))
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                raise InputError(f"{path}: not an original paper object ({_reason(e)})") from None
+            out[cp.paper.arxiv_id or path.stem] = cp
+            advance()
+    return out
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, KeyError):
+        return f"missing field {e.args[0]!r}"
+    return " ".join(str(e).split())[:200] or type(e).__name__
+
+
+# --------------------------------------------------------------------------- regenerate
+
+
+def _regenerate(root: Path, out: Path, *, seed: int, context_tokens: list[int], progress: bool) -> ReleaseManifest:
+    """Our generator on the original's parsed papers; write_release is itself all-or-nothing."""
+    from scalar.generate.questions import GenerationConfig, generate_questions
+    from scalar.generate.write import write_release
+
+    papers = read_original_papers(root, progress=progress)
+    if not papers:
+        raise InputError(f"--regenerate needs paper objects, none found in {root / 'paper_obj_anno'}")
+    ordered = [papers[k] for k in sorted(papers)]
+    config = GenerationConfig(seed=seed, context_budgets=context_tokens)
+    with _progress(progress, "generating questions", len(ordered)) as advance:
+        result = generate_questions(ordered, config, progress=lambda n: advance())
+    return write_release(out, venue=VENUE, result=result, papers=ordered, config=config,
+                         notes={"mode": "regenerate", "source_papers": len(ordered)})
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise InputError(f"--out {out} is a non-empty folder that is not a release; choose another")
+
+
+def _write_atomically(out: Path, write: Callable[[Path], ReleaseManifest]) -> ReleaseManifest:
+    """Run ``write`` into a temporary sibling folder, then swap it in place of ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a release is an ordinary folder
+    old = None
+    try:
+        manifest = write(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not out.exists():
+            os.replace(old, out)  # put the previous release back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return manifest
+
+
+def _manifest(questions: list[Question], sha: str, *, seed: int, n_papers: int, notes: dict) -> ReleaseManifest:
+    from scalar import __version__ as version
+    from scalar.generate.write import token_stats
+
+    counts: dict[str, dict[str, int]] = {}
+    for q in questions:
+        counts.setdefault(q.difficulty, {}).setdefault(q.task, 0)
+        counts[q.difficulty][q.task] += 1
+    dates = sorted(q.first_public_date for q in questions if q.first_public_date)
+    return ReleaseManifest(
+        release_id=f"{VENUE}-{sha[:12]}",
+        venue=VENUE,
+        build_date=datetime.now(timezone.utc).date(),
+        generator_version=f"scalar {version} ({SOURCE})",
+        seed=seed,
+        source_cutoff={"earliest": dates[0] if dates else None, "latest": dates[-1] if dates else None},
+        counts=counts,
+        n_questions=len(questions),
+        n_papers=n_papers,
+        token_stats=token_stats([q.context_tokens for q in questions]),
+        questions_sha256=sha,
+        notes=notes,
+    )

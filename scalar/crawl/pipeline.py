@@ -12,10 +12,17 @@ Stages (each with a progress bar on stderr):
    works that can become candidates;
 3. (in ``scalar.generate.venue_release``) **generate** questions and **write** the release.
 
-A paper that cannot be used is skipped and its reason counted in the manifest (``skipped``).
-Network failures are never a skip reason: they stop the build with one clear line, and the rerun
-resumes from the cache (every response is committed as it arrives). ``offline`` replays the
-cache only; a miss names the URL. The ``sample`` venue replays its bundled cache by default.
+A paper that cannot be used is skipped and its reason counted in the manifest (``skipped``) and
+written to ``crawl.jsonl`` (``skipped``, plus ``error`` with the failure's one line). A failure
+tied to one paper or one cited work never stops the build: a request that failed after its
+retries (arXiv's 500 for one paper, a 400/401, a timeout) skips that paper (``SERVICE_ERROR``) or
+leaves that cited work out (``cited work: ...`` in ``skipped``; ``cited_failed`` in its citing
+paper's row); a text the parser cannot read, or any unexpected error while processing one paper,
+skips it too. Failed requests are not cached as answers: the next run asks again. The build
+stops (one line, exit 2, cache kept) only when a service looks down as a whole
+(:class:`~scalar.sources.http.ServiceDown`: 5 failed calls in a row to one host), on an offline
+cache miss (which names the URL), or when the venue listing itself cannot be read. The
+``sample`` venue replays its bundled cache by default.
 """
 
 from __future__ import annotations
@@ -47,6 +54,21 @@ FEW_RESOLVED = "too few resolvable references"
 FEW_FULLTEXT = "too few cited papers with full text"
 NOT_MAIN_TRACK = "not a main-track paper"
 DUPLICATE = "same arXiv paper as an earlier note"
+SERVICE_ERROR = "request failed after retries (asked again on the next run)"
+REFUSED = "request refused by the service (HTTP 400/410)"
+UNEXPECTED = "unexpected error while processing (see crawl.jsonl)"
+#: Prefix of the manifest's skip reasons for cited works (the rest counts citing papers).
+CITED = "cited work: "
+_ERROR_CHARS = 400  # an error line in crawl.jsonl is cut to this length
+
+
+class _Skip(Exception):
+    """A paper cannot be used: ``reason`` (one of the constants above) and the detail."""
+
+    def __init__(self, reason: str, detail: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
 
 
 def default_cache_path() -> Path:
@@ -75,6 +97,8 @@ class CrawlRecord:
     resolved_by: dict[str, int] = field(default_factory=dict)
     with_fulltext: int = 0
     skipped: str | None = None
+    error: str | None = None  # the failure behind a skip, one line
+    cited_failed: dict[str, str] = field(default_factory=dict)  # arXiv id -> why that cited work is left out
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -128,6 +152,7 @@ class Crawl:
         self.text_sources: Counter[str] = Counter()
         self.cited_sources: Counter[str] = Counter()
         self.cited_missing = 0
+        self.cited_failed: dict[str, tuple[str, str]] = {}  # arXiv id -> (reason, detail)
         self.meta: dict[str, Any] = {}  # arXiv id -> ArxivMeta of cited works
         self._seen_arxiv: set[str] = set()
         self._cited: dict[str, Paper | None] = {}
@@ -153,7 +178,7 @@ class Crawl:
                                   openreview_public=iso_date(vp.public_date))
                 self.records.append(rec)
                 bar.describe(f"citing papers: {vp.title[:40]}")
-                cp = self._citing(vp, rec)
+                cp = self._guarded(vp, rec)
                 if cp is None:
                     self.skipped[rec.skipped or "unknown"] += 1
                     if self.limit is None:
@@ -163,6 +188,30 @@ class Crawl:
                 out.append(cp)
                 bar.advance()
         return out
+
+    @property
+    def skip_counts(self) -> dict[str, int]:
+        """The manifest's ``skipped``: citing papers by reason, then cited works left out by a
+        failure (``cited work: <reason>``)."""
+        out = Counter(self.skipped)
+        for reason, _ in self.cited_failed.values():
+            out[CITED + reason] += 1
+        return dict(sorted(out.items()))
+
+    def _guarded(self, vp, rec: CrawlRecord) -> CitingPaper | None:
+        """``_citing`` with every failure tied to this one paper turned into a skip; only a
+        service down as a whole, an offline cache miss or an interruption go up."""
+        from scalar.sources.http import CacheMiss, ServiceDown
+
+        try:
+            return self._citing(vp, rec)
+        except _Skip as s:
+            rec.skipped, rec.error = s.reason, _line(s.detail)
+        except (ServiceDown, CacheMiss, MemoryError):
+            raise
+        except Exception as e:  # noqa: BLE001 - one paper must not stop the build
+            rec.skipped, rec.error = _classify(e)
+        return None
 
     def _citing(self, vp, rec: CrawlRecord) -> CitingPaper | None:
         """One listed paper -> a CitingPaper with the texts of its cited works, or None (the
@@ -199,10 +248,7 @@ class Crawl:
             rec.skipped = BEFORE_SINCE
             return None
 
-        paper = self._text(rec.arxiv_id, rec.version, require_bibliography=True)
-        if isinstance(paper, str):
-            rec.skipped = paper
-            return None
+        paper = self._text(rec.arxiv_id, rec.version, require_bibliography=True)  # raises _Skip
         rec.text_source = paper.source
         paper = paper.model_copy(update={"first_public_date": first})
 
@@ -224,6 +270,9 @@ class Crawl:
         self.meta.update(fetch_metadata(wanted, self.client))
         texts = {k: self._cited_text(a) for k, a in keys.items()}
         texts = {k: t for k, t in texts.items() if t is not None}
+        rec.cited_failed = {a: _line(f"{r}: {d}" if d else r) or r
+                            for a in sorted(set(keys.values())) if a in self.cited_failed
+                            for r, d in [self.cited_failed[a]]}
         rec.with_fulltext = len({keys[k] for k in texts})
         if rec.with_fulltext < MIN_USABLE_REFERENCES:
             rec.skipped = FEW_FULLTEXT
@@ -236,10 +285,22 @@ class Crawl:
         depend on the order papers are listed in."""
         if arxiv_id in self._cited:
             return self._cited[arxiv_id]
+        from scalar.sources.http import CacheMiss, ServiceDown
+
         self._cited_bar.grow()
         m = self.meta.get(arxiv_id)
-        got = None if m is None else self._text(arxiv_id, m.version, require_bibliography=False)
-        if m is None or isinstance(got, str):  # unknown to arXiv (a typo in an entry), or no text
+        got: Paper | None = None
+        if m is not None:
+            try:
+                got = self._text(arxiv_id, m.version, require_bibliography=False)
+            except _Skip as s:
+                if s.reason != NO_FULLTEXT:
+                    self.cited_failed[arxiv_id] = (s.reason, s.detail or "")
+            except (ServiceDown, CacheMiss, MemoryError):
+                raise
+            except Exception as e:  # noqa: BLE001 - one cited work must not stop the build
+                self.cited_failed[arxiv_id] = _classify(e)
+        if got is None:  # unknown to arXiv (a typo in an entry), no text, or a failure above
             paper = None
             self.cited_missing += 1
         else:
@@ -251,21 +312,24 @@ class Crawl:
         self._cited_bar.advance()
         return paper
 
-    def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper | str:
-        """The parsed full text, or a skip reason."""
+    def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper:
+        """The parsed full text; raises :class:`_Skip` (no text, or unparseable) and the HTTP
+        layer's errors (a failed request)."""
         from scalar.sources.fulltext import fetch_fulltext
         from scalar.sources.http import NotFound
 
         try:
             ft = fetch_fulltext(arxiv_id, version, self.session)
-        except NotFound:
-            return NO_FULLTEXT
+        except NotFound as e:
+            raise _Skip(NO_FULLTEXT, str(e)) from None
         if ft is None:
-            return NO_FULLTEXT
+            raise _Skip(NO_FULLTEXT)
         try:
             return _parse(ft, require_bibliography=require_bibliography)
-        except (ParseError, ValueError):  # ValueError: a page the parser could not make a valid Paper of
-            return UNPARSEABLE
+        except (ParseError, ValueError, RecursionError) as e:
+            # ValueError: a page the parser could not make a valid Paper of; RecursionError: a
+            # page nested deeper than the parser's recursion allows
+            raise _Skip(UNPARSEABLE, f"{ft.url}: {type(e).__name__}: {e}") from None
 
 
 def _parse(ft, *, require_bibliography: bool) -> Paper:
@@ -283,6 +347,27 @@ def _parse(ft, *, require_bibliography: bool) -> Paper:
     if paper.source is None:
         paper = paper.model_copy(update={"source": ft.source})
     return paper
+
+
+def _classify(e: BaseException) -> tuple[str, str]:
+    """(skip reason, one-line detail) for a failure while processing one paper."""
+    from scalar.errors import NetworkError
+    from scalar.sources.http import HttpStatusError
+
+    if isinstance(e, HttpStatusError) and e.status in (400, 410):  # a definitive answer (cached)
+        return REFUSED, _line(str(e)) or type(e).__name__
+    if isinstance(e, NetworkError):  # the HTTP layer's errors, arXiv API errors
+        return SERVICE_ERROR, _line(str(e)) or type(e).__name__
+    if isinstance(e, (ParseError, RecursionError)):
+        return UNPARSEABLE, _line(f"{type(e).__name__}: {e}") or UNPARSEABLE
+    return UNEXPECTED, _line(f"{type(e).__name__}: {e}") or type(e).__name__
+
+
+def _line(text: str | None) -> str | None:
+    if not text:
+        return None
+    one = " ".join(str(text).split())
+    return one if len(one) <= _ERROR_CHARS else one[: _ERROR_CHARS - 1] + "…"
 
 
 def _resolved_keys(paper: Paper) -> dict[str, str]:

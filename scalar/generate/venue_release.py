@@ -98,7 +98,7 @@ def _generate_and_write(v: Venue, out: Path, citing: list[CitingPaper], crawl: C
                         difficulties: list[str], budgets: list[int], since: date | None, mode: str,
                         bars: "StageProgress") -> ReleaseManifest:
     if not citing:
-        reasons = ", ".join(f"{k}: {n}" for k, n in sorted(crawl.skipped.items())) or "none listed"
+        reasons = ", ".join(f"{k}: {n}" for k, n in crawl.skip_counts.items()) or "none listed"
         raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")
     cfg_kwargs: dict[str, Any] = {"seed": seed, "difficulties": tuple(difficulties)}
     if budgets:
@@ -122,7 +122,7 @@ def _generate_and_write(v: Venue, out: Path, citing: list[CitingPaper], crawl: C
         notes[f"cited_text_source.{src}"] = n
     with bars.stage("write release", total=None):
         manifest = write_release(out, venue=v.name, result=result, papers=citing, config=config,
-                                 skipped=dict(sorted(crawl.skipped.items())), notes=notes)
+                                 skipped=crawl.skip_counts, notes=notes)
         _write_crawl_log(out, crawl.records)
     return manifest
 

@@ -533,11 +533,17 @@ def _reset_time(body: bytes | None, now: datetime | None = None) -> float:
     return max(0.0, (when - now).total_seconds())
 
 
+_ATOM_ERROR = re.compile(r"api/errors#[^<]*</id>.*?<summary>([^<]+)</summary>")
+
+
 def _snippet(body: bytes | None, limit: int = 160) -> str:
     """A one-line excerpt of an error body (the service's own message), or ""."""
-    text = " ".join((body or b"")[:2000].decode("utf-8", "replace").split())
+    text = " ".join((body or b"")[:4000].decode("utf-8", "replace").split())
     if not text:
         return ""
+    error = _ATOM_ERROR.search(text)  # arXiv's API explains a refusal in an Atom entry
+    if error:
+        return f": {error.group(1)[:limit]}"
     try:
         data = json.loads(text)
         if isinstance(data, dict) and (data.get("message") or data.get("error")):

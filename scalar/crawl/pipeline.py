@@ -163,7 +163,8 @@ class Crawl:
         from scalar.sources.openreview import list_accepted_papers
 
         with self.bars.stage("list OpenReview", total=None):
-            listed = list_accepted_papers(self.venue.venue_id, self.session, baseurl=self.venue.baseurl)
+            listed = list_accepted_papers(self.venue.venue_id, self.session, baseurl=self.venue.baseurl,
+                                          presentations=self.venue.presentations)
         accepted = [p for p in listed if p.accepted]
         self.n_listed = len(accepted)
 

@@ -37,6 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scalar.crawl.store import MemoryPaperStore, PaperStore, StoredCiting, StoredCitingPapers
 from scalar.crawl.venues import Venue
 from scalar.errors import InputError, ParseError
 from scalar._util.progress import Stage, StageProgress
@@ -138,7 +139,12 @@ def open_cache(v: Venue, cache: str | Path | None, offline: bool) -> Iterator[tu
 
 
 class Crawl:
-    def __init__(self, venue: Venue, session, bars: "StageProgress", *, since: date | None, limit: int | None):
+    """One venue's crawl. Parsed papers go to ``store`` as soon as they are parsed (a
+    :class:`~scalar.crawl.store.PaperStore` on disk keeps memory flat in the number of papers;
+    default: kept in memory), and :meth:`run` returns them as a lazily loaded sequence."""
+
+    def __init__(self, venue: Venue, session, bars: "StageProgress", *, since: date | None, limit: int | None,
+                 store: "PaperStore | MemoryPaperStore | None" = None):
         from scalar.sources.arxiv import client_for
 
         self.venue = venue
@@ -155,11 +161,12 @@ class Crawl:
         self.cited_failed: dict[str, tuple[str, str]] = {}  # arXiv id -> (reason, detail)
         self.meta: dict[str, Any] = {}  # arXiv id -> ArxivMeta of cited works
         self._seen_arxiv: set[str] = set()
-        self._cited: dict[str, Paper | None] = {}
+        self._cited: dict[str, str | None] = {}  # arXiv id -> store key of its parsed text (None: no text)
+        self.store = store if store is not None else MemoryPaperStore()
         self._cited_bar = Stage(None, None)
 
     # -- stages
-    def run(self) -> list[CitingPaper]:
+    def run(self) -> StoredCitingPapers:
         from scalar.sources.openreview import list_accepted_papers
 
         with self.bars.stage("list OpenReview", total=None):
@@ -168,7 +175,7 @@ class Crawl:
         accepted = [p for p in listed if p.accepted]
         self.n_listed = len(accepted)
 
-        out: list[CitingPaper] = []
+        out: list[StoredCiting] = []
         with self.bars.stage("citing papers", total=self.limit or len(accepted)) as bar, \
                 self.bars.stage("cited papers", total=0) as cited_bar:
             self._cited_bar = cited_bar
@@ -188,7 +195,7 @@ class Crawl:
                 self.text_sources[rec.text_source or "?"] += 1
                 out.append(cp)
                 bar.advance()
-        return out
+        return StoredCitingPapers(self.store, out)
 
     @property
     def skip_counts(self) -> dict[str, int]:
@@ -199,7 +206,7 @@ class Crawl:
             out[CITED + reason] += 1
         return dict(sorted(out.items()))
 
-    def _guarded(self, vp, rec: CrawlRecord) -> CitingPaper | None:
+    def _guarded(self, vp, rec: CrawlRecord) -> StoredCiting | None:
         """``_citing`` with every failure tied to this one paper turned into a skip; only a
         service down as a whole, an offline cache miss or an interruption go up."""
         from scalar.sources.http import CacheMiss, ServiceDown
@@ -214,9 +221,9 @@ class Crawl:
             rec.skipped, rec.error = _classify(e)
         return None
 
-    def _citing(self, vp, rec: CrawlRecord) -> CitingPaper | None:
-        """One listed paper -> a CitingPaper with the texts of its cited works, or None (the
-        reason is in ``rec.skipped``)."""
+    def _citing(self, vp, rec: CrawlRecord) -> StoredCiting | None:
+        """One listed paper -> a citing paper with the texts of its cited works (in the store),
+        or None (the reason is in ``rec.skipped``)."""
         from scalar.sources.arxiv import fetch_metadata, match_title, split_version
         from scalar.sources.references import resolve_references
 
@@ -278,10 +285,16 @@ class Crawl:
         if rec.with_fulltext < MIN_USABLE_REFERENCES:
             rec.skipped = FEW_FULLTEXT
             return None
-        return CitingPaper(paper=paper, cited=texts, first_public_date=first, venue=self.venue.name)
+        return StoredCiting(paper=self.store.put("citing", paper), cited=texts, first_public_date=first,
+                            venue=self.venue.name)
 
-    def _cited_text(self, arxiv_id: str) -> Paper | None:
-        """The parsed text of a cited work (memoised), or None when it has none. A venue paper
+    def cited_paper(self, arxiv_id: str) -> Paper | None:
+        """The parsed text of a cited work this crawl fetched (loaded from the store), or None."""
+        key = self._cited.get(arxiv_id)
+        return None if key is None else self.store.get(key)
+
+    def _cited_text(self, arxiv_id: str) -> str | None:
+        """The store key of a cited work's parsed text (memoised), or None when it has none. A venue paper
         cited by another is fetched the same way (a cache hit), so its candidate text does not
         depend on the order papers are listed in."""
         if arxiv_id in self._cited:
@@ -302,16 +315,17 @@ class Crawl:
             except Exception as e:  # noqa: BLE001 - one cited work must not stop the build
                 self.cited_failed[arxiv_id] = _classify(e)
         if got is None:  # unknown to arXiv (a typo in an entry), no text, or a failure above
-            paper = None
+            stored = None
             self.cited_missing += 1
         else:
             paper = got.model_copy(update={"first_public_date": m.published.date(),
                                            "title": got.title or m.title,
                                            "abstract": got.abstract or m.abstract})
             self.cited_sources[got.source or "?"] += 1
-        self._cited[arxiv_id] = paper
+            stored = self.store.put("cited", paper)
+        self._cited[arxiv_id] = stored
         self._cited_bar.advance()
-        return paper
+        return stored
 
     def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper:
         """The parsed full text; raises :class:`_Skip` (no text, or unparseable) and the HTTP

@@ -253,3 +253,36 @@ def test_real_iclr2025_replay_cache_stops_with_its_clear_line(tmp_path):
     assert len(lines) == 1 and "Traceback" not in r.stderr
     assert "no usable papers for venue iclr2025 (3 listed" in lines[0] and f"{NO_ARXIV}: 3" in lines[0]
     assert not (tmp_path / "rel").exists()
+
+
+def test_real_openreview_challenge_on_the_listing_stops_with_the_login_hint(tmp_path):
+    """OpenReview's real anonymous answer ("Verifying your browser", HTTP 200 text/html) to the
+    listing: nothing can be built, the build says to log in (one line, exit 2)."""
+    pytest.importorskip("responses")
+    path = REAL / "openreview" / "openproceedings" / "errors_anonymous-challenge.json"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    script = textwrap.dedent(f"""
+        import json, sys
+        sys.path.insert(0, {str(SAMPLE)!r})
+        import responses
+        from sample_services import SampleServices
+        from scalar.cli import main
+        from scalar.sources.http import FakeClock, RateLimits, use_rate_limits
+        real = json.load(open({str(path)!r}))["response"]
+        answer = (real["status"], {{"Content-Type": real["headers"]["content-type"]}}, real["text"])
+        s = SampleServices()
+        s.fault = lambda url: answer if "openreview.net" in url else None
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps, \\
+                use_rate_limits(RateLimits(clock=FakeClock())):
+            s.register(rsps)
+            main(["build", "--venue", "sample", "--cache", {str(tmp_path / "c.sqlite")!r},
+                  "--out", {str(tmp_path / "rel")!r}])
+    """)
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("OPENREVIEW_")}
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 2, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert "OPENREVIEW_USERNAME" in lines[0] and "api2.openreview.net" in lines[0]
+    assert not (tmp_path / "rel").exists()

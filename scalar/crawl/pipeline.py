@@ -99,6 +99,8 @@ class CrawlRecord:
     with_fulltext: int = 0
     skipped: str | None = None
     error: str | None = None  # the failure behind a skip, one line
+    s2: str | None = None  # what the Semantic Scholar step did: ok, not-found, circuit-open, an error class...
+    searches_failed: int = 0  # arXiv title searches for bibliography entries that failed after retries
     cited_failed: dict[str, str] = field(default_factory=dict)  # arXiv id -> why that cited work is left out
 
 
@@ -260,7 +262,10 @@ class Crawl:
         rec.text_source = paper.source
         paper = paper.model_copy(update={"first_public_date": first})
 
-        resolutions = resolve_references(paper, self.session, self.client)
+        status: dict[str, str] = {}
+        resolutions = resolve_references(paper, self.session, self.client, status=status)
+        rec.s2 = status.get("s2")
+        rec.searches_failed = int(status.get("search_failed", "0"))
         rec.references = len(paper.references)
         rec.resolved = len(resolutions)
         rec.resolved_by = dict(sorted(Counter(r.how for r in resolutions.values()).items()))

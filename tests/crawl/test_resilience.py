@@ -156,7 +156,10 @@ def test_semantic_scholar_refusing_every_call_does_not_stop_the_build(services_m
     services.fault = lambda url: reply if "semanticscholar" in url else None
     manifest = _record(services, tmp_path / "rel", tmp_path / "cache.sqlite")
     assert manifest.n_papers >= 8
-    assert not any(r["resolved_by"].get("s2") for r in _rows(tmp_path / "rel").values())
+    rows = _rows(tmp_path / "rel").values()
+    assert not any(r["resolved_by"].get("s2") for r in rows)
+    statuses = [r["s2"] for r in rows if r["s2"]]
+    assert statuses[:3] == ["HttpStatusError"] * 3 and set(statuses[3:]) <= {"circuit-open", "not-needed"}
     s2_calls = [u for _, u in services.requests if "semanticscholar" in u]
     assert len(s2_calls) <= 3  # the S2 breaker stops asking after three refusals in a row
 

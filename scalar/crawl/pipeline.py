@@ -346,9 +346,12 @@ class Crawl:
             raise _Skip(NO_FULLTEXT)
         try:
             return _parse(ft, require_bibliography=require_bibliography)
-        except (ParseError, ValueError, RecursionError) as e:
-            # ValueError: a page the parser could not make a valid Paper of; RecursionError: a
-            # page nested deeper than the parser's recursion allows
+        except MemoryError:
+            raise
+        except Exception as e:  # noqa: BLE001 - whatever the parser raises on this one page
+            # ParseError; ValueError: a page the parser could not make a valid Paper of;
+            # RecursionError: a page nested deeper than the parser's recursion allows; a PDF
+            # library's own error on a damaged file. The page's URL and the error go to crawl.jsonl.
             raise _Skip(UNPARSEABLE, f"{ft.url}: {type(e).__name__}: {e}") from None
 
 

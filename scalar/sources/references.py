@@ -96,9 +96,11 @@ def semantic_scholar_references(arxiv_id: str, session: requests.Session) -> lis
     params: dict[str, Any] = {"fields": S2_FIELDS, "limit": S2_PAGE}
     for _ in range(S2_MAX_PAGES):  # one call for all but the largest bibliographies
         page = session.get(S2_REFERENCES.format(id=base), params=params, headers=headers).json()
+        if not isinstance(page, dict) or not isinstance(page.get("data") or [], list):
+            raise ValueError(f"unexpected Semantic Scholar answer for arXiv:{base}: {str(page)[:80]}")
         for item in page.get("data") or []:
-            cited = (item or {}).get("citedPaper") or {}
-            if cited.get("title"):
+            cited = (item.get("citedPaper") if isinstance(item, dict) else None) or {}
+            if isinstance(cited, dict) and isinstance(cited.get("title"), str) and cited["title"]:
                 out.append(cited)
         nxt = page.get("next")
         if not isinstance(nxt, int) or nxt <= params.get("offset", 0):

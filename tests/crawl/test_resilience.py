@@ -173,26 +173,36 @@ def test_semantic_scholar_real_404_is_not_found(services_mod, reference_question
 
 
 def test_unparseable_and_unexpected_failures_skip_one_paper_each(services_mod, tmp_path, monkeypatch):
-    """A page nested deeper than the parser's recursion (RecursionError) and a bug that raises
-    on one page (ZeroDivisionError) each skip their paper; the build completes."""
+    """A page nested deeper than the parser's recursion (RecursionError) and a parser bug on one
+    page (ZeroDivisionError) each make that page unparseable; a bug elsewhere while processing
+    one paper (here in reference resolution) skips it as unexpected. The build completes."""
     import scalar.parse.latexml as latexml
+    import scalar.sources.references as references
 
-    real = latexml.parse_html
+    real_parse, real_resolve = latexml.parse_html, references.resolve_references
 
-    def flaky(content, *, arxiv_id=None, **kw):
+    def flaky_parse(content, *, arxiv_id=None, **kw):
         if arxiv_id == "2405.90012":
             raise RecursionError("maximum recursion depth exceeded")
         if arxiv_id == "2409.90016":
             raise ZeroDivisionError("division by zero")
-        return real(content, arxiv_id=arxiv_id, **kw)
+        return real_parse(content, arxiv_id=arxiv_id, **kw)
 
-    monkeypatch.setattr(latexml, "parse_html", flaky)
+    def flaky_resolve(paper, *args, **kw):
+        if paper.arxiv_id == "2411.90019":
+            raise KeyError("citedPaper")
+        return real_resolve(paper, *args, **kw)
+
+    monkeypatch.setattr(latexml, "parse_html", flaky_parse)
+    monkeypatch.setattr(references, "resolve_references", flaky_resolve)
     manifest = _record(services_mod.SampleServices(), tmp_path / "rel", tmp_path / "cache.sqlite")
     rows = _rows(tmp_path / "rel")
     assert rows["2405.90012"]["skipped"] == UNPARSEABLE and "RecursionError" in rows["2405.90012"]["error"]
-    assert rows["2409.90016"]["skipped"] == UNEXPECTED and "ZeroDivisionError" in rows["2409.90016"]["error"]
-    assert manifest.skipped[UNPARSEABLE] == 1 and manifest.skipped[UNEXPECTED] == 1
-    assert manifest.n_papers == 9
+    assert "arxiv.org/html/2405.90012" in rows["2405.90012"]["error"]
+    assert rows["2409.90016"]["skipped"] == UNPARSEABLE and "ZeroDivisionError" in rows["2409.90016"]["error"]
+    assert rows["2411.90019"]["skipped"] == UNEXPECTED and "KeyError" in rows["2411.90019"]["error"]
+    assert manifest.skipped[UNPARSEABLE] == 2 and manifest.skipped[UNEXPECTED] == 1
+    assert manifest.n_papers == 8
 
 
 # ----------------------------------------------------------------------------- a whole service

@@ -182,3 +182,14 @@ def test_a_failing_title_search_leaves_one_entry_unresolved(tmp_path):
         res = resolve_references(paper(), s, ax.client_for(s), status=status)
     assert status["search_failed"] == "1"
     assert "bib.bib7" not in res and res["bib.bib6"].how == "arxiv-search"
+
+
+@pytest.mark.parametrize("body", ['["not", "an", "object"]', '{"data": {"citedPaper": 1}}', '{"data": [null, 7, {"citedPaper": {"title": 5}}]}'])
+def test_an_odd_semantic_scholar_answer_skips_the_step(session, body):
+    status: dict[str, str] = {}
+    with responses.RequestsMock() as rs:
+        rs.add_callback("GET", S2, callback=lambda r: (200, {"Content-Type": "application/json"}, body))
+        rs.add_callback("GET", API, callback=arxiv_api)
+        res = resolve_references(paper(), session, ax.client_for(session), status=status)
+    assert status["s2"] in ("ValueError", "ok")  # a malformed page is refused; odd items are ignored
+    assert res["bib.bib1"].how == "entry" and res["bib.bib6"].how == "arxiv-search"

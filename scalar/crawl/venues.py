@@ -46,6 +46,9 @@ class Venue(BaseModel):
     presentations: dict[str, Tier] = Field(default_factory=dict)
     origin: str = Field(default="bundled", exclude=True)  # where the entry came from (for `scalar venues`)
 
+    def __hash__(self) -> int:  # frozen, but ``presentations`` is a dict: hash what identifies the venue
+        return hash((self.name, self.venue_id, self.year, self.source, self.baseurl))
+
     @field_validator("baseurl")
     @classmethod
     def _http(cls, v: str) -> str:

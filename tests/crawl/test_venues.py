@@ -27,6 +27,10 @@ def test_registry_has_the_required_venues_with_their_openreview_ids():
         assert str(v.year) in venue_id
 
 
+def test_venues_are_hashable():
+    assert len({get_venue("iclr2025"), get_venue("ICLR2025"), get_venue("sample")}) == 2
+
+
 def test_names_are_case_insensitive_and_unique():
     assert get_venue("ICLR2025").name == "iclr2025"
     names = [v.name for v in all_venues()]

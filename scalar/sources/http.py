@@ -391,11 +391,16 @@ class HttpCache:
     def put_failure(self, key: str, method: str, url: str, error: "HttpError") -> None:
         """Remember that a call failed after its retries (the next record run asks again)."""
         failed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.restore_failure(key, method, url, error.status, type(error).__name__, str(error), failed_at)
+
+    def restore_failure(self, key: str, method: str, url: str, status: int | None, kind: str, message: str,
+                        failed_at: str) -> None:
+        """Write one failure row as given (used by put_failure and by a cache import)."""
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO failures (key, method, url, status, kind, message, failed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, method.upper(), normalise_url(url), error.status, type(error).__name__, str(error), failed_at),
+                (key, method.upper(), normalise_url(url), status, kind, message, failed_at),
             )
             self._db.commit()
 

@@ -94,6 +94,14 @@ def test_a_paper_arxiv_cannot_serve_is_skipped_recorded_and_retried(services_mod
     assert replayed.skipped == manifest.skipped
     assert (tmp_path / "offline" / "questions.jsonl").read_bytes() == (tmp_path / "rel" / "questions.jsonl").read_bytes()
 
+    # the same through a JSONL export of the cache (failures are exported as failure lines)
+    from scalar.crawl.replay import export_jsonl
+
+    export_jsonl(db, tmp_path / "cache.jsonl")
+    assert '"failure"' in (tmp_path / "cache.jsonl").read_text()
+    exported = run_build("sample", tmp_path / "from-jsonl", offline=True, cache=tmp_path / "cache.jsonl", progress=False)
+    assert exported.skipped == manifest.skipped
+
     # arXiv is back: the rerun asks again for what failed (and what that paper needs next),
     # never for an answer it already has
     from scalar.sources.http import normalise_url

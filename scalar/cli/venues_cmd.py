@@ -5,16 +5,16 @@ from scalar.cli import app
 
 @app.command("venues")
 def venues() -> None:
-    """List the registered venues."""
+    """List the registered venues (bundled, plus those of the file named by $SCALAR_VENUES)."""
     from rich.console import Console
     from rich.table import Table
 
     from scalar.crawl.venues import all_venues
 
     table = Table(title="SCALAR venues")
-    for col in ("name", "venue id", "year", "source"):
+    for col in ("name", "title", "venue id", "year", "source", "from"):
         table.add_column(col, no_wrap=True)
     for v in all_venues():
         source = "bundled replay" if v.source == "sample" else "OpenReview"
-        table.add_row(v.name, v.venue_id, str(v.year), source)
-    Console().print(table)
+        table.add_row(v.name, v.title, v.venue_id, str(v.year), source, v.origin)
+    Console(width=200).print(table)

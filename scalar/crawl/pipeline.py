@@ -12,10 +12,17 @@ Stages (each with a progress bar on stderr):
    works that can become candidates;
 3. (in ``scalar.generate.venue_release``) **generate** questions and **write** the release.
 
-A paper that cannot be used is skipped and its reason counted in the manifest (``skipped``).
-Network failures are never a skip reason: they stop the build with one clear line, and the rerun
-resumes from the cache (every response is committed as it arrives). ``offline`` replays the
-cache only; a miss names the URL. The ``sample`` venue replays its bundled cache by default.
+A paper that cannot be used is skipped and its reason counted in the manifest (``skipped``) and
+written to ``crawl.jsonl`` (``skipped``, plus ``error`` with the failure's one line). A failure
+tied to one paper or one cited work never stops the build: a request that failed after its
+retries (arXiv's 500 for one paper, a 400/401, a timeout) skips that paper (``SERVICE_ERROR``) or
+leaves that cited work out (``cited work: ...`` in ``skipped``; ``cited_failed`` in its citing
+paper's row); a text the parser cannot read, or any unexpected error while processing one paper,
+skips it too. Failed requests are not cached as answers: the next run asks again. The build
+stops (one line, exit 2, cache kept) only when a service looks down as a whole
+(:class:`~scalar.sources.http.ServiceDown`: 5 failed calls in a row to one host), on an offline
+cache miss (which names the URL), or when the venue listing itself cannot be read. The
+``sample`` venue replays its bundled cache by default.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scalar.crawl.store import MemoryPaperStore, PaperStore, StoredCiting, StoredCitingPapers
 from scalar.crawl.venues import Venue
 from scalar.errors import InputError, ParseError
 from scalar._util.progress import Stage, StageProgress
@@ -47,6 +55,21 @@ FEW_RESOLVED = "too few resolvable references"
 FEW_FULLTEXT = "too few cited papers with full text"
 NOT_MAIN_TRACK = "not a main-track paper"
 DUPLICATE = "same arXiv paper as an earlier note"
+SERVICE_ERROR = "request failed after retries (asked again on the next run)"
+REFUSED = "request refused by the service (HTTP 400/410)"
+UNEXPECTED = "unexpected error while processing (see crawl.jsonl)"
+#: Prefix of the manifest's skip reasons for cited works (the rest counts citing papers).
+CITED = "cited work: "
+_ERROR_CHARS = 400  # an error line in crawl.jsonl is cut to this length
+
+
+class _Skip(Exception):
+    """A paper cannot be used: ``reason`` (one of the constants above) and the detail."""
+
+    def __init__(self, reason: str, detail: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
 
 
 def default_cache_path() -> Path:
@@ -75,6 +98,10 @@ class CrawlRecord:
     resolved_by: dict[str, int] = field(default_factory=dict)
     with_fulltext: int = 0
     skipped: str | None = None
+    error: str | None = None  # the failure behind a skip, one line
+    s2: str | None = None  # what the Semantic Scholar step did: ok, not-found, circuit-open, an error class...
+    searches_failed: int = 0  # arXiv title searches for bibliography entries that failed after retries
+    cited_failed: dict[str, str] = field(default_factory=dict)  # arXiv id -> why that cited work is left out
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -114,7 +141,12 @@ def open_cache(v: Venue, cache: str | Path | None, offline: bool) -> Iterator[tu
 
 
 class Crawl:
-    def __init__(self, venue: Venue, session, bars: "StageProgress", *, since: date | None, limit: int | None):
+    """One venue's crawl. Parsed papers go to ``store`` as soon as they are parsed (a
+    :class:`~scalar.crawl.store.PaperStore` on disk keeps memory flat in the number of papers;
+    default: kept in memory), and :meth:`run` returns them as a lazily loaded sequence."""
+
+    def __init__(self, venue: Venue, session, bars: "StageProgress", *, since: date | None, limit: int | None,
+                 store: "PaperStore | MemoryPaperStore | None" = None):
         from scalar.sources.arxiv import client_for
 
         self.venue = venue
@@ -128,21 +160,24 @@ class Crawl:
         self.text_sources: Counter[str] = Counter()
         self.cited_sources: Counter[str] = Counter()
         self.cited_missing = 0
+        self.cited_failed: dict[str, tuple[str, str]] = {}  # arXiv id -> (reason, detail)
         self.meta: dict[str, Any] = {}  # arXiv id -> ArxivMeta of cited works
         self._seen_arxiv: set[str] = set()
-        self._cited: dict[str, Paper | None] = {}
+        self._cited: dict[str, str | None] = {}  # arXiv id -> store key of its parsed text (None: no text)
+        self.store = store if store is not None else MemoryPaperStore()
         self._cited_bar = Stage(None, None)
 
     # -- stages
-    def run(self) -> list[CitingPaper]:
+    def run(self) -> StoredCitingPapers:
         from scalar.sources.openreview import list_accepted_papers
 
         with self.bars.stage("list OpenReview", total=None):
-            listed = list_accepted_papers(self.venue.venue_id, self.session, baseurl=self.venue.baseurl)
+            listed = list_accepted_papers(self.venue.venue_id, self.session, baseurl=self.venue.baseurl,
+                                          presentations=self.venue.presentations)
         accepted = [p for p in listed if p.accepted]
         self.n_listed = len(accepted)
 
-        out: list[CitingPaper] = []
+        out: list[StoredCiting] = []
         with self.bars.stage("citing papers", total=self.limit or len(accepted)) as bar, \
                 self.bars.stage("cited papers", total=0) as cited_bar:
             self._cited_bar = cited_bar
@@ -153,7 +188,7 @@ class Crawl:
                                   openreview_public=iso_date(vp.public_date))
                 self.records.append(rec)
                 bar.describe(f"citing papers: {vp.title[:40]}")
-                cp = self._citing(vp, rec)
+                cp = self._guarded(vp, rec)
                 if cp is None:
                     self.skipped[rec.skipped or "unknown"] += 1
                     if self.limit is None:
@@ -162,11 +197,35 @@ class Crawl:
                 self.text_sources[rec.text_source or "?"] += 1
                 out.append(cp)
                 bar.advance()
-        return out
+        return StoredCitingPapers(self.store, out)
 
-    def _citing(self, vp, rec: CrawlRecord) -> CitingPaper | None:
-        """One listed paper -> a CitingPaper with the texts of its cited works, or None (the
-        reason is in ``rec.skipped``)."""
+    @property
+    def skip_counts(self) -> dict[str, int]:
+        """The manifest's ``skipped``: citing papers by reason, then cited works left out by a
+        failure (``cited work: <reason>``)."""
+        out = Counter(self.skipped)
+        for reason, _ in self.cited_failed.values():
+            out[CITED + reason] += 1
+        return dict(sorted(out.items()))
+
+    def _guarded(self, vp, rec: CrawlRecord) -> StoredCiting | None:
+        """``_citing`` with every failure tied to this one paper turned into a skip; only a
+        service down as a whole, an offline cache miss or an interruption go up."""
+        from scalar.sources.http import CacheMiss, ServiceDown
+
+        try:
+            return self._citing(vp, rec)
+        except _Skip as s:
+            rec.skipped, rec.error = s.reason, _line(s.detail)
+        except (ServiceDown, CacheMiss, MemoryError):
+            raise
+        except Exception as e:  # noqa: BLE001 - one paper must not stop the build
+            rec.skipped, rec.error = _classify(e)
+        return None
+
+    def _citing(self, vp, rec: CrawlRecord) -> StoredCiting | None:
+        """One listed paper -> a citing paper with the texts of its cited works (in the store),
+        or None (the reason is in ``rec.skipped``)."""
         from scalar.sources.arxiv import fetch_metadata, match_title, split_version
         from scalar.sources.references import resolve_references
 
@@ -199,14 +258,14 @@ class Crawl:
             rec.skipped = BEFORE_SINCE
             return None
 
-        paper = self._text(rec.arxiv_id, rec.version, require_bibliography=True)
-        if isinstance(paper, str):
-            rec.skipped = paper
-            return None
+        paper = self._text(rec.arxiv_id, rec.version, require_bibliography=True)  # raises _Skip
         rec.text_source = paper.source
         paper = paper.model_copy(update={"first_public_date": first})
 
-        resolutions = resolve_references(paper, self.session, self.client)
+        status: dict[str, str] = {}
+        resolutions = resolve_references(paper, self.session, self.client, status=status)
+        rec.s2 = status.get("s2")
+        rec.searches_failed = int(status.get("search_failed", "0"))
         rec.references = len(paper.references)
         rec.resolved = len(resolutions)
         rec.resolved_by = dict(sorted(Counter(r.how for r in resolutions.values()).items()))
@@ -224,48 +283,76 @@ class Crawl:
         self.meta.update(fetch_metadata(wanted, self.client))
         texts = {k: self._cited_text(a) for k, a in keys.items()}
         texts = {k: t for k, t in texts.items() if t is not None}
+        rec.cited_failed = {a: _line(f"{r}: {d}" if d else r) or r
+                            for a in sorted(set(keys.values())) if a in self.cited_failed
+                            for r, d in [self.cited_failed[a]]}
         rec.with_fulltext = len({keys[k] for k in texts})
         if rec.with_fulltext < MIN_USABLE_REFERENCES:
             rec.skipped = FEW_FULLTEXT
             return None
-        return CitingPaper(paper=paper, cited=texts, first_public_date=first, venue=self.venue.name)
+        return StoredCiting(paper=self.store.put("citing", paper), cited=texts, first_public_date=first,
+                            venue=self.venue.name)
 
-    def _cited_text(self, arxiv_id: str) -> Paper | None:
-        """The parsed text of a cited work (memoised), or None when it has none. A venue paper
+    def cited_paper(self, arxiv_id: str) -> Paper | None:
+        """The parsed text of a cited work this crawl fetched (loaded from the store), or None."""
+        key = self._cited.get(arxiv_id)
+        return None if key is None else self.store.get(key)
+
+    def _cited_text(self, arxiv_id: str) -> str | None:
+        """The store key of a cited work's parsed text (memoised), or None when it has none. A venue paper
         cited by another is fetched the same way (a cache hit), so its candidate text does not
         depend on the order papers are listed in."""
         if arxiv_id in self._cited:
             return self._cited[arxiv_id]
+        from scalar.sources.http import CacheMiss, ServiceDown
+
         self._cited_bar.grow()
         m = self.meta.get(arxiv_id)
-        got = None if m is None else self._text(arxiv_id, m.version, require_bibliography=False)
-        if m is None or isinstance(got, str):  # unknown to arXiv (a typo in an entry), or no text
-            paper = None
+        got: Paper | None = None
+        if m is not None:
+            try:
+                got = self._text(arxiv_id, m.version, require_bibliography=False)
+            except _Skip as s:
+                if s.reason != NO_FULLTEXT:
+                    self.cited_failed[arxiv_id] = (s.reason, s.detail or "")
+            except (ServiceDown, CacheMiss, MemoryError):
+                raise
+            except Exception as e:  # noqa: BLE001 - one cited work must not stop the build
+                self.cited_failed[arxiv_id] = _classify(e)
+        if got is None:  # unknown to arXiv (a typo in an entry), no text, or a failure above
+            stored = None
             self.cited_missing += 1
         else:
             paper = got.model_copy(update={"first_public_date": m.published.date(),
                                            "title": got.title or m.title,
                                            "abstract": got.abstract or m.abstract})
             self.cited_sources[got.source or "?"] += 1
-        self._cited[arxiv_id] = paper
+            stored = self.store.put("cited", paper)
+        self._cited[arxiv_id] = stored
         self._cited_bar.advance()
-        return paper
+        return stored
 
-    def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper | str:
-        """The parsed full text, or a skip reason."""
+    def _text(self, arxiv_id: str, version: str | None, *, require_bibliography: bool) -> Paper:
+        """The parsed full text; raises :class:`_Skip` (no text, or unparseable) and the HTTP
+        layer's errors (a failed request)."""
         from scalar.sources.fulltext import fetch_fulltext
         from scalar.sources.http import NotFound
 
         try:
             ft = fetch_fulltext(arxiv_id, version, self.session)
-        except NotFound:
-            return NO_FULLTEXT
+        except NotFound as e:
+            raise _Skip(NO_FULLTEXT, str(e)) from None
         if ft is None:
-            return NO_FULLTEXT
+            raise _Skip(NO_FULLTEXT)
         try:
             return _parse(ft, require_bibliography=require_bibliography)
-        except (ParseError, ValueError):  # ValueError: a page the parser could not make a valid Paper of
-            return UNPARSEABLE
+        except MemoryError:
+            raise
+        except Exception as e:  # noqa: BLE001 - whatever the parser raises on this one page
+            # ParseError; ValueError: a page the parser could not make a valid Paper of;
+            # RecursionError: a page nested deeper than the parser's recursion allows; a PDF
+            # library's own error on a damaged file. The page's URL and the error go to crawl.jsonl.
+            raise _Skip(UNPARSEABLE, f"{ft.url}: {type(e).__name__}: {e}") from None
 
 
 def _parse(ft, *, require_bibliography: bool) -> Paper:
@@ -283,6 +370,27 @@ def _parse(ft, *, require_bibliography: bool) -> Paper:
     if paper.source is None:
         paper = paper.model_copy(update={"source": ft.source})
     return paper
+
+
+def _classify(e: BaseException) -> tuple[str, str]:
+    """(skip reason, one-line detail) for a failure while processing one paper."""
+    from scalar.errors import NetworkError
+    from scalar.sources.http import HttpStatusError
+
+    if isinstance(e, HttpStatusError) and e.status in (400, 410):  # a definitive answer (cached)
+        return REFUSED, _line(str(e)) or type(e).__name__
+    if isinstance(e, NetworkError):  # the HTTP layer's errors, arXiv API errors
+        return SERVICE_ERROR, _line(str(e)) or type(e).__name__
+    if isinstance(e, (ParseError, RecursionError)):
+        return UNPARSEABLE, _line(f"{type(e).__name__}: {e}") or UNPARSEABLE
+    return UNEXPECTED, _line(f"{type(e).__name__}: {e}") or type(e).__name__
+
+
+def _line(text: str | None) -> str | None:
+    if not text:
+        return None
+    one = " ".join(str(text).split())
+    return one if len(one) <= _ERROR_CHARS else one[: _ERROR_CHARS - 1] + "…"
 
 
 def _resolved_keys(paper: Paper) -> dict[str, str]:

@@ -5,12 +5,14 @@ release. Network failures stop the build with one clear line; the rerun resumes 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from scalar._util.progress import StageProgress
 from scalar.crawl.pipeline import Crawl, CrawlRecord, iso_date, open_cache
+from scalar.crawl.store import PaperStore
 from scalar.crawl.venues import Venue, get_venue
 from scalar.errors import ConfigError, InputError
 from scalar.generate.config import GenerationConfig
@@ -59,9 +61,10 @@ def run_build(
 
         session = make_session(cache_path, mode, limits=limits)
         try:
-            with StageProgress(enabled=progress) as bars:
-                crawl = Crawl(v, session, bars, since=since, limit=limit)
-                citing = crawl.run()
+            # Parsed papers wait on disk next to the HTTP cache, not in memory (crawl.store).
+            with StageProgress(enabled=progress) as bars, _paper_store(cache_path) as store:
+                crawl = Crawl(v, session, bars, since=since, limit=limit, store=store)
+                citing = crawl.run()  # a sequence loading each citing paper from the store on access
                 manifest = _generate_and_write(v, out, citing, crawl, seed=seed, difficulties=diffs,
                                                budgets=budgets, since=since, mode=mode, bars=bars)
         finally:
@@ -70,6 +73,15 @@ def run_build(
                 cache_db.close()  # every response is already committed; this only releases the file
     return manifest
 
+
+
+def _paper_store(cache_path: Path) -> PaperStore:
+    """A scratch store for parsed papers beside the HTTP cache (a disk, unlike /tmp on some
+    systems), else in the default temporary folder."""
+    try:
+        return PaperStore(dir=Path(cache_path).parent)
+    except OSError:
+        return PaperStore()
 
 
 def _check_difficulties(difficulties) -> list[str]:
@@ -94,11 +106,11 @@ def _check_budgets(context_tokens) -> list[int]:
 
 
 
-def _generate_and_write(v: Venue, out: Path, citing: list[CitingPaper], crawl: Crawl, *, seed: int,
+def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], crawl: Crawl, *, seed: int,
                         difficulties: list[str], budgets: list[int], since: date | None, mode: str,
                         bars: "StageProgress") -> ReleaseManifest:
     if not citing:
-        reasons = ", ".join(f"{k}: {n}" for k, n in sorted(crawl.skipped.items())) or "none listed"
+        reasons = ", ".join(f"{k}: {n}" for k, n in crawl.skip_counts.items()) or "none listed"
         raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")
     cfg_kwargs: dict[str, Any] = {"seed": seed, "difficulties": tuple(difficulties)}
     if budgets:
@@ -122,7 +134,7 @@ def _generate_and_write(v: Venue, out: Path, citing: list[CitingPaper], crawl: C
         notes[f"cited_text_source.{src}"] = n
     with bars.stage("write release", total=None):
         manifest = write_release(out, venue=v.name, result=result, papers=citing, config=config,
-                                 skipped=dict(sorted(crawl.skipped.items())), notes=notes)
+                                 skipped=crawl.skip_counts, notes=notes)
         _write_crawl_log(out, crawl.records)
     return manifest
 

@@ -6,9 +6,14 @@
 3. ``pdf``: ``https://arxiv.org/pdf/<id><vN>``.
 
 A 404 (or a page that is not a LaTeXML document, e.g. ar5iv redirecting to the abstract page)
-moves on to the next; when none exists, :class:`~scalar.sources.http.NotFound`. Other failures
-(rate limits, outages, offline cache misses) propagate: they are not evidence that the text is
-missing. All three hosts share the arXiv limiter (one request every 3 s).
+moves on to the next; when none exists, :class:`~scalar.sources.http.NotFound`. An answer about
+this one page that outlasted the retries also moves on, since another form may still be served:
+a 500 (arXiv's "unavailable" for some papers) or another refused status (400/401/410...). When no
+form succeeds and one of them failed, that failure is raised, not NotFound: it is not evidence that
+the text is missing, and the next run asks again. Signs of a service in trouble rather than of one
+page (502/503/504, 429, timeouts, challenges) are raised at once, without a silent fall-through to
+a worse source; so are a whole service down (:class:`~scalar.sources.http.ServiceDown`) and an
+offline cache miss. All three hosts share the arXiv limiter (one request every 3 s).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import requests
 from pydantic import BaseModel
 
 from scalar.sources.arxiv import split_version
-from scalar.sources.http import NotFound
+from scalar.sources.http import HttpError, HttpStatusError, NotFound, ServiceDown, Unavailable
 
 Source = Literal["arxiv-html", "ar5iv", "pdf"]
 ARXIV_HOST = "arxiv.org"
@@ -55,6 +60,13 @@ def _usable(source: Source, content: bytes) -> bool:
     return b"ltx_document" in head or b"ltx_page_main" in head
 
 
+def _about_this_page(e: HttpError) -> bool:
+    """A failure that says something about one page (see the module docstring)."""
+    if isinstance(e, ServiceDown):
+        return False
+    return isinstance(e, HttpStatusError) or (isinstance(e, Unavailable) and e.status == 500)
+
+
 def fetch_fulltext(
     arxiv_id: str,
     version: str | None,
@@ -66,6 +78,7 @@ def fetch_fulltext(
     """The first available full text of ``arxiv_id`` (see the module docstring)."""
     base, v = split_version(arxiv_id)
     tried: list[str] = []
+    failed: HttpError | None = None
     for source, url in fulltext_urls(arxiv_id, version, host=host):
         if source not in sources:
             continue
@@ -74,9 +87,17 @@ def fetch_fulltext(
         except NotFound:
             tried.append(f"{source}: 404")
             continue
+        except HttpError as e:
+            if not _about_this_page(e):
+                raise
+            failed = failed or e  # this page failed after its retries; another form may be served
+            tried.append(f"{source}: HTTP {e.status}")
+            continue
         content = resp.content or b""
         if not _usable(source, content):
             tried.append(f"{source}: not a {'PDF' if source == 'pdf' else 'LaTeXML page'}")
             continue
         return FullText(source=source, url=url, content=content, arxiv_id=base, version=v or version)
+    if failed is not None:
+        raise type(failed)(f"{failed} (tried {'; '.join(tried)})", url=failed.url, status=failed.status)
     raise NotFound(f"no full text for arXiv:{arxiv_id} ({'; '.join(tried) or 'no source allowed'})", status=404)

@@ -21,11 +21,25 @@ traffic is cached, paced and retried exactly like ours:
   request every 3 s and one connection; Semantic Scholar ~1/s; OpenReview a few per second.
   Cache hits are never delayed.
 * **Retries** on 429/5xx/timeouts/connection errors/truncated bodies with exponential backoff
-  and jitter, waiting at least ``Retry-After``; a per-call deadline bounds the total time (a
-  ``Retry-After`` beyond the deadline fails at once instead of blocking for hours).
+  and jitter, waiting at least ``Retry-After``. Time is bounded three ways: each attempt as a
+  whole (``call_timeout``, connect to last byte: a server trickling a byte at a time is cut off
+  by a watchdog that closes the socket, not only a per-read timeout), each call with its retries
+  (``deadline``), and ``Retry-After`` itself (``max_retry_after``, 120 s unless
+  ``SCALAR_MAX_RETRY_AFTER`` says otherwise: a longer wait is not slept; the call fails at once,
+  is recorded, and stderr says so once per host).
+* **Failures are recorded, never final**: a call that fails after its retries (5xx, 401/403,
+  429, a timeout) is written to the cache's ``failures`` table. ``record`` mode asks again on
+  the next run (a success deletes the row); ``replay`` raises the recorded error, so an offline
+  rebuild skips the same items as the live build did, instead of stopping on a cache miss.
+* **Service down**: ``down_after`` (5) failed calls in a row to one host, with no answer from it
+  in between, raise :class:`ServiceDown`: the host as a whole is not answering, so a build stops
+  (one line, exit 2, cache kept) instead of skipping every remaining paper. A host that has
+  just failed is probed with fewer attempts (``DOWN_PROBE_ATTEMPTS``) so an outage is detected
+  in minutes. No network at all (DNS failure, connection refused) is :class:`ServiceDown` at once.
 * **Typed errors**, all :class:`scalar.errors.NetworkError` (one line, exit 2):
   :class:`RateLimited`, :class:`NotFound`, :class:`Challenge` (403 or an HTML page where JSON was
-  expected), :class:`Unavailable`, :class:`HttpStatusError`, :class:`CacheMiss`.
+  expected), :class:`Unavailable` (and its :class:`ServiceDown`), :class:`HttpStatusError`,
+  :class:`CacheMiss`.
 
 The adapter therefore only ever *returns* 2xx and 3xx responses; anything else is raised
 (a cached 404/400 is raised again on every hit).
@@ -42,7 +56,9 @@ import logging
 import os
 import random
 import re
+import socket
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -57,7 +73,7 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from scalar.errors import NetworkError
+from scalar.errors import ConfigError, NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +108,11 @@ class Challenge(HttpError):
 
 class Unavailable(HttpError):
     """5xx, timeouts, connection errors or truncated bodies that outlasted every retry."""
+
+
+class ServiceDown(Unavailable):
+    """A whole host stopped answering (``down_after`` failed calls in a row, or no network):
+    unlike the other errors this is not about one URL, so a build stops on it."""
 
 
 class HttpStatusError(HttpError):
@@ -317,7 +338,9 @@ _STORED_HEADERS = {"content-type", "content-encoding-original", "etag", "last-mo
 class HttpCache:
     """Raw-response cache in one SQLite file (WAL; every write committed at once).
 
-    Table ``responses(key PRIMARY KEY, method, url, status, headers JSON, body BLOB, fetched_at)``.
+    Table ``responses(key PRIMARY KEY, method, url, status, headers JSON, body BLOB, fetched_at)``;
+    table ``failures(key PRIMARY KEY, method, url, status, kind, message, failed_at)`` holds the
+    calls that failed after their retries (never served as answers; see the module docstring).
     Safe to share between threads of one process and to reopen after a crash.
     """
 
@@ -333,6 +356,11 @@ class HttpCache:
                 "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, method TEXT NOT NULL,"
                 " url TEXT NOT NULL, status INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,"
                 " fetched_at TEXT NOT NULL)"
+            )
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, method TEXT NOT NULL,"
+                " url TEXT NOT NULL, status INTEGER, kind TEXT NOT NULL, message TEXT NOT NULL,"
+                " failed_at TEXT NOT NULL)"
             )
             self._db.commit()
         except sqlite3.DatabaseError as e:
@@ -357,7 +385,37 @@ class HttpCache:
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (key, method.upper(), normalise_url(url), status, json.dumps(kept, sort_keys=True), body, fetched_at),
             )
+            self._db.execute("DELETE FROM failures WHERE key = ?", (key,))
             self._db.commit()
+
+    def put_failure(self, key: str, method: str, url: str, error: "HttpError") -> None:
+        """Remember that a call failed after its retries (the next record run asks again)."""
+        failed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.restore_failure(key, method, url, error.status, type(error).__name__, str(error), failed_at)
+
+    def restore_failure(self, key: str, method: str, url: str, status: int | None, kind: str, message: str,
+                        failed_at: str) -> None:
+        """Write one failure row as given (used by put_failure and by a cache import)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO failures (key, method, url, status, kind, message, failed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, method.upper(), normalise_url(url), status, kind, message, failed_at),
+            )
+            self._db.commit()
+
+    def get_failure(self, key: str) -> tuple[str, int | None, str, str] | None:
+        """(kind, status, message, failed_at) of a recorded failure, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT kind, status, message, failed_at FROM failures WHERE key = ?", (key,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(url, message) of every recorded failure, by URL."""
+        with self._lock:
+            return [(r[0], r[1]) for r in self._db.execute("SELECT url, message FROM failures ORDER BY url")]
 
     def __len__(self) -> int:
         with self._lock:
@@ -403,6 +461,7 @@ class AdapterStats:
     retries: int = 0
     network_attempts: int = 0
     slept: float = 0.0
+    failed: int = 0  # calls that failed after their retries (recorded in the cache)
     per_host: dict[str, int] = field(default_factory=dict)
 
 
@@ -479,11 +538,17 @@ def _reset_time(body: bytes | None, now: datetime | None = None) -> float:
     return max(0.0, (when - now).total_seconds())
 
 
+_ATOM_ERROR = re.compile(r"api/errors#[^<]*</id>.*?<summary>([^<]+)</summary>")
+
+
 def _snippet(body: bytes | None, limit: int = 160) -> str:
     """A one-line excerpt of an error body (the service's own message), or ""."""
-    text = " ".join((body or b"")[:2000].decode("utf-8", "replace").split())
+    text = " ".join((body or b"")[:4000].decode("utf-8", "replace").split())
     if not text:
         return ""
+    error = _ATOM_ERROR.search(text)  # arXiv's API explains a refusal in an Atom entry
+    if error:
+        return f": {error.group(1)[:limit]}"
     try:
         data = json.loads(text)
         if isinstance(data, dict) and (data.get("message") or data.get("error")):
@@ -498,13 +563,128 @@ def _looks_like_html(body: bytes) -> bool:
     return head.startswith(b"<!doctype html") or head.startswith(b"<html") or b"<html" in head[:200]
 
 
+#: Failed calls in a row to one host (each after its retries, no answer from the host in
+#: between) after which the host counts as down and a build stops (``CachingAdapter.down_after``).
+DOWN_AFTER = 5
+#: Attempts per call while the host's last call failed: an outage is confirmed in minutes, while
+#: a single failing URL between good ones still gets its full retries.
+DOWN_PROBE_ATTEMPTS = 3
+#: Longest ``Retry-After`` slept (seconds); longer ones fail the call at once (configurable with
+#: the ``max_retry_after`` option or the ``SCALAR_MAX_RETRY_AFTER`` environment variable).
+MAX_RETRY_AFTER = 120.0
+#: Longest one attempt may take, connect to last byte (``call_timeout``): generous for a large
+#: PDF on a slow link, finite for a server that trickles.
+CALL_TIMEOUT = 300.0
+_FAILURE_KINDS: dict[str, type[HttpError]] = {}  # filled below: recorded kind -> error class
+
+
+def _max_retry_after_from_env() -> float:
+    raw = os.environ.get("SCALAR_MAX_RETRY_AFTER", "").strip()
+    if not raw:
+        return MAX_RETRY_AFTER
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise ConfigError(f"SCALAR_MAX_RETRY_AFTER must be a number of seconds >= 0, got {raw!r}")
+    return value
+
+
+_WATCH = threading.local()
+
+
+class _AttemptWatch:
+    """Bounds one attempt as a whole: after ``seconds`` it shuts down the sockets the attempt
+    uses (registered by the watched connections below), so a read blocked on a server that
+    sends one byte now and then ends at once. ``expired`` tells the caller the answer, even one
+    that looks complete (a body without Content-Length), was cut by the watch."""
+
+    def __init__(self, seconds: float):
+        self.seconds = max(0.05, seconds)
+        self.expired = False
+        self._socks: list[socket.socket] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="scalar-http-watch", daemon=True)
+
+    def add(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        self._socks.append(sock)
+        if self.expired:
+            self._shut()
+
+    def __enter__(self) -> "_AttemptWatch":
+        _WATCH.current = self
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        _WATCH.current = None
+
+    def _shut(self) -> None:
+        for sock in list(self._socks):
+            with contextlib.suppress(OSError, ValueError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _run(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.expired = True
+        self._shut()
+
+
+def _watched(base: type) -> type:
+    """``base`` (a urllib3 connection class) whose socket joins the current attempt's watch."""
+
+    class Watched(base):  # type: ignore[misc, valid-type]
+        def connect(self) -> None:
+            super().connect()
+            watch = getattr(_WATCH, "current", None)
+            if watch is not None:
+                watch.add(self.sock)
+
+    Watched.__name__ = f"Watched{base.__name__}"
+    return Watched
+
+
+def _watched_pool(base: type) -> type:
+    class Watched(base):  # type: ignore[misc, valid-type]
+        ConnectionCls = _watched(base.ConnectionCls)
+
+        def _get_conn(self, timeout=None):  # noqa: ANN001 - urllib3's signature
+            conn = super()._get_conn(timeout)
+            watch = getattr(_WATCH, "current", None)
+            if watch is not None:  # a kept-alive connection is already connected
+                watch.add(getattr(conn, "sock", None))
+            return conn
+
+    Watched.__name__ = f"Watched{base.__name__}"
+    return Watched
+
+
+_POOLS: dict[str, type] = {}
+
+
+def _watch_pools(manager: object) -> None:
+    if not _POOLS:
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+        _POOLS.update(http=_watched_pool(HTTPConnectionPool), https=_watched_pool(HTTPSConnectionPool))
+    manager.pool_classes_by_scheme = dict(_POOLS)  # type: ignore[attr-defined]
+
+
 class CachingAdapter(HTTPAdapter):
     """The transport every SCALAR request goes through (see the module docstring).
 
     ``cache`` may be None (no caching; ``replay`` is then impossible). ``deadline`` bounds the
-    total seconds one call may take including waits; ``max_attempts`` bounds tries on transient
-    failures; ``challenge_attempts`` bounds tries when a challenge page comes back (an
-    intermittent one is retried, a persistent one stops with :class:`Challenge`).
+    total seconds one call may take including waits; ``call_timeout`` one attempt, connect to last
+    byte; ``max_retry_after`` the longest Retry-After slept (None: ``SCALAR_MAX_RETRY_AFTER`` or
+    120 s); ``max_attempts`` bounds tries on transient failures; ``challenge_attempts`` bounds
+    tries when a challenge page comes back (an intermittent one is retried, a persistent one stops
+    with :class:`Challenge`); ``down_after`` failed calls in a row to one host raise
+    :class:`ServiceDown` (0: never).
     """
 
     def __init__(
@@ -519,6 +699,9 @@ class CachingAdapter(HTTPAdapter):
         backoff_initial: float = 2.0,
         backoff_max: float = 120.0,
         timeout: tuple[float, float] = (10.0, 60.0),
+        call_timeout: float = CALL_TIMEOUT,
+        max_retry_after: float | None = None,
+        down_after: int = DOWN_AFTER,
         rng: random.Random | None = None,
         **kwargs: object,
     ):
@@ -536,11 +719,29 @@ class CachingAdapter(HTTPAdapter):
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.default_timeout = timeout
+        self.call_timeout = call_timeout
+        self.max_retry_after = _max_retry_after_from_env() if max_retry_after is None else max(0.0, max_retry_after)
+        self.down_after = max(0, down_after)
         self.rng = rng or random.Random(0x5CA1A)
         self.stats = AdapterStats()
         self._refreshed: set[str] = set()
         self._lock = threading.Lock()
         self.expire = mode == "record"  # honour HostPolicy.max_age (replay serves anything cached)
+        self.replay_failures = mode == "replay"  # a miss with a recorded failure raises that failure
+        self._failing: dict[str, int] = {}  # host -> failed calls in a row
+        self._told: set[str] = set()  # hosts whose capped Retry-After was reported on stderr
+
+    def init_poolmanager(self, *args, **kwargs):  # type: ignore[override]
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):  # type: ignore[override]
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not hasattr(manager, "_scalar_watched"):
+            with contextlib.suppress(AttributeError):
+                _watch_pools(manager)
+                manager._scalar_watched = True  # type: ignore[attr-defined]
+        return manager
 
     @property
     def clock(self) -> Clock:
@@ -552,6 +753,7 @@ class CachingAdapter(HTTPAdapter):
         view = CachingAdapter(self.cache, "replay", limits=self.limits)
         view.stats = self.stats  # hits count towards this adapter's totals
         view.expire = self.expire
+        view.replay_failures = False  # a failure recorded in record mode is asked again, not replayed
         return view
 
     # -- requests API ---------------------------------------------------------------------------
@@ -585,17 +787,29 @@ class CachingAdapter(HTTPAdapter):
                         self.stats.hits += 1
                     return self._from_cache(request, hit)
         if self.mode == "replay":
+            if cacheable and self.replay_failures and self.cache is not None:
+                failure = self.cache.get_failure(key)
+                if failure is not None:
+                    kind, status, message, failed_at = failure
+                    cls = _FAILURE_KINDS.get(kind, Unavailable)
+                    raise cls(f"{message} (recorded {failed_at}; offline replay)", url=url, status=status)
             raise CacheMiss(f"offline mode: {method} {url} is not in the HTTP cache", url=url)
 
+        host = (urlsplit(url).hostname or "").lower()
         try:
             resp = self._fetch(request, method, url, timeout or self.default_timeout, verify, cert, proxies)
-        except (Unavailable, RateLimited, Challenge):
-            if stale is None:
-                raise
-            log.warning("serving a stale cached copy of %s: the service did not answer", url)
-            with self._lock:
-                self.stats.hits += 1
-            return self._from_cache(request, stale)
+        except ServiceDown:
+            raise
+        except (Unavailable, RateLimited, Challenge, HttpStatusError) as e:
+            if stale is not None:
+                log.warning("serving a stale cached copy of %s: the service did not answer", url)
+                with self._lock:
+                    self.stats.hits += 1
+                return self._from_cache(request, stale)
+            self._failed(host, key if cacheable else "", method, url, e)
+            raise
+        with self._lock:
+            self._failing.pop(host, None)  # the host answered
         if cacheable and self.cache is not None and (200 <= resp.status_code < 400 or resp.status_code in _DEFINITIVE):
             self.cache.put(key, method, url, resp.status_code, dict(resp.headers), resp.content or b"")
             with self._lock:
@@ -607,6 +821,29 @@ class CachingAdapter(HTTPAdapter):
         return resp
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _failed(self, host: str, key: str, method: str, url: str, error: HttpError) -> None:
+        """Record a call that failed after its retries; raise ServiceDown when it is the
+        ``down_after``-th in a row for its host."""
+        if key and self.cache is not None:
+            self.cache.put_failure(key, method, url, error)
+        with self._lock:
+            self.stats.failed += 1
+            n = self._failing[host] = self._failing.get(host, 0) + 1
+        if self.down_after and n >= self.down_after:
+            raise ServiceDown(
+                f"{host} looks down: {n} requests in a row failed after retries (last: {error}); "
+                "the HTTP cache is kept, run the same command again later",
+                url=url,
+                status=error.status,
+            ) from None
+
+    def _tell_once(self, host: str, message: str) -> None:
+        with self._lock:
+            if host in self._told:
+                return
+            self._told.add(host)
+        print(f"scalar: {message}", file=sys.stderr, flush=True)
 
     def _stale(self, url: str, hit: CachedResponse) -> bool:
         policy = self.limits.policy(urlsplit(url).hostname or "")
@@ -650,6 +887,9 @@ class CachingAdapter(HTTPAdapter):
         start = self.clock.now()
         attempts = 0
         challenges = 0
+        with self._lock:
+            probing = self._failing.get(host, 0) > 0
+        max_attempts = min(self.max_attempts, DOWN_PROBE_ATTEMPTS) if probing else self.max_attempts
         while True:
             attempts += 1
             try:
@@ -657,7 +897,8 @@ class CachingAdapter(HTTPAdapter):
                     with self._lock:
                         self.stats.network_attempts += 1
                         self.stats.per_host[host] = self.stats.per_host.get(host, 0) + 1
-                    resp = self._attempt(request, timeout, verify, cert, proxies)
+                    budget = min(self.call_timeout, max(1.0, self.deadline - (self.clock.now() - start)))
+                    resp = self._attempt(request, timeout, verify, cert, proxies, budget)
                 self._check(resp, method, url, policy, request)
                 with self._lock:
                     self.stats.fetched += 1
@@ -668,8 +909,20 @@ class CachingAdapter(HTTPAdapter):
                 challenges = challenges + 1 if t.challenge else 0
                 if challenges >= self.challenge_attempts:
                     raise t.error from None
-                if attempts >= min(self.max_attempts, t.max_attempts or self.max_attempts):
+                if attempts >= min(max_attempts, t.max_attempts or max_attempts):
                     raise t.error from None
+                if t.retry_after > self.max_retry_after:
+                    self._tell_once(host, (
+                        f"{host} asks to wait {t.retry_after:.0f} s (Retry-After); SCALAR waits at most "
+                        f"{self.max_retry_after:.0f} s (SCALAR_MAX_RETRY_AFTER), so such calls are recorded "
+                        "as failed and asked again on the next run"))
+                    cls = RateLimited if isinstance(t.error, RateLimited) else type(t.error)
+                    raise cls(
+                        f"{host} asks to wait {t.retry_after:.0f} s (Retry-After), more than the "
+                        f"{self.max_retry_after:.0f} s cap: {method} {url}",
+                        url=url,
+                        status=t.error.status,
+                    ) from None
                 wait = self._backoff(attempts)
                 if t.retry_after > wait:
                     wait = t.retry_after
@@ -688,24 +941,36 @@ class CachingAdapter(HTTPAdapter):
                     self.stats.slept += wait
                 self.clock.sleep(wait)
 
-    def _attempt(self, request, timeout, verify, cert, proxies) -> requests.Response:
+    def _attempt(self, request, timeout, verify, cert, proxies, budget: float) -> requests.Response:
         url = request.url
-        try:
-            resp = super().send(request, stream=False, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-            _ = resp.content  # read the whole body now (a cut connection surfaces here)
-            return resp
-        except _TRANSIENT_EXC as e:
-            if _no_network(e):
-                host = urlsplit(url).hostname
-                raise _Transient(
-                    Unavailable(
-                        f"cannot reach {host} (no network or DNS); build --offline from a cache, or retry later: {url}",
-                        url=url,
-                    ),
-                    max_attempts=NO_NETWORK_ATTEMPTS,
-                ) from None
-            kind = type(e).__name__
-            raise _Transient(Unavailable(f"{kind} after retries: {request.method} {url}", url=url)) from None
+        with _AttemptWatch(budget) as watch:
+            try:
+                resp = super().send(request, stream=False, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+                _ = resp.content  # read the whole body now (a cut connection surfaces here)
+            except _TRANSIENT_EXC as e:
+                if watch.expired:
+                    raise _Transient(self._overran(request, budget)) from None
+                if _no_network(e):
+                    host = urlsplit(url).hostname
+                    raise _Transient(
+                        ServiceDown(
+                            f"cannot reach {host} (no network or DNS); build --offline from a cache, or retry later: {url}",
+                            url=url,
+                        ),
+                        max_attempts=NO_NETWORK_ATTEMPTS,
+                    ) from None
+                kind = type(e).__name__
+                raise _Transient(Unavailable(f"{kind} after retries: {request.method} {url}", url=url)) from None
+        if watch.expired:  # the watch cut a body that had no length to check it against
+            raise _Transient(self._overran(request, budget))
+        return resp
+
+    @staticmethod
+    def _overran(request, budget: float) -> Unavailable:
+        return Unavailable(
+            f"no complete answer within {budget:.3g} s (call timeout) after retries: {request.method} {request.url}",
+            url=request.url,
+        )
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.backoff_max, self.backoff_initial * (2 ** (attempt - 1)))
@@ -771,6 +1036,9 @@ class CachingAdapter(HTTPAdapter):
         elif "pdf" in ctype:
             if not body.startswith(b"%PDF") or b"%%EOF" not in body[-2048:]:
                 raise _Transient(Unavailable(f"truncated PDF after retries: {url}", url=url)) from None
+
+
+_FAILURE_KINDS.update({c.__name__: c for c in (Unavailable, RateLimited, Challenge, HttpStatusError)})
 
 
 # ----------------------------------------------------------------------------- sessions

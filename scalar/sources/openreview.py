@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import Any, Literal
@@ -32,18 +33,24 @@ Presentation = Literal["oral", "spotlight", "poster"]
 
 DEFAULT_BASEURL = "https://api2.openreview.net"
 
-#: The last word of ``content.venue`` -> presentation tier. Exact strings, as the venues write
-#: them (case drifts between years: "ICLR 2025 Oral" vs "ICLR 2024 oral"; ICML says
-#: "spotlightposter"). Anything else (e.g. "ICLR 2025 Blogpost Track") maps to None.
+#: The presentation part of ``content.venue`` (what follows "<Venue> <year>", compared without
+#: case, spaces, hyphens or underscores) -> tier. Venues reword it between years: "ICLR 2025 Oral"
+#: vs "ICLR 2024 oral"; ICML 2025 says "spotlightposter", ICML 2026 "regular" and "spotlight".
+#: "regular" is the base tier of an accepted paper, i.e. a poster. Anything else (e.g.
+#: "ICLR 2025 Blogpost Track", "Submitted to ICLR 2025") maps to None: not a main-track paper.
+#: A venue's own extra wording comes from the venue registry (``presentations`` of an entry).
 PRESENTATIONS: dict[str, Presentation] = {
-    "Oral": "oral",
     "oral": "oral",
-    "Spotlight": "spotlight",
+    "oralpresentation": "oral",
     "spotlight": "spotlight",
     "spotlightposter": "spotlight",
-    "Poster": "poster",
+    "spotlightpresentation": "spotlight",
     "poster": "poster",
+    "posterpresentation": "poster",
+    "regular": "poster",
+    "regularposter": "poster",
 }
+_VENUE_STRING = re.compile(r"^\s*(?P<venue>[^\s\d][^\s]*)\s+(?P<year>(?:19|20)\d\d)\s+(?P<tier>\S.*?)\s*$")
 
 LOGIN_HINT = (
     "OpenReview asks for a login: set OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD "
@@ -75,10 +82,23 @@ class VenuePaper(BaseModel):
     url: str = ""  # https://openreview.net/forum?id=<forum_id>
 
 
-def parse_presentation(venue: str) -> Presentation | None:
-    """"ICLR 2025 Oral" -> "oral"; unknown wording -> None (exact table, no fuzzy matching)."""
-    words = (venue or "").split()
-    return PRESENTATIONS.get(words[-1]) if words else None
+def tier_key(text: str) -> str:
+    """How presentation wording is compared: "Spotlight Poster" == "spotlight-poster"."""
+    return re.sub(r"[\s_\-]+", "", text or "").casefold()
+
+
+def parse_presentation(venue: str, extra: dict[str, str] | None = None) -> Presentation | None:
+    """"ICLR 2025 Oral" -> "oral", "ICML 2026 regular" -> "poster"; None unless the string is
+    exactly "<Venue> <year> <tier>" with a tier of :data:`PRESENTATIONS` or of ``extra`` (a
+    venue's own wording, from the registry). No fuzzy matching."""
+    m = _VENUE_STRING.match(venue or "")
+    if m is None:
+        return None
+    key = tier_key(m["tier"])
+    for k, tier in (extra or {}).items():
+        if tier_key(k) == key:
+            return tier  # type: ignore[return-value]
+    return PRESENTATIONS.get(key)
 
 
 def _ms(value: Any) -> datetime | None:
@@ -117,12 +137,13 @@ def _external_arxiv(external_ids: Any) -> str | None:
     return None
 
 
-def note_to_paper(note: Any, venue_id: str) -> VenuePaper:
-    """Map an openreview-py ``Note`` (API v2) to a :class:`VenuePaper`."""
+def note_to_paper(note: Any, venue_id: str, presentations: dict[str, str] | None = None) -> VenuePaper:
+    """Map an openreview-py ``Note`` (API v2) to a :class:`VenuePaper` (``presentations``: the
+    venue's extra wording, see :func:`parse_presentation`)."""
     content = note.content or {}
     venue = str(_value(content, "venue", "") or "")
     vid = str(_value(content, "venueid", "") or "")
-    presentation = parse_presentation(venue)
+    presentation = parse_presentation(venue, presentations)
     created, opened, published = _ms(note.cdate), _ms(note.odate), _ms(note.pdate)
     public = opened or published or created
     keywords = _value(content, "keywords", []) or []
@@ -137,7 +158,7 @@ def note_to_paper(note: Any, venue_id: str) -> VenuePaper:
         venue=venue,
         venue_id=vid,
         presentation=presentation,
-        main_track=presentation is not None and len(venue.split()) == 3,
+        main_track=presentation is not None,
         accepted=vid == venue_id,
         created=created,
         opened=opened,
@@ -227,9 +248,11 @@ def _cached_listing(session: requests.Session, baseurl: str, venue_id: str) -> l
 
 
 def list_accepted_papers(
-    venue_id: str, session: requests.Session, *, baseurl: str = DEFAULT_BASEURL
+    venue_id: str, session: requests.Session, *, baseurl: str = DEFAULT_BASEURL,
+    presentations: dict[str, str] | None = None,
 ) -> list[VenuePaper]:
     """Every accepted paper of ``venue_id`` (e.g. ``"ICLR.cc/2025/Conference"``), in note-id order.
+    ``presentations``: the venue's extra presentation wording (registry), see :func:`parse_presentation`.
 
     Raises :class:`~scalar.sources.http.Challenge` (with a login hint) when OpenReview answers
     with a challenge, :class:`NetworkError` for a malformed answer, :class:`CacheMiss` offline.
@@ -250,7 +273,7 @@ def list_accepted_papers(
         raise NetworkError(f"OpenReview refused the listing of {venue_id}: {e.args[0] if e.args else e}") from None
     except (KeyError, TypeError, ValueError) as e:
         raise NetworkError(f"OpenReview returned an unexpected answer for {venue_id}: {type(e).__name__}: {e}") from None
-    papers = [note_to_paper(n, venue_id) for n in notes]
+    papers = [note_to_paper(n, venue_id, presentations) for n in notes]
     seen: set[str] = set()
     unique = []
     for p in papers:  # a page boundary can repeat a note; keep the first

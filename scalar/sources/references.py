@@ -8,7 +8,8 @@ Three steps, cheapest first; an identifier found in the entry is never overwritt
    ``GET /graph/v1/paper/arXiv:<id>/references?fields=externalIds,title,year&limit=1000``; its
    entries that carry an arXiv id are aligned to ours by DOI or by normalised title (equal, or
    similarity >= 0.9 with years at most one apart). Semantic Scholar is optional: a 404, a
-   rate limit, an outage or (offline) a cache miss skips the step, as the live run did.
+   rate limit, an outage, a refused query or key (400/401) or (offline) a cache miss skips the
+   step, as the live run did.
 3. ``arxiv-search``: the arXiv title search of :func:`scalar.sources.arxiv.match_title` for what is
    left (at most ``search_budget`` lookups per paper, 3 s each), with the entry's year checked
    against the arXiv v1 date. Entries S2 knows as a paper without an arXiv version (same title,
@@ -28,7 +29,8 @@ from pydantic import BaseModel
 
 from scalar.schema import Paper, Reference
 from scalar.sources.arxiv import find_arxiv_id, match_title, split_version
-from scalar.sources.http import CacheMiss, Challenge, NotFound, RateLimited, Unavailable, adapter_of
+from scalar.errors import NetworkError
+from scalar.sources.http import CacheMiss, HttpError, NotFound, ServiceDown, adapter_of
 from scalar.sources.titles import best_similar, normalise_title
 
 log = logging.getLogger(__name__)
@@ -94,9 +96,11 @@ def semantic_scholar_references(arxiv_id: str, session: requests.Session) -> lis
     params: dict[str, Any] = {"fields": S2_FIELDS, "limit": S2_PAGE}
     for _ in range(S2_MAX_PAGES):  # one call for all but the largest bibliographies
         page = session.get(S2_REFERENCES.format(id=base), params=params, headers=headers).json()
+        if not isinstance(page, dict) or not isinstance(page.get("data") or [], list):
+            raise ValueError(f"unexpected Semantic Scholar answer for arXiv:{base}: {str(page)[:80]}")
         for item in page.get("data") or []:
-            cited = (item or {}).get("citedPaper") or {}
-            if cited.get("title"):
+            cited = (item.get("citedPaper") if isinstance(item, dict) else None) or {}
+            if isinstance(cited, dict) and isinstance(cited.get("title"), str) and cited["title"]:
                 out.append(cited)
         nxt = page.get("next")
         if not isinstance(nxt, int) or nxt <= params.get("offset", 0):
@@ -193,7 +197,9 @@ def resolve_references(
     ``status``, when given, receives what happened to the optional step: ``status["s2"]`` is
     "ok", "not-needed", "not-found" (S2 does not know the paper), "circuit-open" (S2 failed
     ``S2_BREAKER`` times in a row in this run and is no longer asked), or the error class name
-    ("RateLimited", "Unavailable", "Challenge", "CacheMiss"), so a build can count it."""
+    ("RateLimited", "Unavailable", "Challenge", "HttpStatusError", "CacheMiss"), so a build can
+    count it; ``status["search_failed"]`` counts arXiv title searches that failed after their
+    retries (those entries stay unresolved this run; a whole arXiv outage still raises)."""
     status = status if status is not None else {}
     own = _base(paper.arxiv_id) if paper.arxiv_id else None
     out: dict[str, Resolution] = {}
@@ -220,7 +226,7 @@ def resolve_references(
                 breaker["failures"] = 0
             except CacheMiss:
                 status["s2"] = "CacheMiss"  # offline: the live run did without S2 here too
-            except (RateLimited, Unavailable, Challenge, ValueError) as e:
+            except (HttpError, ValueError) as e:  # 5xx, 429, 400/401 (a refused key), challenge, bad JSON
                 breaker["failures"] += 1
                 status["s2"] = type(e).__name__
                 log.warning(
@@ -239,7 +245,14 @@ def resolve_references(
         if ref.key in out or ref.key in skip or budget <= 0 or not _searchable(ref):
             continue
         budget -= 1
-        match = match_title(ref.title or "", ref.authors, arxiv_client)
+        try:
+            match = match_title(ref.title or "", ref.authors, arxiv_client)
+        except (ServiceDown, CacheMiss):
+            raise
+        except NetworkError as e:  # this one search failed after its retries: the entry stays unresolved
+            status["search_failed"] = str(int(status.get("search_failed", "0")) + 1)
+            log.warning("arXiv title search failed for %r: %s", (ref.title or "")[:60], e)
+            continue
         if match is None or not _year_ok(ref.year, match.published.year):
             continue
         out[ref.key] = Resolution(

@@ -1,4 +1,5 @@
-"""Full text: arxiv.org/html, then ar5iv, then the PDF; 404s move on, other failures do not."""
+"""Full text: arxiv.org/html, then ar5iv, then the PDF; 404s and failures of one page (arXiv's
+500) move on, signs of a service in trouble (503) do not."""
 
 from __future__ import annotations
 
@@ -99,3 +100,30 @@ def test_export_mirror_host(session):
         rs.get("https://export.arxiv.org/html/2410.05602v2", body=LATEXML, content_type="text/html")
         ft = fetch_fulltext("2410.05602", "v2", session, host="export.arxiv.org")
     assert ft.url == "https://export.arxiv.org/html/2410.05602v2" and ft.source == "arxiv-html"
+
+
+def test_a_page_arxiv_cannot_serve_falls_through_and_replays_the_same(tmp_path):
+    """arXiv answers 500 ("unavailable", arxiv-browse) for some papers' HTML: the PDF is used,
+    the failure is recorded (not cached as an answer), and an offline replay takes the same path."""
+    s = make_session(tmp_path / "c.sqlite", clock=FakeClock(), max_attempts=2)
+    with responses.RequestsMock() as rs:
+        rs.get(HTML, status=500, body="<html>unavailable</html>", content_type="text/html")
+        rs.get(AR5IV, status=404, body="<html>missing</html>", content_type="text/html")
+        rs.get(PDFURL, body=PDF, content_type="application/pdf")
+        ft = fetch_fulltext("2410.05602", "v2", s)
+    assert ft.source == "pdf"
+    assert [u for u, _ in HttpCache(tmp_path / "c.sqlite").failures()] == [HTML]
+    offline = make_session(tmp_path / "c.sqlite", "replay")
+    assert fetch_fulltext("2410.05602", "v2", offline) == ft
+
+
+def test_every_form_failing_is_the_failure_not_a_missing_text(tmp_path):
+    s = make_session(tmp_path / "c.sqlite", clock=FakeClock(), max_attempts=1)
+    with responses.RequestsMock() as rs:
+        rs.get(HTML, status=500, body="<html>unavailable</html>", content_type="text/html")
+        rs.get(AR5IV, status=404, body="<html>missing</html>", content_type="text/html")
+        rs.get(PDFURL, status=500, body="<html>unavailable</html>", content_type="text/html")
+        with pytest.raises(Unavailable) as err:
+            fetch_fulltext("2410.05602", "v2", s)
+    assert not isinstance(err.value, NotFound)
+    assert "HTTP 500" in str(err.value) and "ar5iv: 404" in str(err.value)

@@ -110,9 +110,17 @@ def test_errors_are_never_cached(cache_path, clock, status):
         with pytest.raises((RateLimited, Unavailable)):
             s.get(S2)
         assert len(rs.calls) == 2
-    assert len(HttpCache(cache_path)) == 0
-    with pytest.raises(CacheMiss):
+    assert len(HttpCache(cache_path)) == 0  # never stored as an answer...
+    # ...but recorded as a failure: an offline replay meets the same error, not a cache miss
+    with pytest.raises((RateLimited, Unavailable), match="recorded") as err:
         session(cache_path, clock, "replay").get(S2)
+    assert not isinstance(err.value, CacheMiss)
+    # and the next record run asks again; its answer replaces the failure
+    with responses.RequestsMock() as rs:
+        rs.get(S2, json={"data": []})
+        assert session(cache_path, clock).get(S2).json() == {"data": []}
+    assert HttpCache(cache_path).failures() == []
+    assert session(cache_path, clock, "replay").get(S2).json() == {"data": []}
 
 
 def test_secrets_stay_out_of_the_cache(cache_path, clock):

@@ -141,6 +141,15 @@ def test_offline_listing_without_cache_names_the_url(tmp_path):
         ("ICLR 2024 spotlight", "spotlight"),
         ("ICML 2025 spotlightposter", "spotlight"),
         ("NeurIPS 2024 poster", "poster"),
+        # 2026 wording (openproceedings' notes on the live API)
+        ("ICML 2026 regular", "poster"),
+        ("ICML 2026 spotlight", "spotlight"),
+        ("ICML 2026 oral", "oral"),
+        ("ICML 2026 Spotlight Poster", "spotlight"),
+        ("ICLR 2026 Poster", "poster"),
+        ("  ICML 2026   regular ", "poster"),
+        ("NeurIPS 2025 Datasets and Benchmarks Track poster", None),
+        ("ICML 2026 regular paper", None),  # unknown wording: not guessed (a registry entry can add it)
         ("ICLR 2025 Blogpost Track", None),
         ("Submitted to ICLR 2025", None),
         ("", None),
@@ -148,6 +157,38 @@ def test_offline_listing_without_cache_names_the_url(tmp_path):
 )
 def test_presentation_table(venue, tier):
     assert parse_presentation(venue) == tier
+
+
+def test_a_venue_can_add_its_own_presentation_wording():
+    extra = {"Regular Paper": "poster", "long-talk": "oral"}
+    assert parse_presentation("ICML 2026 regular paper", extra) == "poster"
+    assert parse_presentation("ICML 2026 Long Talk", extra) == "oral"
+    assert parse_presentation("ICML 2026 spotlight", extra) == "spotlight"  # the built-in table still applies
+    assert parse_presentation("ICML 2026 workshop", extra) is None
+
+
+def test_real_presentation_strings_of_every_recorded_venue(reference_dir):
+    """Every venue string in the real OpenReview answers maps to its tier (only the blog-post
+    track is outside the main track)."""
+    import json as _json
+
+    folder = reference_dir / "real-services" / "openreview" / "openproceedings"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent")
+    seen = {}
+    for path in sorted(folder.glob("*notes-*.json")):
+        for note in (_json.loads(path.read_text())["response"].get("json") or {}).get("notes", []):
+            venue = ((note.get("content") or {}).get("venue") or {}).get("value")
+            if venue:
+                seen[venue] = parse_presentation(venue)
+    assert seen, "no notes found"
+    for venue, tier in seen.items():
+        if "Blogpost" in venue:
+            assert tier is None, venue
+        else:
+            assert tier in ("oral", "spotlight", "poster"), venue
+            assert tier == {"oral": "oral", "spotlight": "spotlight", "spotlightposter": "spotlight",
+                            "poster": "poster"}[venue.split()[-1].lower()], venue
 
 
 def test_403_challenge_tells_the_user_to_log_in(session):

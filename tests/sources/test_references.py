@@ -163,3 +163,33 @@ def test_an_s2_outage_stops_costing_time_after_three_papers(tmp_path):
         s2_calls = [c for c in rs.calls if "semanticscholar" in c.request.url]
     assert statuses == ["Unavailable"] * 3 + ["circuit-open"] * 2
     assert len(s2_calls) == 3 * 2  # 3 papers x 2 attempts, then never again
+
+
+def test_a_failing_title_search_leaves_one_entry_unresolved(tmp_path):
+    """arXiv answers 500 for good to one entry's title search: that entry stays unresolved, the
+    others are resolved, the failure is counted; a whole-arXiv outage would still raise."""
+    s = make_session(tmp_path / "c.sqlite", clock=FakeClock(), max_attempts=2)
+
+    def api(request):
+        if "unpublished" in query(request)["search_query"]:
+            return 500, {"Content-Type": "text/html"}, "<html>unavailable</html>"
+        return arxiv_api(request)
+
+    status: dict[str, str] = {}
+    with responses.RequestsMock() as rs:
+        rs.add_callback("GET", S2, callback=lambda r: (200, {"Content-Type": "application/json"}, json.dumps(S2_BODY)))
+        rs.add_callback("GET", API, callback=api)
+        res = resolve_references(paper(), s, ax.client_for(s), status=status)
+    assert status["search_failed"] == "1"
+    assert "bib.bib7" not in res and res["bib.bib6"].how == "arxiv-search"
+
+
+@pytest.mark.parametrize("body", ['["not", "an", "object"]', '{"data": {"citedPaper": 1}}', '{"data": [null, 7, {"citedPaper": {"title": 5}}]}'])
+def test_an_odd_semantic_scholar_answer_skips_the_step(session, body):
+    status: dict[str, str] = {}
+    with responses.RequestsMock() as rs:
+        rs.add_callback("GET", S2, callback=lambda r: (200, {"Content-Type": "application/json"}, body))
+        rs.add_callback("GET", API, callback=arxiv_api)
+        res = resolve_references(paper(), session, ax.client_for(session), status=status)
+    assert status["s2"] in ("ValueError", "ok")  # a malformed page is refused; odd items are ignored
+    assert res["bib.bib1"].how == "entry" and res["bib.bib6"].how == "arxiv-search"

@@ -31,11 +31,30 @@ def _has(el, cls: str) -> bool:
     return c is not None and cls in c.split()
 
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A date that a bibliography style appended to the title block: "Title, 2024.", "Title, June
+# 2021a.", "Title (2019)". Only after a separator or in parentheses: "Challenge 2012" and "YOLO
+# series in 2021" are titles that end in a year.
+_TITLE_DATE = re.compile(
+    rf"(?:\s*[,.;:](?P<q>[”\"’']?)\s*(?:{_MONTH}\s+)?(?:\d{{1,2}},?\s+)?|\s*\(\s*(?:{_MONTH}\s+)?)"
+    rf"(?:19|20)\d{{2}}[a-z]?\s*\)?[\s.,;:]*$", re.I)
+_YEAR_ONLY = re.compile(r"^\(?\s*(?:19|20)\d{2}[a-z]?\s*\)?[.,;:]?$")
+_QUOTES = ("\"“'‘«", "\"”'’»")
+
+
+def _unquote(t: str) -> str:
+    t = t.strip(" .,;:")
+    if len(t) >= 2 and t[0] in _QUOTES[0] and t[-1] in _QUOTES[1]:
+        t = t[1:-1].strip(" .,;:")
+    return t
+
+
 def _strip_title(t: str) -> str:
-    t = t.strip().strip(" .,;:")
-    if len(t) >= 2 and t[0] in "\"“'‘«" and t[-1] in "\"”'’»":
-        t = t[1:-1].strip()
-    return t.strip(" .,;:")
+    t = _unquote(t.strip())
+    stripped = _TITLE_DATE.sub(lambda m: m.group("q") or "", t)
+    if stripped != t and stripped.strip(" .,;:") and not _YEAR_ONLY.match(stripped):
+        t = _unquote(stripped)
+    return t
 
 
 def split_authors(block: str) -> list[str]:
@@ -163,7 +182,10 @@ def _title_and_authors(blocks: list[str]) -> tuple[str | None, list[str]]:
     # One block (or two odd ones): "Authors. Title. Venue, year."
     sentences = [s for s in _SENTENCE.split(" ".join(blocks)) if s.strip()]
     if len(sentences) >= 2 and _looks_like_authors(sentences[0]):
-        return _strip_title(sentences[1]) or None, split_authors(sentences[0])
+        rest = sentences[1:]
+        if len(rest) >= 2 and _YEAR_ONLY.match(rest[0].strip()):
+            rest = rest[1:]  # ACM / APA: "Authors. 2024. Title. Venue." — the year is not the title
+        return _strip_title(rest[0]) or None, split_authors(sentences[0])
     if sentences:
         longest = max(sentences, key=len)
         return _strip_title(longest) or None, []

@@ -49,10 +49,7 @@ class _Line:
 
 
 def _open(data: bytes):
-    try:
-        import pymupdf
-    except ImportError:  # older releases only ship the "fitz" name
-        import fitz as pymupdf  # type: ignore[no-redef]
+    pymupdf = _pymupdf()
     if not data or b"%PDF-" not in bytes(data[:1024]):
         raise ParseError("not a PDF file")
     try:
@@ -68,20 +65,48 @@ def _open(data: bytes):
 
 
 def _internal_links(page, names: dict) -> list[tuple]:
-    """(rect, target page, target y) of in-document links: hyperref makes every citation
-    marker one (GoTo a named destination "cite.<key>", which MuPDF resolves to a page)."""
+    """(rect, target page, target x, target y) of in-document links, in MuPDF page coordinates
+    (origin top left): hyperref makes every citation marker one (GoTo a named destination
+    "cite.<key>"). A named destination's point comes from the PDF's name tree, in PDF
+    coordinates (origin bottom left, ``Document.resolve_names``): it is mapped through the
+    target page's transformation matrix, else every link would land on the mirrored entry."""
     out = []
+    doc = page.parent
     for lk in page.get_links():
         target, to = lk.get("page", -1), lk.get("to")
-        if (target is None or target < 0) and (lk.get("nameddest") or lk.get("name")) in names:
-            dest = names[lk.get("nameddest") or lk.get("name")]
+        named = lk.get("nameddest") or lk.get("name")
+        pdf_coords = False
+        if named in names and (target is None or target < 0 or to is None
+                               or _same_point(to, names[named].get("to"))):
+            dest = names[named]
             target, to = dest.get("page", -1), dest.get("to")
-        if target is None or target < 0 or to is None:
+            pdf_coords = True
+        if target is None or target < 0 or to is None or target >= doc.page_count:
             continue
         x, y = (to[0], to[1]) if isinstance(to, (tuple, list)) else (getattr(to, "x", 0), getattr(to, "y", None))
-        if y is not None:
-            out.append((lk["from"], target, float(x or 0), float(y)))
+        if y is None:
+            continue
+        if pdf_coords:
+            pt = _pymupdf().Point(float(x or 0), float(y)) * doc[target].transformation_matrix
+            x, y = pt.x, pt.y
+        out.append((lk["from"], target, float(x or 0), float(y)))
     return out
+
+
+def _same_point(a, b) -> bool:
+    if a is None or b is None:
+        return False
+    ax, ay = (a[0], a[1]) if isinstance(a, (tuple, list)) else (a.x, a.y)
+    bx, by = (b[0], b[1]) if isinstance(b, (tuple, list)) else (b.x, b.y)
+    return abs(ax - bx) < 1e-3 and abs(ay - by) < 1e-3
+
+
+def _pymupdf():
+    try:
+        import pymupdf
+    except ImportError:  # older releases only ship the "fitz" name
+        import fitz as pymupdf  # type: ignore[no-redef]
+    return pymupdf
 
 
 def _normalise(chars: list[tuple[str, float]]) -> tuple[str, list[float]]:

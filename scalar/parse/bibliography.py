@@ -83,6 +83,17 @@ def _looks_like_authors(block: str) -> bool:
     return bool(re.search(r"\b[A-Z]\.|,| and |&", block)) and len(words) <= 8 * len(names)
 
 
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "dos", "del", "la", "le", "al", "bin"})
+
+
+def _one_name(sentence: str) -> bool:
+    """A single author's name: two to four capitalised words ("Francois Chollet", "Quoc V.
+    Le", "Jan van Gemert"), no digits."""
+    words = sentence.split()
+    return 2 <= len(words) <= 4 and not any(ch.isdigit() for ch in sentence) and all(
+        (w[0].isupper() and re.fullmatch(r"[^\W\d_][\w'’\-.]*", w)) or w in _PARTICLES for w in words)
+
+
 def _year_from(*texts: str) -> int | None:
     for t in texts:
         if not t:
@@ -181,6 +192,11 @@ def _title_and_authors(blocks: list[str]) -> tuple[str | None, list[str]]:
         return _strip_title(_title_sentence(blocks[1])) or None, authors
     # One block (or two odd ones): "Authors. Title. Venue, year."
     sentences = [s for s in _SENTENCE.split(" ".join(blocks)) if s.strip()]
+    if len(sentences) >= 3 and _one_name(sentences[0]) and not _looks_like_authors(sentences[0]):
+        rest = sentences[1:]
+        if len(rest) >= 2 and _YEAR_ONLY.match(rest[0].strip()):
+            rest = rest[1:]
+        return _strip_title(rest[0]) or None, [sentences[0].strip()]  # "Alex Graves. Title. Venue."
     if len(sentences) >= 2 and _looks_like_authors(sentences[0]):
         rest = sentences[1:]
         if len(rest) >= 2 and _YEAR_ONLY.match(rest[0].strip()):

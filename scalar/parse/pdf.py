@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from scalar.errors import ParseError
 from scalar.parse._names import names_in
+from scalar.parse._text import fold_math_alphanumerics
 from scalar.parse.bibliography import first_author_surname, reference_from_text
 from scalar._util.ids import split_version
 from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
@@ -46,6 +47,7 @@ class _Line:
     uris: list[str] = field(default_factory=list)
     # internal links on this line: (start, end) in ``text``, target page, target x, target y
     marks: list[tuple[int, int, int, float, float]] = field(default_factory=list)
+    table: bool = False  # a whole table found by PyMuPDF: cells " | ", rows "\n"
 
 
 def _open(data: bytes):
@@ -106,6 +108,10 @@ def _pymupdf():
         import pymupdf
     except ImportError:  # older releases only ship the "fitz" name
         import fitz as pymupdf  # type: ignore[no-redef]
+    if hasattr(pymupdf, "no_recommend_layout"):
+        # find_tables would otherwise print an advertisement on stdout (the JSON channel of
+        # `scalar parse`).
+        pymupdf.no_recommend_layout()
     return pymupdf
 
 
@@ -113,6 +119,8 @@ def _normalise(chars: list[tuple[str, float]]) -> tuple[str, list[float]]:
     """Characters with their x centres -> whitespace-collapsed text and one x per character."""
     text, xs = [], []
     for c, x in chars:
+        if "\U0001d400" <= c <= "\U0001d7ff":
+            c = fold_math_alphanumerics(c)
         if c.isspace():
             if text and text[-1] != " ":
                 text.append(" ")
@@ -126,7 +134,154 @@ def _normalise(chars: list[tuple[str, float]]) -> tuple[str, list[float]]:
     return "".join(text), xs
 
 
-def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
+# The identifier arXiv stamps down the left margin of page 1: "arXiv:1706.03762v7 [cs.CL] 2 Aug
+# 2023", "arXiv:hep-th/9901001v1 4 Jan 1999". Never text of the paper.
+_STAMP = re.compile(r"^arXiv:\s*(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)"
+                    r"\s*(?:\[[^\]]{1,30}\])?\s*\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4}$")
+_CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|TABLE|Tab\.|Algorithm)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z]\.?\d{1,3})\s*[:.|]\s")
+_TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z]\.?\d{1,3})\b")
+
+
+def _tables(page, raw: list) -> list[tuple[tuple[float, float, float, float], str]]:
+    """(bbox, text) of the tables next to a "Table N" caption on this page (no caption, no
+    table: vector figures and attention maps also look like grids). Cells are joined by " | "
+    and rows by newlines. A table drawn with horizontal rules (booktabs: \\toprule ...
+    \\bottomrule, no vertical ones) is the region between its outer rules, read row by row;
+    for a caption without such rules PyMuPDF's ``find_tables`` (slower: it analyses every
+    vector path of the page) is asked."""
+    captions = [r for r in raw if _TABLE_CAPTION.match(r[4])]
+    if not captions:
+        return []
+    out: list = []
+    try:
+        rules = [d["rect"] for d in page.get_drawings() if d["rect"].height < 2.5 and d["rect"].width > 40]
+    except Exception:
+        rules = []
+    unserved = []
+    for cap in captions:
+        region = _ruled_region(cap, rules)
+        rows = _rows_in(region, raw) if region is not None else []
+        if len(rows) >= 2 and not any(_overlap(region, bb) for bb, _ in out):
+            out.append((region, "\n".join(rows)))
+        elif region is None:
+            unserved.append(cap)
+    if not unserved:
+        return out
+    try:
+        found = page.find_tables().tables
+    except Exception:  # a table finder failure costs the table layout, not the paper
+        found = []
+    for tb in found:
+        bbox = tuple(tb.bbox)
+        if tb.row_count < 2 or tb.col_count < 2 or any(_overlap(bbox, bb) for bb, _ in out):
+            continue
+        if not any(_beside(c, bbox) for c in unserved):
+            continue
+        rows = _found_rows(tb.extract())
+        if rows:
+            out.append((bbox, "\n".join(rows)))
+    return out
+
+
+def _beside(cap, bbox) -> bool:
+    """A caption just above or just below a box, overlapping it horizontally."""
+    x0, y0, x1, y1 = bbox
+    return (-5 <= y0 - cap[3] < 60 or -5 <= cap[1] - y1 < 60) and cap[0] < x1 and cap[2] > x0
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _found_rows(cells_by_row: list[list]) -> list[str]:
+    rows: list[str] = []
+    for row in cells_by_row:
+        cells = [fold_math_alphanumerics(c).strip() for c in row if c and c.strip()]
+        if not cells:
+            continue
+        # Rows without rules between them come back as one row of multi-line cells.
+        parts = [c.split("\n") for c in cells]
+        k = len(parts[0])
+        if k > 1 and all(len(pp) == k for pp in parts):
+            rows.extend(" | ".join(" ".join(pp[i].split()) for pp in parts) for i in range(k))
+        else:
+            rows.append(" | ".join(" ".join(c.split()) for c in cells))
+    return rows
+
+
+def _ruled_region(cap, rules) -> tuple[float, float, float, float] | None:
+    """The box from a table's top rule to its bottom rule (rules of the same width, as
+    booktabs draws \\toprule and \\bottomrule), for a caption above or below it."""
+    def same_width(r, ref) -> bool:
+        return abs(r.x0 - ref.x0) < 3 and abs(r.x1 - ref.x1) < 3
+
+    def walk(start, candidates, step_ok):
+        end = start
+        for r in candidates:
+            if step_ok(end, r):
+                end = r
+            else:
+                break
+        return end
+
+    over = [r for r in rules if r.x0 < cap[2] and r.x1 > cap[0]]
+    below = sorted((r for r in over if 0 <= r.y0 - cap[3] < 40), key=lambda r: r.y0)
+    if below:
+        top = below[0]
+        rest = sorted((r for r in over if same_width(r, top) and r.y0 > top.y0 + 1), key=lambda r: r.y0)
+        bottom = walk(top, rest, lambda prev, r: r.y0 - prev.y1 < 300)
+    else:
+        above = sorted((r for r in over if 0 <= cap[1] - r.y1 < 40), key=lambda r: -r.y1)
+        if not above:
+            return None
+        bottom = above[0]
+        rest = sorted((r for r in over if same_width(r, bottom) and r.y1 < bottom.y1 - 1), key=lambda r: -r.y1)
+        top = walk(bottom, rest, lambda prev, r: prev.y0 - r.y1 < 300)
+    if bottom.y1 - top.y0 < 10:
+        return None
+    return (min(top.x0, bottom.x0) - 2, top.y0 - 1, max(top.x1, bottom.x1) + 2, bottom.y1 + 1)
+
+
+def _rows_in(region, raw: list) -> list[str]:
+    """The lines inside a box as table rows: lines whose vertical centres agree form a row,
+    its cells ordered left to right."""
+    inside = sorted((r for r in raw if region[0] <= (r[0] + r[2]) / 2 <= region[2]
+                     and region[1] <= (r[1] + r[3]) / 2 <= region[3]), key=lambda r: (r[1] + r[3]) / 2)
+    rows: list[list] = []
+    for r in inside:
+        yc = (r[1] + r[3]) / 2
+        if rows and yc - (rows[-1][0][1] + rows[-1][0][3]) / 2 < 0.6 * max(r[5], 4):
+            rows[-1].append(r)
+        else:
+            rows.append([r])
+    return [" | ".join(c[4] for c in sorted(row, key=lambda c: c[0])) for row in rows]
+
+
+_HEADING_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3})\.?$")
+
+
+def _join_heading_numbers(raw: list) -> list:
+    """ "3.1" and "Encoder and Decoder Stacks" set apart on one baseline (LaTeX puts a quad
+    between a heading's number and its title; MuPDF then reports two lines) -> one line."""
+    out = []
+    used: set[int] = set()
+    for r in raw:
+        if id(r) in used:
+            continue
+        if _HEADING_NUMBER.match(r[4]):
+            nxt = min((o for o in raw if o is not r and id(o) not in used and abs(o[1] - r[1]) < 2
+                       and abs(o[3] - r[3]) < 2 and 0 <= o[0] - r[2] < 40), key=lambda o: o[0], default=None)
+            if nxt is not None:
+                used.add(id(nxt))
+                shift = len(r[4]) + 1
+                marks = r[8] + [(a + shift, b + shift, *rest) for a, b, *rest in nxt[8]]
+                r = [r[0], min(r[1], nxt[1]), nxt[2], max(r[3], nxt[3]), f"{r[4]} {nxt[4]}",
+                     max(r[5], nxt[5]), r[6] and nxt[6], r[7], marks, False]
+        out.append(r)
+    return out
+
+
+def _page_lines(page, pno: int, names: dict | None = None, meta: dict | None = None) -> list[_Line]:
     width = page.rect.width
     mid = width / 2
     links = [(lk["from"], lk.get("uri")) for lk in page.get_links() if lk.get("uri")]
@@ -141,6 +296,13 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
             text, xs = _normalise(chars)
             if not text:
                 continue
+            stamp = _STAMP.match(text)
+            if stamp:
+                if meta is not None:
+                    meta.setdefault("stamp_id", stamp.group("id"))
+                continue
+            if abs(ln.get("dir", (1.0, 0.0))[1]) > 0.2:
+                continue  # rotated text: figure labels, margin stamps — never running text
             spans = [s for s in ln["spans"] if any(not ch["c"].isspace() for ch in s["chars"])]
             n = sum(len(s["chars"]) for s in spans)
             size = sum(s["size"] * len(s["chars"]) for s in spans) / max(n, 1)
@@ -152,7 +314,21 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
                     inside = [i for i, x in enumerate(xs) if r.x0 <= x <= r.x1 and text[i] != " "]
                     if inside:
                         marks.append((inside[0], inside[-1] + 1, target, tx, ty))
-            raw.append([x0, y0, x1, y1, text, size, bold, b["number"], marks])
+            raw.append([x0, y0, x1, y1, text, size, bold, b["number"], marks, False])
+    raw = _join_heading_numbers(raw)
+    tables = _tables(page, raw)
+    if tables:
+        kept = []
+        for bbox, ttext in tables:
+            inside = [r for r in raw if bbox[0] - 2 <= (r[0] + r[2]) / 2 <= bbox[2] + 2
+                      and bbox[1] - 2 <= (r[1] + r[3]) / 2 <= bbox[3] + 2]
+            if not inside:
+                continue
+            size = statistics.median(r[5] for r in inside)
+            ids = {id(r) for r in inside}
+            raw = [r for r in raw if id(r) not in ids]
+            kept.append([bbox[0], bbox[1], bbox[2], bbox[3], ttext, size, False, -1, [], True])
+        raw.extend(kept)
     # Two columns when many lines sit wholly on either side of the middle. Full-width lines
     # above the columns (title, authors, abstract on a first page) are read before them.
     left = [r for r in raw if r[2] <= mid + 2]
@@ -160,7 +336,7 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
     two_col = len(left) >= 5 and len(right) >= 5 and len(left) + len(right) >= 0.5 * max(len(raw), 1)
     columns_top = min((r[1] for r in left + right), default=0.0)
     out = []
-    for x0, y0, x1, y1, text, size, bold, block, marks in raw:
+    for x0, y0, x1, y1, text, size, bold, block, marks, table in raw:
         if not two_col:
             col = 0
         elif x0 >= mid - 2:
@@ -170,7 +346,7 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
         else:
             col = 0
         uris = [u for r, u in links if r.y0 <= (y0 + y1) / 2 <= r.y1 and r.x0 <= x1 and r.x1 >= x0]
-        out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks))
+        out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks, table))
     out.sort(key=lambda ln: (ln.col, round(ln.y0, 1), ln.x0))
     return out
 
@@ -474,20 +650,24 @@ def _paragraph_groups(lines: list[_Line], body: float) -> list[list[_Line]]:
     """Split a run of body lines into paragraphs."""
     groups: list[list[_Line]] = []
     pitches = [b.y0 - a.y0 for a, b in zip(lines, lines[1:])
-               if a.page == b.page and a.col == b.col and 0 < b.y0 - a.y0 < 3 * body]
+               if a.page == b.page and a.col == b.col and 0 < b.y0 - a.y0 < 3 * body
+               and not (a.table or b.table)]
     pitch = statistics.median(pitches) if pitches else body * 1.2
     margins: dict[tuple[int, int], float] = {}
     for ln in lines:
+        if ln.table:
+            continue
         k = (ln.page, ln.col)
         margins[k] = min(margins.get(k, ln.x0), ln.x0)
     prev = None
     for ln in lines:
-        new = prev is None
-        if prev is not None:
+        new = prev is None or ln.table or prev.table
+        if not new:
             same_col = ln.page == prev.page and ln.col == prev.col
             if same_col:
                 gap = ln.y0 - prev.y0
-                indent = margins[(ln.page, ln.col)] + 6 < ln.x0 < margins[(ln.page, ln.col)] + 40
+                margin = margins.get((ln.page, ln.col), ln.x0)
+                indent = margin + 6 < ln.x0 < margin + 40
                 new = gap > 1.45 * pitch or (ln.block != prev.block and gap > 1.15 * pitch) or indent
             else:  # a paragraph carries over a column or page break unless a sentence ended
                 new = prev.text.rstrip().endswith((".", ":", "!", "?"))
@@ -509,7 +689,8 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
             names = doc.resolve_names()  # named destinations ("cite.smith2020") -> page, point
         except Exception:  # older MuPDF, or a broken name tree: positional links still work
             names = {}
-        pages = [_page_lines(page, i, names) for i, page in enumerate(doc)]
+        meta: dict = {}
+        pages = [_page_lines(page, i, names, meta) for i, page in enumerate(doc)]
         heights = [page.rect.height for page in doc]
     finally:
         doc.close()
@@ -524,7 +705,8 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
     # Front matter: the title is the largest text on the first page above the first heading.
     title = ""
     first_page = [ln for ln in lines if ln.page == lines[0].page]
-    top = max(first_page[: max(1, min(12, len(first_page)))], key=lambda ln: ln.size)
+    top = max((ln for ln in first_page[: max(1, min(12, len(first_page)))] if not ln.table),
+              key=lambda ln: ln.size, default=first_page[0])
     if top.size >= body + 1.5:
         title = _join([ln.text for ln in first_page if abs(ln.size - top.size) < 0.6 and ln.y0 < top.y0 + 4 * top.size])
 
@@ -551,9 +733,12 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
             if htext:
                 out.append(Paragraph(text=htext, kind="heading"))
             for group in _paragraph_groups(pending[i:nxt], body):
+                if group[0].table:
+                    out.append(Paragraph(text=group[0].text, kind="table"))
+                    continue
                 text, starts = _join_at([ln.text for ln in group])
                 if text:
-                    par = Paragraph(text=text)
+                    par = Paragraph(text=text, kind="caption" if _CAPTION.match(text) else None)
                     out.append(par)
                     marks = [(st + a, st + b, *rest) for st, ln in zip(starts, group)
                              for a, b, *rest in ln.marks if st + b <= len(text)]
@@ -564,6 +749,12 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
 
     for ln in lines:
         if id(ln) in seen_title_lines:
+            continue
+        if mode == "front" and title and ln.page == top.page and ln.y1 <= top.y0 + 1:
+            continue  # above the title: a venue banner or a licence notice, not a section
+        if ln.table:
+            if mode == "body":
+                pending.append(ln)
             continue
         h = _heading(ln, body, after_refs)
         if mode == "front" and h is None:
@@ -608,12 +799,14 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
     references, numeric, anchors = _bibliography(ref_lines)
     index = _Index(references, numeric)
     for s in sections:
-        s.paragraphs = [Paragraph(text=p.text, kind=p.kind, citations=[] if p.kind else _citations(
+        s.paragraphs = [Paragraph(text=p.text, kind=p.kind, citations=[] if p.kind == "heading" else _citations(
                             p.text, index, _resolve_marks(marks_of.get(id(p), []), anchors)))
                         for p in s.paragraphs]
     sections = [s for s in sections if s.paragraphs]
     if not sections:
         raise ParseError("no sections found in the PDF")
+    if not arxiv_id and meta.get("stamp_id"):
+        arxiv_id = meta["stamp_id"]  # the arXiv stamp names the paper
     if arxiv_id:
         arxiv_id, v = split_version(arxiv_id)
         version = version or v

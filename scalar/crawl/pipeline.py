@@ -175,11 +175,13 @@ class Crawl:
             return None
         # arXiv: an id the note itself carries wins; otherwise the title search.
         v1 = None
+        arxiv_title, arxiv_authors = None, None  # what arXiv says, for a paper read from its PDF
         if vp.arxiv_id:
             meta = fetch_metadata([vp.arxiv_id], self.client).get(split_version(vp.arxiv_id)[0])
             if meta is not None:
                 rec.arxiv_id, rec.version, rec.match_method, rec.match_score = meta.arxiv_id, meta.version, "openreview", 1.0
                 v1 = meta.published.date()
+                arxiv_title, arxiv_authors = meta.title, meta.authors
         if rec.arxiv_id is None:
             match = match_title(vp.title, vp.authors, self.client)
             if match is None:
@@ -188,6 +190,7 @@ class Crawl:
             rec.arxiv_id, rec.version = match.arxiv_id, match.version
             rec.match_method, rec.match_score = match.method, match.score
             v1 = match.published.date()
+            arxiv_title, arxiv_authors = match.arxiv_title, match.authors
         if rec.arxiv_id in self._seen_arxiv:  # two notes matched to one preprint: keep the first
             rec.skipped = DUPLICATE
             return None
@@ -204,7 +207,7 @@ class Crawl:
             rec.skipped = paper
             return None
         rec.text_source = paper.source
-        paper = paper.model_copy(update={"first_public_date": first})
+        paper = paper.model_copy(update={"first_public_date": first, **_pdf_front(paper, arxiv_title, arxiv_authors)})
 
         resolutions = resolve_references(paper, self.session, self.client)
         rec.references = len(paper.references)
@@ -245,7 +248,8 @@ class Crawl:
         else:
             paper = got.model_copy(update={"first_public_date": m.published.date(),
                                            "title": got.title or m.title,
-                                           "abstract": got.abstract or m.abstract})
+                                           "abstract": got.abstract or m.abstract,
+                                           **_pdf_front(got, m.title, m.authors)})
             self.cited_sources[got.source or "?"] += 1
         self._cited[arxiv_id] = paper
         self._cited_bar.advance()
@@ -283,6 +287,19 @@ def _parse(ft, *, require_bibliography: bool) -> Paper:
     if paper.source is None:
         paper = paper.model_copy(update={"source": ft.source})
     return paper
+
+
+def _pdf_front(paper: Paper, title: str | None, authors: list[str] | None) -> dict:
+    """Title and authors from arXiv metadata for a paper read from its PDF: the PDF's front
+    matter is a layout guess (a stamp or a banner can pass for the title), arXiv's is data."""
+    if paper.source != "pdf":
+        return {}
+    out: dict = {}
+    if title:
+        out["title"] = " ".join(title.split())
+    if authors:
+        out["authors"] = list(authors)
+    return out
 
 
 def _resolved_keys(paper: Paper) -> dict[str, str]:

@@ -661,7 +661,7 @@ def _paragraph_groups(lines: list[_Line], body: float) -> list[list[_Line]]:
         margins[k] = min(margins.get(k, ln.x0), ln.x0)
     prev = None
     for ln in lines:
-        new = prev is None or ln.table or prev.table
+        new = prev is None or ln.table or prev.table or bool(_CAPTION.match(ln.text))
         if not new:
             same_col = ln.page == prev.page and ln.col == prev.col
             if same_col:

@@ -79,10 +79,14 @@ class _Exit:
 
 
 class _LatexmlDoc:
-    def __init__(self, bib_keys: set[str], short_labels: dict[str, str], title: str = ""):
+    def __init__(self, bib_keys: set[str], short_labels: dict[str, str], title: str = "",
+                 block_holders: frozenset = frozenset()):
         self.bib_keys = bib_keys
         self.short = short_labels
         self.title = title
+        # Inline-looking elements that hold a listing ("<p><div class=ltx_listing>"): read as
+        # blocks, so the listing keeps one paragraph per line.
+        self.holders = block_holders
 
     # ------------------------------------------------------------------ inline text
     def text_of(self, el, skip=None) -> str:
@@ -244,7 +248,7 @@ class _LatexmlDoc:
         for ch in el:
             if isinstance(ch.tag, str):
                 classes = _classes(ch)
-                if self._is_blocky(ch, classes):
+                if self._is_blocky(ch, classes) or (self.holders and ch in self.holders):
                     self._paragraph(b, spans, kind, out)
                     self._flush_notes(notes, out)
                     b, spans, notes = TextBuilder(), [], []
@@ -347,7 +351,8 @@ class _LatexmlDoc:
                 elif self._has_block_children(ch) or (tag == "div" and self._has_div_children(ch)):
                     flush()
                     self._figure(ch, out)
-                elif tag in ("div", "p", "table", "ul", "ol", "dl", "blockquote"):
+                elif tag in ("div", "p", "table", "ul", "ol", "dl", "blockquote") or (
+                        self.holders and ch in self.holders):
                     flush()
                     self._para(ch, out, kind="figure")
                 else:
@@ -682,7 +687,8 @@ def _parse_html(html, arxiv_id, version, source, require_bibliography) -> Paper:
     if not title:
         t = next(root.iter("title"), None)
         title = clean_inline("".join(t.itertext())) if t is not None else ""
-    walker = _LatexmlDoc(keys, short, title)
+    holders = frozenset(a for lst in _all(doc, "div", "ltx_listing") for a in lst.iterancestors())
+    walker = _LatexmlDoc(keys, short, title, holders)
 
     abstract = ""
     ab = _front(doc, "div", "ltx_abstract")

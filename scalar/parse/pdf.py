@@ -48,6 +48,7 @@ class _Line:
     # internal links on this line: (start, end) in ``text``, target page, target x, target y
     marks: list[tuple[int, int, int, float, float]] = field(default_factory=list)
     table: bool = False  # a whole table found by PyMuPDF: cells " | ", rows "\n"
+    figure: bool = False  # text at a vector figure (a plot's title, labels): never a heading
 
 
 def _open(data: bytes):
@@ -281,6 +282,21 @@ def _join_heading_numbers(raw: list) -> list:
     return out
 
 
+def _figure_boxes(page, raw: list, tables: list) -> list[tuple[float, float, float, float]]:
+    """Boxes of vector figures on a page whose text includes lines much larger than the page's
+    usual size (a plot's title can look like a section heading). Only such pages pay for the
+    drawing analysis; tables already found are not figures."""
+    sizes = sorted(r[5] for r in raw if not r[9])
+    if not sizes or sizes[-1] < 1.3 * sizes[len(sizes) // 2]:
+        return []
+    try:
+        clusters = page.cluster_drawings()
+    except Exception:  # older PyMuPDF or a broken path: no figure boxes
+        return []
+    return [tuple(c) for c in clusters if c.width > 100 and c.height > 40
+            and not any(c.x0 < t[2] and t[0] < c.x1 and c.y0 < t[3] and t[1] < c.y1 for t in tables)]
+
+
 def _page_lines(page, pno: int, names: dict | None = None, meta: dict | None = None) -> list[_Line]:
     width = page.rect.width
     mid = width / 2
@@ -336,6 +352,7 @@ def _page_lines(page, pno: int, names: dict | None = None, meta: dict | None = N
     two_col = len(left) >= 5 and len(right) >= 5 and len(left) + len(right) >= 0.5 * max(len(raw), 1)
     columns_top = min((r[1] for r in left + right), default=0.0)
     out = []
+    figures = _figure_boxes(page, raw, [r[:4] for r in raw if r[9]])
     for x0, y0, x1, y1, text, size, bold, block, marks, table in raw:
         if not two_col:
             col = 0
@@ -346,7 +363,11 @@ def _page_lines(page, pno: int, names: dict | None = None, meta: dict | None = N
         else:
             col = 0
         uris = [u for r, u in links if r.y0 <= (y0 + y1) / 2 <= r.y1 and r.x0 <= x1 and r.x1 >= x0]
-        out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks, table))
+        # a plot's title often sits just outside the drawing's box: a margin of two lines
+        in_figure = not table and any(f[0] - 20 <= (x0 + x1) / 2 <= f[2] + 20
+                                      and f[1] - 2 * size - 6 <= (y0 + y1) / 2 <= f[3] + 2 * size + 6
+                                      for f in figures)
+        out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks, table, in_figure))
     out.sort(key=lambda ln: (ln.col, round(ln.y0, 1), ln.x0))
     return out
 
@@ -661,7 +682,8 @@ def _paragraph_groups(lines: list[_Line], body: float) -> list[list[_Line]]:
         margins[k] = min(margins.get(k, ln.x0), ln.x0)
     prev = None
     for ln in lines:
-        new = prev is None or ln.table or prev.table or bool(_CAPTION.match(ln.text))
+        new = (prev is None or ln.table or prev.table or ln.figure != prev.figure
+               or bool(_CAPTION.match(ln.text)))
         if not new:
             same_col = ln.page == prev.page and ln.col == prev.col
             if same_col:
@@ -705,7 +727,7 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
     # Front matter: the title is the largest text on the first page above the first heading.
     title = ""
     first_page = [ln for ln in lines if ln.page == lines[0].page]
-    top = max((ln for ln in first_page[: max(1, min(12, len(first_page)))] if not ln.table),
+    top = max((ln for ln in first_page[: max(1, min(12, len(first_page)))] if not (ln.table or ln.figure)),
               key=lambda ln: ln.size, default=first_page[0])
     if top.size >= body + 1.5:
         title = _join([ln.text for ln in first_page if abs(ln.size - top.size) < 0.6 and ln.y0 < top.y0 + 4 * top.size])
@@ -738,7 +760,8 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
                     continue
                 text, starts = _join_at([ln.text for ln in group])
                 if text:
-                    par = Paragraph(text=text, kind="caption" if _CAPTION.match(text) else None)
+                    kind = "figure" if group[0].figure else ("caption" if _CAPTION.match(text) else None)
+                    par = Paragraph(text=text, kind=kind)
                     out.append(par)
                     marks = [(st + a, st + b, *rest) for st, ln in zip(starts, group)
                              for a, b, *rest in ln.marks if st + b <= len(text)]
@@ -747,6 +770,10 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
         current.paragraphs.extend(out)
         pending, headings_in_section = [], []
 
+    # Font sizes of the headings away from figures: a line by a figure set in one of these is
+    # a heading after all ("Attention Visualizations" above its plot).
+    heading_sizes = {ln.size for ln in lines if not ln.figure and not ln.table
+                     and _heading(ln, body, False) is not None}
     for ln in lines:
         if id(ln) in seen_title_lines:
             continue
@@ -757,6 +784,15 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
                 pending.append(ln)
             continue
         h = _heading(ln, body, after_refs)
+        if ln.figure:
+            # near a vector figure only a would-be heading is the figure's own text (a plot
+            # title); everything else reads as usual
+            ln.figure = h is not None and not _CAPTION.match(ln.text) and not any(
+                abs(ln.size - hs) < 0.3 for hs in heading_sizes)
+            if ln.figure:
+                if mode == "body":
+                    pending.append(ln)
+                continue
         if mode == "front" and h is None:
             m = _ABSTRACT_INLINE.match(ln.text)
             if m:

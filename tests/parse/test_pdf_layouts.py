@@ -216,3 +216,29 @@ def test_rotated_text_is_left_out():
     w.reference("A. Author. A title. Venue, 2020.", "[1]")
     paper = parse_pdf(w.bytes())
     assert "axis label" not in " ".join(p.text for s in paper.sections for p in s.paragraphs)
+
+
+def test_plot_title_by_a_vector_figure_is_not_a_section():
+    """A plot drawn as vector paths, with a large bold title over it (an attention map's
+    "Input-Input Layer5"): figure text, not a section; a real heading by a figure stays one."""
+    w = PdfWriter()
+    w.title("Plots With Titles")
+    w.heading("1 Introduction")
+    w.paragraph("The introduction has some text.")
+    w.heading("2 Attention Maps")
+    w.page.insert_text((150, w.y + 30), "Encoder Layer 5", fontsize=18, fontname="hebo")
+    top = w.y + 40
+    for i in range(12):  # the plot: lines from words above to words below
+        w.page.draw_line((100 + 30 * i, top), (100 + 25 * (11 - i), top + 120), width=0.5)
+    w.y = top + 125
+    w.plain("Figure 1: Attention of head 3 in layer 5.", size=10)
+    w.paragraph("The heads attend to distant words.")
+    w.heading("3 Conclusion")
+    w.paragraph("Done.")
+    w.heading("References")
+    w.reference("A. Author. A title. Venue, 2020.", "[1]")
+    paper = parse_pdf(w.bytes())
+    assert [s.title for s in paper.sections] == ["1 Introduction", "2 Attention Maps", "3 Conclusion"]
+    assert [(p.kind, p.text) for p in paper.sections[1].paragraphs] == [
+        ("figure", "Encoder Layer 5"), ("caption", "Figure 1: Attention of head 3 in layer 5."),
+        (None, "The heads attend to distant words.")]

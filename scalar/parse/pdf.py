@@ -160,7 +160,11 @@ def _tables(page, raw: list) -> list[tuple[tuple[float, float, float, float], st
         rules = []
     unserved = []
     for cap in captions:
-        region = _ruled_region(cap, rules)
+        # the whole caption (its text block), not only its first line: "Table 3: ..." may wrap
+        block = [r for r in raw if r[7] == cap[7] and r[7] >= 0] or [cap]
+        box = (min(r[0] for r in block), min(r[1] for r in block), max(r[2] for r in block),
+               max(r[3] for r in block))
+        region = _ruled_region(box, rules)
         rows = _rows_in(region, raw) if region is not None else []
         if len(rows) >= 2 and not any(_overlap(region, bb) for bb, _ in out):
             out.append((region, "\n".join(rows)))

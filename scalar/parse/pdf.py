@@ -140,7 +140,7 @@ def _normalise(chars: list[tuple[str, float]]) -> tuple[str, list[float]]:
 _STAMP = re.compile(r"^arXiv:\s*(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)"
                     r"\s*(?:\[[^\]]{1,30}\])?\s*\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4}$")
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|TABLE|Tab\.|Algorithm)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z]\.?\d{1,3})\s*[:.|]\s")
-_TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z]\.?\d{1,3})\b")
+_TABLE_CAPTION = re.compile(r"^(?:Table|TABLE|Tab\.)\s+(?:\d{1,3}|[IVXLC]{1,6}|[A-Z]\.?\d{1,3})\s*(?:[:.|]\s|[:.|]?$)")
 
 
 def _tables(page, raw: list) -> list[tuple[tuple[float, float, float, float], str]]:

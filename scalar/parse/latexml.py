@@ -757,6 +757,8 @@ def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
             return
         paragraphs = walker.blocks_of(loose)
         loose.clear()
+        if not out and all(p.kind == "footnote" for p in paragraphs):
+            return  # front-matter notes only (wrapped in a paragraph): not an untitled section
         if not paragraphs:
             return
         if out:

@@ -198,6 +198,12 @@ def test_front_matter_footnotetext_is_not_a_section_and_note_labels_are_dropped(
     paper = parse_html(_page(body, front=front))
     assert [s.title for s in paper.sections] == ["1 Method"]
     assert _kinds(paper) == [(None, "Body text."), ("footnote", "A note.")]
+    # the same note wrapped in a paragraph of its own
+    paper = parse_html(_page(body, front=f'<div class="ltx_para"><p class="ltx_p">{front}</p></div>'))
+    assert [s.title for s in paper.sections] == ["1 Method"]
+    # front-matter text that is not only notes still counts (a preface before Section 1)
+    paper = parse_html(_page(body, front='<div class="ltx_para"><p class="ltx_p">A preface.</p></div>'))
+    assert [s.title for s in paper.sections] == ["", "1 Method"]
 
 
 # ----------------------------------------------------------------------------- nesting depth

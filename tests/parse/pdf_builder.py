@@ -108,6 +108,14 @@ class PdfWriter:
         x1 = x0 + pymupdf.get_text_length(marker, fontname="helv", fontsize=size)
         self._named_links.append((self.doc.page_count - 1, pymupdf.Rect(x0, self.y - size, x1, self.y + 2), dest))
 
+    def named_dest(self, name: str, x: float, y: float) -> None:
+        """A named destination at (x, y), page coordinates (origin top left), on this page."""
+        self._dests[name] = (self.doc.page_count - 1, x, y)
+
+    def named_link(self, rect: pymupdf.Rect, name: str) -> None:
+        """A link over ``rect`` on this page to the named destination ``name``."""
+        self._named_links.append((self.doc.page_count - 1, rect, name))
+
     def stamp(self, text: str, size: float = 20) -> None:
         """arXiv's identifier stamp: rotated text down the left margin of the current page."""
         self.page.insert_text((36, 560), text, fontsize=size, fontname="helv", rotate=90)

@@ -242,3 +242,31 @@ def test_plot_title_by_a_vector_figure_is_not_a_section():
     assert [(p.kind, p.text) for p in paper.sections[1].paragraphs] == [
         ("figure", "Encoder Layer 5"), ("caption", "Figure 1: Attention of head 3 in layer 5."),
         (None, "The heads attend to distant words.")]
+
+
+def test_two_column_references_linked_by_name():
+    """An ICML-like page: body and references in two columns, entries side by side at the same
+    height in both columns; each marker's named destination picks the entry in its column."""
+    w = PdfWriter()
+    w.title("Two Columns Of References")
+    w.heading("1 Introduction")
+    n = 24
+    for k in range(1, n + 1):
+        w.cite(f"Result {k} follows ", f"(Ref{k})", ".", dest=f"cite.r{k}")
+    w._new_page()
+    w.page.insert_text((50, 70), "References", fontsize=12, fontname="hebo")
+    for k in range(1, n + 1):
+        col, row = divmod(k - 1, n // 2)
+        x, y = (50, 320)[col], 100 + 40 * row
+        w.page.insert_text((x, y), f"Author{chr(64 + k)}, B. Title number {k} of the list.", fontsize=9)
+        w.page.insert_text((x + 10, y + 11), f"In Venue, 20{k:02d}.", fontsize=9)
+        w.named_dest(f"cite.r{k}", x, y - 9)
+    paper = parse_pdf(w.bytes())
+    refs = {r.key: r for r in paper.references}
+    assert len(refs) == n
+    got = {}
+    for p in paper.sections[0].paragraphs:
+        for c in p.citations:
+            got[p.text[c.start:c.end]] = refs[c.ref].title
+    assert got == {f"(Ref{k})": f"Title number {k} of the list" for k in range(1, n + 1)}
+    assert [r.authors for r in paper.references[:2]] == [["AuthorA, B."], ["AuthorB, B."]]

@@ -135,10 +135,10 @@ def test_reference_titles_lose_an_appended_date_in_every_style():
         _bibitem(6, ["I. Silva, G. Moody, and R. Mark.", "Predicting mortality: the PhysioNet challenge 2012.",
                      "Computing in Cardiology, 2012."]),
         # .bib-based LaTeXML output: semantic spans
-        '<li class="ltx_bibitem" id="bib.bib7"><span class="ltx_tag ltx_tag_bibitem">[7]</span>'
-        '<span class="ltx_bibblock"><span class="ltx_text ltx_bib_author">K. Cho</span>, '
-        '<span class="ltx_text ltx_bib_title">“Gated units,” 2014</span>, '
-        '<span class="ltx_text ltx_bib_year">2014</span>.</span></li>',
+        ('<li class="ltx_bibitem" id="bib.bib7"><span class="ltx_tag ltx_tag_bibitem">[7]</span>'
+         '<span class="ltx_bibblock"><span class="ltx_text ltx_bib_author">K. Cho</span>, '
+         '<span class="ltx_text ltx_bib_title">“Gated units,” 2014</span>, '
+         '<span class="ltx_text ltx_bib_year">2014</span>.</span></li>'),
     ])
     paper = parse_html(_page(_section('<div class="ltx_para"><p class="ltx_p">Text.</p></div>'), bib=bib))
     got = [(r.title, r.year) for r in paper.references]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pymupdf
 import pytest
 from pdf_builder import PdfWriter
 

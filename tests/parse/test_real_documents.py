@@ -110,6 +110,21 @@ def test_html_text_has_no_glyph_residue(html_papers):
             assert "⬇" not in t and "␣" not in t, (path.name, t[:120])
 
 
+def _line_text(el, parts: list[str]) -> None:
+    cls = (el.get("class") or "").split()
+    if el.tag == "math":
+        parts.append(" " + (el.get("alttext") or "") + " ")
+    elif "ltx_tag_listingline" in cls:
+        pass
+    elif "ltx_lst_space" in cls:
+        parts.append(" ")
+    else:
+        parts.append(el.text or "")
+        for ch in el:
+            _line_text(ch, parts)
+            parts.append(ch.tail or "")
+
+
 def _listing_lines(path: Path) -> list[str]:
     """Each ``div.ltx_listingline`` of the page as text, read independently of the parser:
     math as its alttext, line numbers out, visible spaces as spaces."""
@@ -119,21 +134,7 @@ def _listing_lines(path: Path) -> list[str]:
         if "ltx_listingline" not in (line.get("class") or "").split():
             continue
         parts: list[str] = []
-
-        def walk(el):
-            cls = (el.get("class") or "").split()
-            if el.tag == "math":
-                parts.append(" " + (el.get("alttext") or "") + " ")
-            elif "ltx_tag_listingline" in cls:
-                pass
-            elif "ltx_lst_space" in cls:
-                parts.append(" ")
-            else:
-                parts.append(el.text or "")
-                for ch in el:
-                    walk(ch)
-                    parts.append(ch.tail or "")
-        walk(line)
+        _line_text(line, parts)
         text = " ".join("".join(parts).split())
         if text:
             out.append(text)

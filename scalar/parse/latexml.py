@@ -576,7 +576,8 @@ def _author_lines(pn) -> list[tuple[str, bool]]:
     marks and math ("Ann Wu$^{1}$") separate names and are dropped; notes and contacts are left
     out. A line is a names line when it is the first, or when the ``<br>`` that opened it sits
     inside an element that began on a names line ("<b>James Chua<br>Owain Evans</b>"): a break
-    directly in the person name ends the names and opens affiliations."""
+    directly in the person name ends the names and opens affiliations, and so does a new row of
+    an author tabular."""
     lines: list[list[str]] = [[]]
     flags = [True]
     # stack items: (element, top-level child index it belongs to) or a tail string
@@ -610,6 +611,15 @@ def _author_lines(pn) -> list[tuple[str, bool]]:
             continue
         if tag in _DROP_TAGS:
             continue
+        classes = c.split() if c else ()
+        if tag == "tr" or "ltx_tr" in classes:
+            # an author tabular ("Ann Wu \\ Univ"): each row after the first is an affiliation
+            # line, like a break directly in the person name
+            if el.getprevious() is not None:
+                flags.append(False)
+                lines.append([])
+        elif tag in ("td", "th") or "ltx_td" in classes:
+            lines[-1].append(_NAME_GAP)  # cells of one row: names side by side
         lines[-1].append(el.text or "")
         for ch in reversed(el):
             if ch.tail:

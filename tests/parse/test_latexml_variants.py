@@ -178,9 +178,18 @@ def test_author_block_nbsp_marks_and_breaks():
         '<span class="ltx_creator ltx_role_author"><span class="ltx_personname">Kim Lee\n'
         '<br class="ltx_break"/>Some University\n&amp;Ola Nordmann\n<br class="ltx_break"/>Other Place'
         '</span></span>'
+        # an author tabular: names in the first row's cells, affiliations below
+        '<span class="ltx_creator ltx_role_author"><span class="ltx_personname">'
+        '<span class="ltx_tabular ltx_align_middle"><span class="ltx_tbody">\n'
+        '<span class="ltx_tr"><span class="ltx_td ltx_align_center">Lena Berg</span>'
+        '<span class="ltx_td ltx_align_center">Tom Hale</span></span>\n'
+        '<span class="ltx_tr"><span class="ltx_td ltx_align_center">Example Lab</span>'
+        '<span class="ltx_td ltx_align_center">Riverside</span></span>\n'
+        '</span></span></span></span>'
         '</div>')
     paper = parse_html(_page(_section('<div class="ltx_para"><p class="ltx_p">Text.</p></div>'), front=front))
-    assert paper.authors == ["Jean Dupont", "Maria de la Cruz", "Ann Wu", "Bo Li", "Kim Lee", "Ola Nordmann"]
+    assert paper.authors == ["Jean Dupont", "Maria de la Cruz", "Ann Wu", "Bo Li", "Kim Lee", "Ola Nordmann",
+                             "Lena Berg", "Tom Hale"]
 
 
 # ----------------------------------------------------------------------------- front matter notes

@@ -2,8 +2,12 @@
 
 Best effort, from the text layer only:
 
-* lines in reading order (two-column pages read left column first), running headers, footers
-  and page numbers dropped;
+* lines in reading order (two-column pages read left column first), running headers, footers,
+  page numbers, rotated text and the arXiv stamp dropped (the stamp names the paper when no id
+  is given); math alphanumerics (U+1D400–U+1D7FF) folded to plain letters;
+* the title is the largest text near the top of page 1; nothing above it is a section;
+* tables next to a "Table N" caption become one ``kind="table"`` paragraph, captions
+  ``kind="caption"``, a plot title at a vector figure ``kind="figure"`` (see ``_pdf_layout``);
 * headings from font size / boldness and numbering ("3", "3.2", "A", "Appendix B"); numbered
   top-level headings open sections, deeper ones become ``kind="heading"`` paragraphs, headings
   after the references are appendices;
@@ -12,7 +16,8 @@ Best effort, from the text layer only:
 * the bibliography from the References section, split on ``[N]`` labels or hanging indents;
 * citation spans with exact offsets for numeric markers ("[3]", "[3, 7]" grouped, ranges by
   their end points) and for author-year markers that match a bibliography entry by first-author
-  surname and year ("Smith et al. (2020)", "(Smith, 2020; Lee and Wu, 2021)").
+  surname and year ("Smith et al. (2020)", "(Smith, 2020; Lee and Wu, 2021)"); an in-document
+  link (hyperref's named destinations included) decides the entry of the marker it covers.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ walked (see ``_text.TextBuilder``):
 * footnotes leave the running text and follow their paragraph as ``kind="footnote"``
   paragraphs (their citations are kept);
 * figure/table captions and table cells become their own paragraphs (``kind`` says which);
+  each line of an algorithm or code listing is one ``kind="listing"`` paragraph;
+* the inline walk is iterative (any nesting depth); block nesting too deep for recursion is a
+  ParseError, never a RecursionError;
 * subsection titles are kept as ``kind="heading"`` paragraphs inside their top-level section;
 * each ``<a href="…#bib.bibN">`` inside a ``cite.ltx_cite`` becomes one CitationSpan whose
   ``text[start:end]`` is the visible citation (split per reference inside groups, see

@@ -43,7 +43,7 @@ def _html_pages(reference_dir: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def html_papers(request):
+def html_papers():
     from conftest import REFERENCE
 
     if not REFERENCE.is_dir():

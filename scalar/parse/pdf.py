@@ -87,6 +87,7 @@ def _internal_links(page, names: dict) -> list[tuple]:
     target page's transformation matrix, else every link would land on the mirrored entry."""
     out = []
     doc = page.parent
+    matrices: dict[int, object] = {}
     for lk in page.get_links():
         target, to = lk.get("page", -1), lk.get("to")
         named = lk.get("nameddest") or lk.get("name")
@@ -102,7 +103,9 @@ def _internal_links(page, names: dict) -> list[tuple]:
         if y is None:
             continue
         if pdf_coords:
-            pt = _pymupdf().Point(float(x or 0), float(y)) * doc[target].transformation_matrix
+            if target not in matrices:
+                matrices[target] = doc[target].transformation_matrix
+            pt = _pymupdf().Point(float(x or 0), float(y)) * matrices[target]
             x, y = pt.x, pt.y
         out.append((lk["from"], target, float(x or 0), float(y)))
     return out

@@ -8,6 +8,11 @@ page reaches the requested size. Printed: the median of several runs of
 ``scalar.parse.latexml.parse_html`` (bytes in, Paper out, validation included), the median of
 a bare lxml tree build of the same bytes (the floor any lxml-based parser pays), BeautifulSoup
 with html.parser when it is installed, and the ratios.
+
+Then the real documents of ../shared/reference/real-services (when present), each side by side
+with its floor: the raw arxiv.org/html page (parse_html vs a bare lxml build) and the arXiv PDF
+1706.03762v7 (parse_pdf, tables included, vs PyMuPDF's bare rawdict text extraction of every
+page).
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "reference" / "ar5iv" / "2101.10318.html"
+SERVICES = ROOT.parent / "shared" / "reference" / "real-services"
+REAL_PAGE = SERVICES / "arxiv-html" / "2501.11120v1.html"
+REAL_PDF = SERVICES / "pdf" / "1706.03762v7.pdf"
 AUTHORED = ROOT / "tests" / "parse" / "data" / "numeric.html"
 
 
@@ -82,7 +90,44 @@ def main(argv: list[str] | None = None) -> int:
     ok = t_parse < 0.5
     print(f"target < 0.5 s for a 3 MB page: {'met' if ok else 'NOT met'} "
           f"({t_parse:.3f} s, {0.5 / t_parse:.2f}x headroom)")
+    _real_documents(args.runs)
     return 0 if ok else 1
+
+
+def _interleaved(fn, floor, runs: int) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(runs):
+        b.append(median_time(floor, 1))
+        a.append(median_time(fn, 1))
+    return statistics.median(a), statistics.median(b)
+
+
+def _real_documents(runs: int) -> None:
+    import lxml.etree
+
+    from scalar.parse.latexml import parse_html
+    from scalar.parse.pdf import parse_pdf
+
+    runs = max(3, runs // 2)
+    if REAL_PAGE.is_file():
+        page = REAL_PAGE.read_bytes()
+        t, floor = _interleaved(lambda: parse_html(page),
+                                lambda: lxml.etree.fromstring(page, lxml.etree.HTMLParser(encoding="utf-8")), runs)
+        print(f"real page {REAL_PAGE.name} ({len(page) / 1e6:.2f} MB): parse_html {t * 1000:.1f} ms, "
+              f"bare lxml build {floor * 1000:.1f} ms ({t / floor:.2f}x)")
+    if REAL_PDF.is_file():
+        import pymupdf
+
+        pdf = REAL_PDF.read_bytes()
+
+        def rawdict():
+            with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+                for pg in doc:
+                    pg.get_text("rawdict", flags=0)
+
+        t, floor = _interleaved(lambda: parse_pdf(pdf), rawdict, runs)
+        print(f"real PDF {REAL_PDF.name} ({len(pdf) / 1e6:.2f} MB): parse_pdf {t * 1000:.1f} ms, "
+              f"bare PyMuPDF rawdict of every page {floor * 1000:.1f} ms ({t / floor:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -42,8 +42,8 @@ class Paragraph(_Record):
     text: str
     citations: list[CitationSpan] = Field(default_factory=list)
     # None = running text; otherwise where it came from: "heading" (a subsection title),
-    # "caption", "table", "figure" (other text inside a float), "footnote" — so builders can
-    # skip non-prose when masking.
+    # "caption", "table", "figure" (other text inside a float), "footnote", "listing" (one line
+    # of an algorithm or code listing) — so builders can skip non-prose when masking.
     kind: str | None = None
 
     @model_validator(mode="after")

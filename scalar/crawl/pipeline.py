@@ -41,7 +41,7 @@ from scalar.crawl.store import MemoryPaperStore, PaperStore, StoredCiting, Store
 from scalar.crawl.venues import Venue
 from scalar.errors import InputError, ParseError
 from scalar._util.progress import Stage, StageProgress
-from scalar.schema import CitingPaper, Paper
+from scalar.schema import Paper
 
 #: A citing paper needs this many distinct cited works with full text (a gold and 3 distractors).
 MIN_USABLE_REFERENCES = 4
@@ -234,11 +234,13 @@ class Crawl:
             return None
         # arXiv: an id the note itself carries wins; otherwise the title search.
         v1 = None
+        arxiv_title, arxiv_authors = None, None  # what arXiv says, for a paper read from its PDF
         if vp.arxiv_id:
             meta = fetch_metadata([vp.arxiv_id], self.client).get(split_version(vp.arxiv_id)[0])
             if meta is not None:
                 rec.arxiv_id, rec.version, rec.match_method, rec.match_score = meta.arxiv_id, meta.version, "openreview", 1.0
                 v1 = meta.published.date()
+                arxiv_title, arxiv_authors = meta.title, meta.authors
         if rec.arxiv_id is None:
             match = match_title(vp.title, vp.authors, self.client)
             if match is None:
@@ -247,6 +249,7 @@ class Crawl:
             rec.arxiv_id, rec.version = match.arxiv_id, match.version
             rec.match_method, rec.match_score = match.method, match.score
             v1 = match.published.date()
+            arxiv_title, arxiv_authors = match.arxiv_title, match.authors
         if rec.arxiv_id in self._seen_arxiv:  # two notes matched to one preprint: keep the first
             rec.skipped = DUPLICATE
             return None
@@ -260,7 +263,7 @@ class Crawl:
 
         paper = self._text(rec.arxiv_id, rec.version, require_bibliography=True)  # raises _Skip
         rec.text_source = paper.source
-        paper = paper.model_copy(update={"first_public_date": first})
+        paper = paper.model_copy(update={"first_public_date": first, **_pdf_front(paper, arxiv_title, arxiv_authors)})
 
         status: dict[str, str] = {}
         resolutions = resolve_references(paper, self.session, self.client, status=status)
@@ -325,7 +328,8 @@ class Crawl:
         else:
             paper = got.model_copy(update={"first_public_date": m.published.date(),
                                            "title": got.title or m.title,
-                                           "abstract": got.abstract or m.abstract})
+                                           "abstract": got.abstract or m.abstract,
+                                           **_pdf_front(got, m.title, m.authors)})
             self.cited_sources[got.source or "?"] += 1
             stored = self.store.put("cited", paper)
         self._cited[arxiv_id] = stored
@@ -391,6 +395,19 @@ def _line(text: str | None) -> str | None:
         return None
     one = " ".join(str(text).split())
     return one if len(one) <= _ERROR_CHARS else one[: _ERROR_CHARS - 1] + "…"
+
+
+def _pdf_front(paper: Paper, title: str | None, authors: list[str] | None) -> dict:
+    """Title and authors from arXiv metadata for a paper read from its PDF: the PDF's front
+    matter is a layout guess (a stamp or a banner can pass for the title), arXiv's is data."""
+    if paper.source != "pdf":
+        return {}
+    out: dict = {}
+    if title:
+        out["title"] = " ".join(title.split())
+    if authors:
+        out["authors"] = list(authors)
+    return out
 
 
 def _resolved_keys(paper: Paper) -> dict[str, str]:

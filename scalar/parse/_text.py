@@ -110,3 +110,22 @@ def math_text(el) -> str:
     if alt.startswith("\\displaystyle"):
         alt = alt[len("\\displaystyle"):].lstrip()
     return alt
+
+
+_MATH_ALNUM: dict[int, str] | None = None
+
+
+def fold_math_alphanumerics(s: str) -> str:
+    """Mathematical Alphanumeric Symbols (U+1D400–U+1D7FF: 𝐱, 𝑾, 𝟏, 𝛼) -> their plain letters
+    and digits, as NFKC would map them; nothing outside that block changes (NFKC on the whole
+    text would also rewrite ligatures, superscripts and fractions)."""
+    global _MATH_ALNUM
+    if _MATH_ALNUM is None:
+        import unicodedata
+
+        _MATH_ALNUM = {}
+        for cp in range(0x1D400, 0x1D800):
+            folded = unicodedata.normalize("NFKC", chr(cp))
+            if folded != chr(cp) and len(folded) == 1:
+                _MATH_ALNUM[cp] = folded
+    return s.translate(_MATH_ALNUM)

@@ -31,17 +31,37 @@ def _has(el, cls: str) -> bool:
     return c is not None and cls in c.split()
 
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A date that a bibliography style appended to the title block: "Title, 2024.", "Title, June
+# 2021a.", "Title (2019)". Only after a separator or in parentheses: "Challenge 2012" and "YOLO
+# series in 2021" are titles that end in a year.
+_TITLE_DATE = re.compile(
+    rf"(?:\s*[,.;:](?P<q>[”\"’']?)\s*(?:{_MONTH}\s+)?(?:\d{{1,2}},?\s+)?|\s*\(\s*(?:{_MONTH}\s+)?)"
+    rf"(?:19|20)\d{{2}}[a-z]?\s*\)?[\s.,;:]*$", re.I)
+_YEAR_ONLY = re.compile(r"^\(?\s*(?:19|20)\d{2}[a-z]?\s*\)?[.,;:]?$")
+_QUOTES = ("\"“'‘«", "\"”'’»")
+
+
+def _unquote(t: str) -> str:
+    t = t.strip(" .,;:")
+    if len(t) >= 2 and t[0] in _QUOTES[0] and t[-1] in _QUOTES[1]:
+        t = t[1:-1].strip(" .,;:")
+    return t
+
+
 def _strip_title(t: str) -> str:
-    t = t.strip().strip(" .,;:")
-    if len(t) >= 2 and t[0] in "\"“'‘«" and t[-1] in "\"”'’»":
-        t = t[1:-1].strip()
-    return t.strip(" .,;:")
+    t = _unquote(t.strip())
+    stripped = _TITLE_DATE.sub(lambda m: m.group("q") or "", t)
+    if stripped != t and stripped.strip(" .,;:") and not _YEAR_ONLY.match(stripped):
+        t = _unquote(stripped)
+    return t
 
 
 def split_authors(block: str) -> list[str]:
     """ "D. Bahdanau, K. Cho, and Y. Bengio." -> ["D. Bahdanau", "K. Cho", "Y. Bengio"];
     "Smith, J. and Lee, K." -> ["Smith, J.", "Lee, K."]."""
     text = _TRAILING_YEAR.sub("", block.strip()).strip(" ,;")
+    text = re.sub(r",?\s+(?:et\s*al\.?|and\s+others)$", "", text)  # "Brown, T. et al."
     text = re.sub(r"(?<=[^\s.]{2})\.$", "", text).strip(" ,;")  # the list's full stop, not an initial's
     if not text:
         return []
@@ -62,6 +82,23 @@ def _looks_like_authors(block: str) -> bool:
         return False
     words = block.split()
     return bool(re.search(r"\b[A-Z]\.|,| and |&", block)) and len(words) <= 8 * len(names)
+
+
+_SURNAME = r"[^\W\d_][\w'’\-]*(?:\s[^\W\d_][\w'’\-]*){0,2}"  # "Vaswani", "van den Oord"
+_INITS = r"[^\W\d_]\.(?:\s?-?[^\W\d_]\.){0,2}"  # "A.", "J.-P.", "K. R."
+_LF_NAME = rf"{_SURNAME},\s{_INITS}"
+_LAST_FIRST_LIST = re.compile(
+    rf"^{_LF_NAME}(?:,\s(?:and\s|&\s)?{_LF_NAME}|\s(?:and|&)\s{_LF_NAME})*(?:,?\s+et\s+al\.)?(?=\s*\S)")
+
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "dos", "del", "la", "le", "al", "bin"})
+
+
+def _one_name(sentence: str) -> bool:
+    """A single author's name: one to four capitalised words ("Francois Chollet", "Quoc V.
+    Le", "Jan van Gemert", an organisation such as "Anthropic"), no digits."""
+    words = sentence.split()
+    return 1 <= len(words) <= 4 and not any(ch.isdigit() for ch in sentence) and all(
+        (w[0].isupper() and re.fullmatch(r"[^\W\d_][\w'’\-.]*", w)) or w in _PARTICLES for w in words)
 
 
 def _year_from(*texts: str) -> int | None:
@@ -161,11 +198,31 @@ def _title_and_authors(blocks: list[str]) -> tuple[str | None, list[str]]:
         authors = split_authors(blocks[0]) if len(blocks) >= 3 or _looks_like_authors(blocks[0]) else []
         return _strip_title(_title_sentence(blocks[1])) or None, authors
     # One block (or two odd ones): "Authors. Title. Venue, year."
-    sentences = [s for s in _SENTENCE.split(" ".join(blocks)) if s.strip()]
+    text = " ".join(blocks)
+    m = _LAST_FIRST_LIST.match(text)
+    if m:
+        # "Vaswani, A., Shazeer, N., and Parmar, N. Title. Venue." (ICML, APA): the author list
+        # ends on an initial, which the sentence split cannot tell from a name's middle initial.
+        rest = [s for s in _SENTENCE.split(text[m.end():]) if s.strip()]
+        if rest and _YEAR_ONLY.match(rest[0].strip()) and len(rest) >= 2:
+            rest = rest[1:]
+        if rest and not _YEAR_ONLY.match(rest[0].strip()):
+            return _strip_title(_title_sentence(rest[0])) or None, split_authors(m.group(0))
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    if len(sentences) >= 3 and _one_name(sentences[0]) and not _looks_like_authors(sentences[0]):
+        rest = sentences[1:]
+        if len(rest) >= 2 and _YEAR_ONLY.match(rest[0].strip()):
+            rest = rest[1:]
+        return _strip_title(rest[0]) or None, [sentences[0].strip()]  # "Alex Graves. Title. Venue."
     if len(sentences) >= 2 and _looks_like_authors(sentences[0]):
-        return _strip_title(sentences[1]) or None, split_authors(sentences[0])
+        rest = sentences[1:]
+        if len(rest) >= 2 and _YEAR_ONLY.match(rest[0].strip()):
+            rest = rest[1:]  # ACM / APA: "Authors. 2024. Title. Venue." — the year is not the title
+        return _strip_title(rest[0]) or None, split_authors(sentences[0])
     if sentences:
-        longest = max(sentences, key=len)
+        # the longest sentence that is not a link ("URL https://…")
+        prose = [x for x in sentences if not _URL.search(x)] or sentences
+        longest = max(prose, key=len)
         return _strip_title(longest) or None, []
     return None, []
 

@@ -7,6 +7,9 @@ walked (see ``_text.TextBuilder``):
 * footnotes leave the running text and follow their paragraph as ``kind="footnote"``
   paragraphs (their citations are kept);
 * figure/table captions and table cells become their own paragraphs (``kind`` says which);
+  each line of an algorithm or code listing is one ``kind="listing"`` paragraph;
+* the inline walk is iterative (any nesting depth); block nesting too deep for recursion is a
+  ParseError, never a RecursionError;
 * subsection titles are kept as ``kind="heading"`` paragraphs inside their top-level section;
 * each ``<a href="…#bib.bibN">`` inside a ``cite.ltx_cite`` becomes one CitationSpan whose
   ``text[start:end]`` is the visible citation (split per reference inside groups, see
@@ -36,7 +39,8 @@ _DROP_CLASSES = frozenset({"ltx_ERROR", "ltx_note_mark", "ltx_tag_note", "ltx_eq
                            "ltx_tag_equation", "ltx_TOC", "ltx_page_footer", "ltx_page_header",
                            "ltx_pagination", "ltx_rdf", "ltx_missing_label", "ltx_tag_item",
                            "ltx_page_navbar", "ltx_page_logo", "ltx_role_newpage",
-                           "ltx_bibliography"})
+                           "ltx_bibliography", "ltx_note_type", "ltx_listing_data",
+                           "ltx_tag_listingline"})
 # Tags that separate words when met inside running text.
 _SPACED_TAGS = frozenset({"p", "div", "td", "th", "tr", "li", "table", "tbody", "thead",
                           "figure", "figcaption", "ul", "ol", "dl", "dt", "dd", "section",
@@ -67,11 +71,25 @@ class _Ctx:
         self.anchors = anchors
 
 
+class _Exit:
+    """End of an element in the inline walk: the space it owes and the span it closes."""
+
+    __slots__ = ("spaced", "span")
+
+    def __init__(self, spaced: bool, span):
+        self.spaced = spaced
+        self.span = span
+
+
 class _LatexmlDoc:
-    def __init__(self, bib_keys: set[str], short_labels: dict[str, str], title: str = ""):
+    def __init__(self, bib_keys: set[str], short_labels: dict[str, str], title: str = "",
+                 block_holders: frozenset = frozenset()):
         self.bib_keys = bib_keys
         self.short = short_labels
         self.title = title
+        # Inline-looking elements that hold a listing ("<p><div class=ltx_listing>"): read as
+        # blocks, so the listing keeps one paragraph per line.
+        self.holders = block_holders
 
     # ------------------------------------------------------------------ inline text
     def text_of(self, el, skip=None) -> str:
@@ -98,47 +116,62 @@ class _LatexmlDoc:
         return s[:i] + " " + s[end:]
 
     def _inline(self, el, b: TextBuilder, ctx: _Ctx) -> None:
-        tag = el.tag
-        if not isinstance(tag, str):
-            return
-        cls = el.get("class")
-        classes = frozenset(cls.split()) if cls else ()
-        if tag == "math":
-            b.text(math_text(el))
-            return
-        if tag in _DROP_TAGS or (classes and not _DROP_CLASSES.isdisjoint(classes)):
-            return
-        if "ltx_note" in classes:
-            if ctx.notes is not None:
-                ctx.notes.append(el)
-            return
-        if tag == "cite" and ctx.spans is not None:
-            self._cite(el, b, ctx)
-            return
-        if tag == "br":
-            b.space()
-            return
-        span = None
-        if tag == "a" and ctx.anchors is not None:
-            ref = self._bib_ref(el)
-            if ref is not None:
-                span = b.open_span(ref)
-        spaced = tag in _SPACED_TAGS
-        if spaced:
-            b.space()
-        t = el.text
-        if t:
-            b.text(self._clean(t) if "‣" in t else t)
-        for ch in el:
-            self._inline(ch, b, ctx)
-            t = ch.tail
+        # Iterative (an explicit stack, not recursion): a page nested thousands of elements
+        # deep must not hit Python's recursion limit. Stack items: an element to enter, a str
+        # (a tail to emit after its element) or an _Exit frame.
+        stack: list = [el]
+        pop, push = stack.pop, stack.append
+        while stack:
+            item = pop()
+            if type(item) is str:
+                b.text(self._clean(item) if "‣" in item else item)
+                continue
+            if type(item) is _Exit:
+                if item.spaced:
+                    b.space()
+                if item.span is not None:
+                    b.close_span(item.span)
+                    ctx.anchors.append(item.span)
+                continue
+            tag = item.tag
+            if not isinstance(tag, str):
+                continue
+            cls = item.get("class")
+            classes = frozenset(cls.split()) if cls else ()
+            if tag == "math":
+                b.text(math_text(item))
+                continue
+            if tag in _DROP_TAGS or (classes and not _DROP_CLASSES.isdisjoint(classes)):
+                continue
+            if "ltx_note" in classes:
+                if ctx.notes is not None:
+                    ctx.notes.append(item)
+                continue
+            if tag == "cite" and ctx.spans is not None:
+                self._cite(item, b, ctx)
+                continue
+            if tag == "br" or "ltx_lst_space" in classes:  # a listing's visible space "␣"
+                b.space()
+                continue
+            span = None
+            if tag == "a" and ctx.anchors is not None:
+                ref = self._bib_ref(item)
+                if ref is not None:
+                    span = b.open_span(ref)
+            spaced = tag in _SPACED_TAGS
+            if spaced:
+                b.space()
+            t = item.text
             if t:
                 b.text(self._clean(t) if "‣" in t else t)
-        if spaced:
-            b.space()
-        if span is not None:
-            b.close_span(span)
-            ctx.anchors.append(span)
+            if spaced or span is not None:
+                push(_Exit(spaced, span))
+            if len(item):
+                for ch in reversed(item):
+                    t = ch.tail
+                    if t:
+                        push(t)
+                    push(ch)
 
     def _bib_ref(self, a) -> str | None:
         href = a.get("href")
@@ -206,7 +239,8 @@ class _LatexmlDoc:
             return "ltx_tabular" in classes
         if tag == "div":
             return bool(classes) and not {"ltx_para", "ltx_theorem", "ltx_proof", "ltx_float",
-                                          "ltx_logical-block", "ltx_acknowledgements"}.isdisjoint(classes)
+                                          "ltx_logical-block", "ltx_acknowledgements",
+                                          "ltx_listing"}.isdisjoint(classes)
         return False
 
     def _para(self, el, out: list, kind: str | None = None) -> None:
@@ -217,7 +251,7 @@ class _LatexmlDoc:
         for ch in el:
             if isinstance(ch.tag, str):
                 classes = _classes(ch)
-                if self._is_blocky(ch, classes):
+                if self._is_blocky(ch, classes) or (self.holders and ch in self.holders):
                     self._paragraph(b, spans, kind, out)
                     self._flush_notes(notes, out)
                     b, spans, notes = TextBuilder(), [], []
@@ -255,6 +289,8 @@ class _LatexmlDoc:
             return
         if tag in _HEADINGS:
             self._heading(el, out)
+        elif "ltx_listing" in classes:
+            self._listing(el, out)
         elif tag == "figure" or "ltx_float" in classes:
             self._figure(el, out)
         elif tag == "table" and "ltx_tabular" in classes:
@@ -281,22 +317,68 @@ class _LatexmlDoc:
             self._para(li, out)
 
     def _figure(self, el, out: list) -> None:
+        """A float: captions, tables, listings and panels become their own paragraphs; inline
+        content between them (an algorithm written without a listing, a panel's label) is read
+        as runs of text split at ``<br>``, with the text between elements kept."""
+        b, spans, notes = TextBuilder(), [], []
+        ctx = _Ctx(spans=spans, notes=notes)
+
+        def flush() -> None:
+            nonlocal b, spans, notes, ctx
+            self._paragraph(b, spans, "figure", out)
+            self._flush_notes(notes, out)
+            b, spans, notes = TextBuilder(), [], []
+            ctx = _Ctx(spans=spans, notes=notes)
+
+        b.text(el.text)
         for ch in el:
-            if not isinstance(ch.tag, str):
-                continue
-            classes = _classes(ch)
-            if ch.tag == "figcaption":
-                self._para(ch, out, kind="caption")
-            elif ch.tag == "figure" or "ltx_float" in classes:
-                self._figure(ch, out)
-            elif ch.tag == "table" and "ltx_tabular" in classes:
-                self._table(ch, out)
-            elif ch.tag in _DROP_TAGS or (classes and not _DROP_CLASSES.isdisjoint(classes)):
-                continue
-            elif self._has_block_children(ch) or ch.tag == "div":
-                self._figure(ch, out)
+            tag = ch.tag
+            if isinstance(tag, str):
+                classes = _classes(ch)
+                if tag in _DROP_TAGS or (classes and not _DROP_CLASSES.isdisjoint(classes)):
+                    pass
+                elif tag == "br":
+                    flush()
+                elif tag == "figcaption":
+                    flush()
+                    self._para(ch, out, kind="caption")
+                elif tag == "figure" or "ltx_float" in classes:
+                    flush()
+                    self._figure(ch, out)
+                elif tag == "table" and "ltx_tabular" in classes:
+                    flush()
+                    self._table(ch, out)
+                elif "ltx_listing" in classes:
+                    flush()
+                    self._listing(ch, out)
+                elif self._has_block_children(ch) or (tag == "div" and self._has_div_children(ch)):
+                    flush()
+                    self._figure(ch, out)
+                elif tag in ("div", "p", "table", "ul", "ol", "dl", "blockquote") or (
+                        self.holders and ch in self.holders):
+                    flush()
+                    self._para(ch, out, kind="figure")
+                else:
+                    self._inline(ch, b, ctx)
+            b.text(ch.tail)
+        flush()
+
+    def _has_div_children(self, el) -> bool:
+        return any(ch.tag in ("div", "figure", "table", "p") for ch in el)
+
+    def _listing(self, el, out: list) -> None:
+        """An algorithm or code listing (``div.ltx_listing``): one ``kind="listing"`` paragraph
+        per line, line numbers and the download link left out; a listing without line
+        elements (older LaTeXML) is read as one paragraph per block child."""
+        lines = [ch for ch in el if isinstance(ch.tag, str) and _has_class(ch, "ltx_listingline")]
+        if not lines:
+            lines = [ch for ch in el if isinstance(ch.tag, str)
+                     and not (_classes(ch) and not _DROP_CLASSES.isdisjoint(_classes(ch)))]
+        for line in lines:
+            if self._has_block_children(line):
+                self._blocks(line, out)
             else:
-                self._para(ch, out, kind="figure")
+                self._para(line, out, kind="listing")
 
     def _table(self, el, out: list) -> None:
         """A tabular as one paragraph: cells joined by " | ", rows by newlines, empty cells
@@ -487,24 +569,79 @@ def _guess_ids(root, doc) -> tuple[str | None, str | None, str | None]:
     return None, None, source
 
 
-def _authors(doc, text_of) -> list[str]:
-    """Author names from ``div.ltx_authors``: each ``ltx_personname``'s first line, plus names
-    introduced by "&"/\\And on later lines; affiliations, e-mails and notes are left out."""
+_AUTHOR_SKIP = frozenset({"ltx_note", "ltx_author_notes", "ltx_contact", "ltx_ERROR"})
+_SOURCE_WS = re.compile(r"[ \t\r\n\f]+")
+_NAME_GAP = "\u2003\u2003"  # a mark (sup, math) between two names: a name separator for names_in
+
+
+def _author_lines(pn) -> list[tuple[str, bool]]:
+    """The lines of one ``ltx_personname`` as (text, names): ``<br>`` starts a line; superscript
+    marks and math ("Ann Wu$^{1}$") separate names and are dropped; notes and contacts are left
+    out. A line is a names line when it is the first, or when the ``<br>`` that opened it sits
+    inside an element that began on a names line ("<b>James Chua<br>Owain Evans</b>"): a break
+    directly in the person name ends the names and opens affiliations, and so does a new row of
+    an author tabular."""
+    lines: list[list[str]] = [[]]
+    flags = [True]
+    # stack items: (element, top-level child index it belongs to) or a tail string
+    top_start: dict[int, int] = {}  # top-level child index -> line it began on
+    stack: list = []
+    for i, ch in reversed(list(enumerate(pn))):
+        if ch.tail:
+            stack.append(ch.tail)
+        stack.append((ch, i))
+    lines[0].append(pn.text or "")
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            lines[-1].append(item)
+            continue
+        el, top = item
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        top_start.setdefault(top, len(lines) - 1)
+        c = el.get("class")
+        if c and not _AUTHOR_SKIP.isdisjoint(c.split()):
+            continue
+        if tag == "br":
+            inside = el.getparent() is not pn
+            flags.append(inside and flags[top_start[top]])
+            lines.append([])
+            continue
+        if tag in ("sup", "math"):
+            lines[-1].append(_NAME_GAP)
+            continue
+        if tag in _DROP_TAGS:
+            continue
+        classes = c.split() if c else ()
+        if tag == "tr" or "ltx_tr" in classes:
+            # an author tabular ("Ann Wu \\ Univ"): each row after the first is an affiliation
+            # line, like a break directly in the person name
+            if el.getprevious() is not None:
+                flags.append(False)
+                lines.append([])
+        elif tag in ("td", "th") or "ltx_td" in classes:
+            lines[-1].append(_NAME_GAP)  # cells of one row: names side by side
+        lines[-1].append(el.text or "")
+        for ch in reversed(el):
+            if ch.tail:
+                stack.append(ch.tail)
+            stack.append((ch, top))
+    # HTML source whitespace (a newline inside a name) is one space; no-break and em spaces are
+    # what LaTeXML writes between authors (\\quad, ~~), so runs of those separate names.
+    return [(_SOURCE_WS.sub(" ", "".join(parts)), names) for parts, names in zip(lines, flags)]
+
+
+def _authors(doc) -> list[str]:
+    """Author names from ``div.ltx_authors``: the names lines of each ``ltx_personname`` (see
+    ``_author_lines``), plus names introduced by "&"/\\And on later lines; affiliations,
+    e-mails and notes are left out. A single (no-break) space never splits a name."""
     names: list[str] = []
     box = _front(doc, "div", "ltx_authors")
     for pn in (_all(box, "span", "ltx_personname") if box is not None else ()):
-        lines: list[str] = [""]
-        raw_parts: list = [pn.text or ""]
-        for ch in pn:
-            if ch.tag == "br":
-                raw_parts.append("\x00")
-            elif isinstance(ch.tag, str) and not _has_class(ch, "ltx_note") \
-                    and not _has_class(ch, "ltx_author_notes") and not _has_class(ch, "ltx_contact"):
-                raw_parts.append(text_of(ch))
-            raw_parts.append(ch.tail or "")
-        lines = "".join(raw_parts).replace("\xa0", "  ").split("\x00")
-        for i, line in enumerate(lines):
-            if i > 0:
+        for line, is_names in _author_lines(pn):
+            if not is_names:
                 if "&" not in line and "\\And" not in line:
                     continue
                 line = re.split(r"&|\\And", line, maxsplit=1)[1]
@@ -523,7 +660,15 @@ def parse_html(
     require_bibliography: bool = True,
 ) -> Paper:
     """Parse a LaTeXML page into a Paper. Raises ParseError (one clear message) for non-HTML,
-    a page without sections, or — when ``require_bibliography`` — without bibliography."""
+    a page without sections, or — when ``require_bibliography`` — without bibliography, and for
+    a page whose block structure nests too deep to walk (inline nesting of any depth is read)."""
+    try:
+        return _parse_html(html, arxiv_id, version, source, require_bibliography)
+    except RecursionError:
+        raise ParseError("page nested too deeply to parse (blocks inside blocks about 1,000 levels deep)") from None
+
+
+def _parse_html(html, arxiv_id, version, source, require_bibliography) -> Paper:
     root = _load(html)
     doc = _shallow(root, "article", "ltx_document")
     if doc is None:
@@ -555,7 +700,8 @@ def parse_html(
     if not title:
         t = next(root.iter("title"), None)
         title = clean_inline("".join(t.itertext())) if t is not None else ""
-    walker = _LatexmlDoc(keys, short, title)
+    holders = frozenset(a for lst in _all(doc, "div", "ltx_listing") for a in lst.iterancestors())
+    walker = _LatexmlDoc(keys, short, title, holders)
 
     abstract = ""
     ab = _front(doc, "div", "ltx_abstract")
@@ -583,7 +729,7 @@ def parse_html(
         version=version,
         title=title,
         abstract=abstract,
-        authors=_authors(doc, walker.text_of),
+        authors=_authors(doc),
         sections=sections,
         references=references,
         source=source or page_source or "latexml",
@@ -624,6 +770,8 @@ def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
             return
         paragraphs = walker.blocks_of(loose)
         loose.clear()
+        if not out and all(p.kind == "footnote" for p in paragraphs):
+            return  # front-matter notes only (wrapped in a paragraph): not an untitled section
         if not paragraphs:
             return
         if out:
@@ -656,6 +804,8 @@ def _sections(doc, walker: _LatexmlDoc) -> list[Section]:
                 visit(ch)  # a wrapper such as div.ltx_appendices, or broken nesting
             elif tag in _HEADINGS:
                 continue
+            elif "ltx_note" in classes and not out:
+                continue  # a front-matter note ("footnotetext: Equal contribution"): not body text
             else:
                 loose.append(ch)
         flush_loose()

@@ -2,8 +2,12 @@
 
 Best effort, from the text layer only:
 
-* lines in reading order (two-column pages read left column first), running headers, footers
-  and page numbers dropped;
+* lines in reading order (two-column pages read left column first), running headers, footers,
+  page numbers, rotated text and the arXiv stamp dropped (the stamp names the paper when no id
+  is given); math alphanumerics (U+1D400–U+1D7FF) folded to plain letters;
+* the title is the largest text near the top of page 1; nothing above it is a section;
+* tables next to a "Table N" caption become one ``kind="table"`` paragraph, captions
+  ``kind="caption"``, a plot title at a vector figure ``kind="figure"`` (see ``_pdf_layout``);
 * headings from font size / boldness and numbering ("3", "3.2", "A", "Appendix B"); numbered
   top-level headings open sections, deeper ones become ``kind="heading"`` paragraphs, headings
   after the references are appendices;
@@ -12,7 +16,8 @@ Best effort, from the text layer only:
 * the bibliography from the References section, split on ``[N]`` labels or hanging indents;
 * citation spans with exact offsets for numeric markers ("[3]", "[3, 7]" grouped, ranges by
   their end points) and for author-year markers that match a bibliography entry by first-author
-  surname and year ("Smith et al. (2020)", "(Smith, 2020; Lee and Wu, 2021)").
+  surname and year ("Smith et al. (2020)", "(Smith, 2020; Lee and Wu, 2021)"); an in-document
+  link (hyperref's named destinations included) decides the entry of the marker it covers.
 """
 
 from __future__ import annotations
@@ -22,10 +27,18 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+from scalar._util.ids import split_version
 from scalar.errors import ParseError
 from scalar.parse._names import names_in
+from scalar.parse._pdf_layout import (
+    CAPTION,
+    STAMP,
+    figure_boxes,
+    join_heading_numbers,
+    tables_on_page,
+)
+from scalar.parse._text import fold_math_alphanumerics
 from scalar.parse.bibliography import first_author_surname, reference_from_text
-from scalar._util.ids import split_version
 from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
 
 __all__ = ["parse_pdf"]
@@ -46,13 +59,12 @@ class _Line:
     uris: list[str] = field(default_factory=list)
     # internal links on this line: (start, end) in ``text``, target page, target x, target y
     marks: list[tuple[int, int, int, float, float]] = field(default_factory=list)
+    table: bool = False  # a whole table (``_pdf_layout.tables_on_page``): cells " | ", rows "\n"
+    figure: bool = False  # text at a vector figure (a plot's title, labels): never a heading
 
 
 def _open(data: bytes):
-    try:
-        import pymupdf
-    except ImportError:  # older releases only ship the "fitz" name
-        import fitz as pymupdf  # type: ignore[no-redef]
+    pymupdf = _pymupdf()
     if not data or b"%PDF-" not in bytes(data[:1024]):
         raise ParseError("not a PDF file")
     try:
@@ -68,26 +80,63 @@ def _open(data: bytes):
 
 
 def _internal_links(page, names: dict) -> list[tuple]:
-    """(rect, target page, target y) of in-document links: hyperref makes every citation
-    marker one (GoTo a named destination "cite.<key>", which MuPDF resolves to a page)."""
+    """(rect, target page, target x, target y) of in-document links, in MuPDF page coordinates
+    (origin top left): hyperref makes every citation marker one (GoTo a named destination
+    "cite.<key>"). A named destination's point comes from the PDF's name tree, in PDF
+    coordinates (origin bottom left, ``Document.resolve_names``): it is mapped through the
+    target page's transformation matrix, else every link would land on the mirrored entry."""
     out = []
+    doc = page.parent
+    matrices: dict[int, object] = {}
     for lk in page.get_links():
         target, to = lk.get("page", -1), lk.get("to")
-        if (target is None or target < 0) and (lk.get("nameddest") or lk.get("name")) in names:
-            dest = names[lk.get("nameddest") or lk.get("name")]
+        named = lk.get("nameddest") or lk.get("name")
+        pdf_coords = False
+        if named in names and (target is None or target < 0 or to is None
+                               or _same_point(to, names[named].get("to"))):
+            dest = names[named]
             target, to = dest.get("page", -1), dest.get("to")
-        if target is None or target < 0 or to is None:
+            pdf_coords = True
+        if target is None or target < 0 or to is None or target >= doc.page_count:
             continue
         x, y = (to[0], to[1]) if isinstance(to, (tuple, list)) else (getattr(to, "x", 0), getattr(to, "y", None))
-        if y is not None:
-            out.append((lk["from"], target, float(x or 0), float(y)))
+        if y is None:
+            continue
+        if pdf_coords:
+            if target not in matrices:
+                matrices[target] = doc[target].transformation_matrix
+            pt = _pymupdf().Point(float(x or 0), float(y)) * matrices[target]
+            x, y = pt.x, pt.y
+        out.append((lk["from"], target, float(x or 0), float(y)))
     return out
+
+
+def _same_point(a, b) -> bool:
+    if a is None or b is None:
+        return False
+    ax, ay = (a[0], a[1]) if isinstance(a, (tuple, list)) else (a.x, a.y)
+    bx, by = (b[0], b[1]) if isinstance(b, (tuple, list)) else (b.x, b.y)
+    return abs(ax - bx) < 1e-3 and abs(ay - by) < 1e-3
+
+
+def _pymupdf():
+    try:
+        import pymupdf
+    except ImportError:  # older releases only ship the "fitz" name
+        import fitz as pymupdf  # type: ignore[no-redef]
+    if hasattr(pymupdf, "no_recommend_layout"):
+        # find_tables would otherwise print an advertisement on stdout (the JSON channel of
+        # `scalar parse`).
+        pymupdf.no_recommend_layout()
+    return pymupdf
 
 
 def _normalise(chars: list[tuple[str, float]]) -> tuple[str, list[float]]:
     """Characters with their x centres -> whitespace-collapsed text and one x per character."""
     text, xs = [], []
     for c, x in chars:
+        if "\U0001d400" <= c <= "\U0001d7ff":
+            c = fold_math_alphanumerics(c)
         if c.isspace():
             if text and text[-1] != " ":
                 text.append(" ")
@@ -101,7 +150,7 @@ def _normalise(chars: list[tuple[str, float]]) -> tuple[str, list[float]]:
     return "".join(text), xs
 
 
-def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
+def _page_lines(page, pno: int, names: dict | None = None, meta: dict | None = None) -> list[_Line]:
     width = page.rect.width
     mid = width / 2
     links = [(lk["from"], lk.get("uri")) for lk in page.get_links() if lk.get("uri")]
@@ -116,6 +165,13 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
             text, xs = _normalise(chars)
             if not text:
                 continue
+            stamp = STAMP.match(text)
+            if stamp:
+                if meta is not None:
+                    meta.setdefault("stamp_id", stamp.group("id"))
+                continue
+            if abs(ln.get("dir", (1.0, 0.0))[1]) > 0.2:
+                continue  # rotated text: figure labels, margin stamps — never running text
             spans = [s for s in ln["spans"] if any(not ch["c"].isspace() for ch in s["chars"])]
             n = sum(len(s["chars"]) for s in spans)
             size = sum(s["size"] * len(s["chars"]) for s in spans) / max(n, 1)
@@ -127,7 +183,21 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
                     inside = [i for i, x in enumerate(xs) if r.x0 <= x <= r.x1 and text[i] != " "]
                     if inside:
                         marks.append((inside[0], inside[-1] + 1, target, tx, ty))
-            raw.append([x0, y0, x1, y1, text, size, bold, b["number"], marks])
+            raw.append([x0, y0, x1, y1, text, size, bold, b["number"], marks, False])
+    raw = join_heading_numbers(raw)
+    tables = tables_on_page(page, raw)
+    if tables:
+        kept = []
+        for bbox, ttext in tables:
+            inside = [r for r in raw if bbox[0] - 2 <= (r[0] + r[2]) / 2 <= bbox[2] + 2
+                      and bbox[1] - 2 <= (r[1] + r[3]) / 2 <= bbox[3] + 2]
+            if not inside:
+                continue
+            size = statistics.median(r[5] for r in inside)
+            ids = {id(r) for r in inside}
+            raw = [r for r in raw if id(r) not in ids]
+            kept.append([bbox[0], bbox[1], bbox[2], bbox[3], ttext, size, False, -1, [], True])
+        raw.extend(kept)
     # Two columns when many lines sit wholly on either side of the middle. Full-width lines
     # above the columns (title, authors, abstract on a first page) are read before them.
     left = [r for r in raw if r[2] <= mid + 2]
@@ -135,7 +205,8 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
     two_col = len(left) >= 5 and len(right) >= 5 and len(left) + len(right) >= 0.5 * max(len(raw), 1)
     columns_top = min((r[1] for r in left + right), default=0.0)
     out = []
-    for x0, y0, x1, y1, text, size, bold, block, marks in raw:
+    figures = figure_boxes(page, raw, [r[:4] for r in raw if r[9]])
+    for x0, y0, x1, y1, text, size, bold, block, marks, table in raw:
         if not two_col:
             col = 0
         elif x0 >= mid - 2:
@@ -145,7 +216,11 @@ def _page_lines(page, pno: int, names: dict | None = None) -> list[_Line]:
         else:
             col = 0
         uris = [u for r, u in links if r.y0 <= (y0 + y1) / 2 <= r.y1 and r.x0 <= x1 and r.x1 >= x0]
-        out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks))
+        # a plot's title often sits just outside the drawing's box: a margin of two lines
+        in_figure = not table and any(f[0] - 20 <= (x0 + x1) / 2 <= f[2] + 20
+                                      and f[1] - 2 * size - 6 <= (y0 + y1) / 2 <= f[3] + 2 * size + 6
+                                      for f in figures)
+        out.append(_Line(pno, col, x0, y0, x1, y1, text, size, bold, block, uris, marks, table, in_figure))
     out.sort(key=lambda ln: (ln.col, round(ln.y0, 1), ln.x0))
     return out
 
@@ -449,20 +524,25 @@ def _paragraph_groups(lines: list[_Line], body: float) -> list[list[_Line]]:
     """Split a run of body lines into paragraphs."""
     groups: list[list[_Line]] = []
     pitches = [b.y0 - a.y0 for a, b in zip(lines, lines[1:])
-               if a.page == b.page and a.col == b.col and 0 < b.y0 - a.y0 < 3 * body]
+               if a.page == b.page and a.col == b.col and 0 < b.y0 - a.y0 < 3 * body
+               and not (a.table or b.table)]
     pitch = statistics.median(pitches) if pitches else body * 1.2
     margins: dict[tuple[int, int], float] = {}
     for ln in lines:
+        if ln.table:
+            continue
         k = (ln.page, ln.col)
         margins[k] = min(margins.get(k, ln.x0), ln.x0)
     prev = None
     for ln in lines:
-        new = prev is None
-        if prev is not None:
+        new = (prev is None or ln.table or prev.table or ln.figure != prev.figure
+               or bool(CAPTION.match(ln.text)))
+        if not new:
             same_col = ln.page == prev.page and ln.col == prev.col
             if same_col:
                 gap = ln.y0 - prev.y0
-                indent = margins[(ln.page, ln.col)] + 6 < ln.x0 < margins[(ln.page, ln.col)] + 40
+                margin = margins.get((ln.page, ln.col), ln.x0)
+                indent = margin + 6 < ln.x0 < margin + 40
                 new = gap > 1.45 * pitch or (ln.block != prev.block and gap > 1.15 * pitch) or indent
             else:  # a paragraph carries over a column or page break unless a sentence ended
                 new = prev.text.rstrip().endswith((".", ":", "!", "?"))
@@ -484,7 +564,8 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
             names = doc.resolve_names()  # named destinations ("cite.smith2020") -> page, point
         except Exception:  # older MuPDF, or a broken name tree: positional links still work
             names = {}
-        pages = [_page_lines(page, i, names) for i, page in enumerate(doc)]
+        meta: dict = {}
+        pages = [_page_lines(page, i, names, meta) for i, page in enumerate(doc)]
         heights = [page.rect.height for page in doc]
     finally:
         doc.close()
@@ -499,7 +580,8 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
     # Front matter: the title is the largest text on the first page above the first heading.
     title = ""
     first_page = [ln for ln in lines if ln.page == lines[0].page]
-    top = max(first_page[: max(1, min(12, len(first_page)))], key=lambda ln: ln.size)
+    top = max((ln for ln in first_page[: max(1, min(12, len(first_page)))] if not (ln.table or ln.figure)),
+              key=lambda ln: ln.size, default=first_page[0])
     if top.size >= body + 1.5:
         title = _join([ln.text for ln in first_page if abs(ln.size - top.size) < 0.6 and ln.y0 < top.y0 + 4 * top.size])
 
@@ -526,9 +608,13 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
             if htext:
                 out.append(Paragraph(text=htext, kind="heading"))
             for group in _paragraph_groups(pending[i:nxt], body):
+                if group[0].table:
+                    out.append(Paragraph(text=group[0].text, kind="table"))
+                    continue
                 text, starts = _join_at([ln.text for ln in group])
                 if text:
-                    par = Paragraph(text=text)
+                    kind = "figure" if group[0].figure else ("caption" if CAPTION.match(text) else None)
+                    par = Paragraph(text=text, kind=kind)
                     out.append(par)
                     marks = [(st + a, st + b, *rest) for st, ln in zip(starts, group)
                              for a, b, *rest in ln.marks if st + b <= len(text)]
@@ -537,10 +623,29 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
         current.paragraphs.extend(out)
         pending, headings_in_section = [], []
 
+    # Font sizes of the headings away from figures: a line by a figure set in one of these is
+    # a heading after all ("Attention Visualizations" above its plot).
+    heading_sizes = {ln.size for ln in lines if not ln.figure and not ln.table
+                     and _heading(ln, body, False) is not None}
     for ln in lines:
         if id(ln) in seen_title_lines:
             continue
+        if mode == "front" and title and ln.page == top.page and ln.y1 <= top.y0 + 1:
+            continue  # above the title: a venue banner or a licence notice, not a section
+        if ln.table:
+            if mode == "body":
+                pending.append(ln)
+            continue
         h = _heading(ln, body, after_refs)
+        if ln.figure:
+            # near a vector figure only a would-be heading is the figure's own text (a plot
+            # title); everything else reads as usual
+            ln.figure = h is not None and not CAPTION.match(ln.text) and not any(
+                abs(ln.size - hs) < 0.3 for hs in heading_sizes)
+            if ln.figure:
+                if mode == "body":
+                    pending.append(ln)
+                continue
         if mode == "front" and h is None:
             m = _ABSTRACT_INLINE.match(ln.text)
             if m:
@@ -583,12 +688,14 @@ def parse_pdf(data: bytes, *, arxiv_id: str | None = None, version: str | None =
     references, numeric, anchors = _bibliography(ref_lines)
     index = _Index(references, numeric)
     for s in sections:
-        s.paragraphs = [Paragraph(text=p.text, kind=p.kind, citations=[] if p.kind else _citations(
+        s.paragraphs = [Paragraph(text=p.text, kind=p.kind, citations=[] if p.kind == "heading" else _citations(
                             p.text, index, _resolve_marks(marks_of.get(id(p), []), anchors)))
                         for p in s.paragraphs]
     sections = [s for s in sections if s.paragraphs]
     if not sections:
         raise ParseError("no sections found in the PDF")
+    if not arxiv_id and meta.get("stamp_id"):
+        arxiv_id = meta["stamp_id"]  # the arXiv stamp names the paper
     if arxiv_id:
         arxiv_id, v = split_version(arxiv_id)
         version = version or v

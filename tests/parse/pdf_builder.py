@@ -20,6 +20,8 @@ class PdfWriter:
         self.header = header
         self.page = None
         self.y = 0.0
+        self._dests: dict[str, tuple[int, float, float]] = {}  # name -> page, x, y (top-left)
+        self._named_links: list[tuple[int, pymupdf.Rect, str]] = []
         self._new_page()
 
     def _new_page(self) -> None:
@@ -76,7 +78,15 @@ class PdfWriter:
         self._line(LEFT, second, size)
         self.gap(4)
 
-    def reference(self, text: str, label: str | None = None, size: float = 9) -> None:
+    def reference(self, text: str, label: str | None = None, size: float = 9,
+                  dest: str | None = None) -> None:
+        """A references entry; ``dest`` names a destination at its first line, as hyperref's
+        "cite.<key>" anchors do."""
+        if dest:
+            if self.y + size > BOTTOM:
+                self._new_page()
+            # hyperref anchors an entry at the top of its first line
+            self._dests[dest] = (self.doc.page_count - 1, LEFT, self.y + size * 0.2)
         if label:
             lines = self._wrap(f"{label} {text}", size, RIGHT - LEFT)
             for ln in lines:
@@ -90,5 +100,50 @@ class PdfWriter:
     def link(self, text_rect_y: float, uri: str) -> None:
         self.page.insert_link({"kind": pymupdf.LINK_URI, "from": pymupdf.Rect(LEFT, text_rect_y - 9, RIGHT, text_rect_y + 2), "uri": uri})
 
+    def cite(self, before: str, marker: str, after: str, dest: str, size: float = 10) -> None:
+        """One body line "before marker after" whose marker links to the named destination
+        ``dest`` (a GoTo with a name, resolved through the PDF's /Dests name tree)."""
+        self._line(LEFT, before + marker + after, size)
+        x0 = LEFT + pymupdf.get_text_length(before, fontname="helv", fontsize=size)
+        x1 = x0 + pymupdf.get_text_length(marker, fontname="helv", fontsize=size)
+        self._named_links.append((self.doc.page_count - 1, pymupdf.Rect(x0, self.y - size, x1, self.y + 2), dest))
+
+    def named_dest(self, name: str, x: float, y: float) -> None:
+        """A named destination at (x, y), page coordinates (origin top left), on this page."""
+        self._dests[name] = (self.doc.page_count - 1, x, y)
+
+    def named_link(self, rect: pymupdf.Rect, name: str) -> None:
+        """A link over ``rect`` on this page to the named destination ``name``."""
+        self._named_links.append((self.doc.page_count - 1, rect, name))
+
+    def stamp(self, text: str, size: float = 20) -> None:
+        """arXiv's identifier stamp: rotated text down the left margin of the current page."""
+        self.page.insert_text((36, 560), text, fontsize=size, fontname="helv", rotate=90)
+
+    def rule(self, x0: float = LEFT, x1: float = RIGHT, width: float = 0.8) -> None:
+        """A horizontal rule at the current position (booktabs \\toprule, \\midrule, ...)."""
+        self.y += 3
+        self.page.draw_line((x0, self.y), (x1, self.y), width=width)
+        self.y += 3
+
+    def row(self, cells: list[str], xs: list[float], size: float = 9) -> None:
+        """A table row: each cell at its x position on one baseline."""
+        self.y += size * 1.3
+        for c, x in zip(cells, xs):
+            self.page.insert_text((x, self.y), c, fontsize=size, fontname="helv")
+
     def bytes(self) -> bytes:
+        for pno, rect, name in self._named_links:
+            page = self.doc[pno]
+            page.insert_link({"kind": pymupdf.LINK_GOTO, "from": rect, "page": 0, "to": pymupdf.Point(0, 0)})
+            xref = max(x for x, kind, _ in page.annot_xrefs() if kind == pymupdf.PDF_ANNOT_LINK)
+            self.doc.xref_set_key(xref, "A", "null")
+            self.doc.xref_set_key(xref, "Dest", f"({name})")
+        self._named_links.clear()
+        if self._dests:
+            # Named destinations store PDF coordinates (origin bottom left), like hyperref's.
+            entries = " ".join(
+                f"({name}) [{self.doc.page_xref(pno)} 0 R /XYZ {x:g} {HEIGHT - y:g} null]"
+                for name, (pno, x, y) in sorted(self._dests.items()))
+            self.doc.xref_set_key(self.doc.pdf_catalog(), "Names", f"<< /Dests << /Names [{entries}] >> >>")
         return self.doc.tobytes()

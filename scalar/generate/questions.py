@@ -84,6 +84,7 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
             kept[prep.paper_id] = (cp, made, local_rejected, local_stats)
         if progress:
             progress(1)
+    typer.close()  # an LLM typer's event loop and cache; every occurrence is typed by now
     drafts: list[Draft] = []
     for _, made, local_rejected, local_stats in kept.values():
         drafts += made

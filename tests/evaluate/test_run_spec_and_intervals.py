@@ -58,3 +58,20 @@ def test_eval_config_validates_each_setting_and_names_its_option(tmp_path):
 def test_a_scoring_mode_the_model_lacks_is_refused(many_papers, tmp_path):
     with pytest.raises(ConfigError, match="log-probabilities"):
         run_eval("baseline/random", many_papers, tmp_path / "r", scoring="logprob", progress=False)
+
+
+def test_a_tail_torn_inside_a_character_neither_blocks_resume_nor_the_leaderboard(many_papers, tmp_path):
+    runs = tmp_path / "runs"
+    run = runs / "lexical"
+    run_eval("baseline/lexical", many_papers, run, progress=False)
+    lines = (run / "predictions.jsonl").read_bytes().splitlines(keepends=True)
+    last = lines[-1].replace(b'"response":"bm25', '"response":"東京 bm25'.encode())
+    assert "東".encode() in last
+    torn = b"".join(lines[:-1]) + last[: last.index("東".encode()) + 2]  # disk full mid-character
+    (run / "predictions.jsonl").write_bytes(torn)
+    summary = run_eval("baseline/lexical", many_papers, run, progress=False)  # resumes: asks the torn one again
+    assert summary.n == 30
+    assert (run / "predictions.jsonl").read_bytes().endswith(b"\n")
+    (run / "predictions.jsonl").write_bytes((run / "predictions.jsonl").read_bytes() + "{\"id\": \"東".encode()[:-1])
+    snapshot = build_snapshot(runs, tmp_path / "board", data_dirs=[many_papers])
+    assert [r.n for r in snapshot.rows if r.run == "lexical"] == [30]

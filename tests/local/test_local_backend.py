@@ -38,7 +38,7 @@ def test_logprob_scoring_picks_the_certain_option(tmp_path, sp_model):
     assert whole[: len(context)] == context
     target = whole[len(context)]
     backend = get_backend("local/fbi-llm", model_args={"checkpoint": str(_certain_checkpoint(tmp_path, sp_model, target))})
-    assert backend.context_window == 2048 and backend.supports_logprobs
+    assert backend.context_window == 2048 and "logprob" in backend.scoring_modes
     scores = asyncio.run(backend.score_options(PREFIX, ["0", "1", "2", "3"])).scores
     assert int(np.argmax(scores)) == 1
     assert scores[1] > -0.01 and max(scores[0], scores[2], scores[3]) < -10

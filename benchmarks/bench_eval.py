@@ -131,7 +131,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="scalar-bench-eval-"))
     proc, url = start_server(tmp)
     try:
-        from scalar.evaluate.backends.litellm_backend import litellm_module
+        from scalar.models import litellm_module
 
         litellm_module()  # import once, outside the timings
         warm = make_release(tmp / "warm", 40, args.prompt_kb)

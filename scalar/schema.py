@@ -7,6 +7,7 @@ files written by older versions still validate.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -19,6 +20,19 @@ DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 TASKS: tuple[str, ...] = ("mcq", "cloze")
 
 SCHEMA_VERSION = 1
+
+# --------------------------------------------------------------------------- question text contract
+# A question's context shows where the hidden citations were: one MCQ_MASK for an mcq question,
+# cloze_mask(1), cloze_mask(2), ... (in answer order) for a cloze question.
+MCQ_MASK = "**[MASKED_CITATION]**"
+CLOZE_MASK_FORMAT = "[MASK_{}]"
+CLOZE_MASK_PATTERN = re.compile(r"\[MASK_\d+\]")
+MASK_PATTERN = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]")  # any placeholder
+
+
+def cloze_mask(i: int) -> str:
+    """The placeholder of the ``i``-th (1-based) cloze mask."""
+    return CLOZE_MASK_FORMAT.format(i)
 
 
 class _Record(BaseModel):
@@ -131,7 +145,7 @@ class Question(_Record):
     first_public_date: date | None = None
     section: str = ""
     citation_type: CitationType | None = None
-    context: str  # paper text with **[MASKED_CITATION]** (mcq) or [MASK_1].. (cloze)
+    context: str  # paper text with its placeholders: see MCQ_MASK, cloze_mask and Question.masks
     candidates: list[Candidate]
     answer: int | list[int]  # mcq: gold index; cloze: candidate index per mask, in mask order
     context_tokens: int = 0
@@ -139,6 +153,20 @@ class Question(_Record):
     gold_key: str | list[str] | None = None
     title: str | None = None  # citing paper title, kept for prompts
     source: str | None = None  # "scalar" | "reference-import"
+
+    @property
+    def masks(self) -> list[str]:
+        """The placeholders in the context, in answer order."""
+        if self.task == "cloze":
+            return [cloze_mask(i) for i in range(1, len(self.answer) + 1)]  # type: ignore[arg-type]
+        return [MCQ_MASK]
+
+    def public_after(self, when: date | None) -> bool:
+        """First public strictly after ``when`` (contamination control); ``None`` keeps every
+        question, an unknown date is never after anything."""
+        if when is None:
+            return True
+        return self.first_public_date is not None and self.first_public_date > when
 
     @model_validator(mode="after")
     def _answer_in_range(self) -> "Question":
@@ -209,6 +237,21 @@ class Score(_Record):
     n_papers: int = 0
 
 
+class RunSpec(_Record):
+    """What determines a run's answers, written as ``run.json`` (see scalar.run_folder) and
+    embedded in summary.json: a run folder holds answers to one spec only."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())  # a field named model_args
+
+    model: str
+    release_id: str
+    template: str  # template name@sha (or one per task)
+    scoring: str  # "generate" | "logprob" (baselines: their backend's default)
+    max_tokens: int
+    seed: int  # the provider's sampling seed (and baseline/random's draws)
+    model_args: dict = Field(default_factory=dict)
+
+
 class RunSummary(_Record):
     schema_version: int = SCHEMA_VERSION
     model: str
@@ -225,4 +268,5 @@ class RunSummary(_Record):
     cost_usd: float = 0.0
     after: date | None = None
     settings: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    run: RunSpec | None = None  # the run folder's run.json (None in summaries written before it)
     created: str | None = None

@@ -10,7 +10,7 @@ import scalar
 
 PACKAGE = Path(scalar.__file__).parent
 LAYERS = ["sources", "parse", "crawl", "models", "generate", "reference", "evaluate", "leaderboard"]
-BOTTOM = {"schema", "errors", "_util", "release", "registry"}
+BOTTOM = {"schema", "errors", "_util", "release", "registry", "run_folder"}
 IMPORT = re.compile(r"^\s*(?:from|import)\s+scalar\.(\w+)", re.M)
 
 

@@ -63,7 +63,7 @@ def write_jsonl_atomic(path: str | os.PathLike, records: Iterable) -> None:
 
 class JsonlAppender:
     """Appends one line per record and flushes it, so a killed process loses at most the line
-    being written (a torn last line is ignored by read_jsonl)."""
+    being written (scalar.run_folder owns the rule for such a torn last line)."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -85,17 +85,14 @@ class JsonlAppender:
         self.close()
 
 
-def read_jsonl(path: str | os.PathLike, *, tolerate_torn_tail: bool = True) -> Iterator[dict]:
-    """Yield one dict per line. A torn final line (no newline, invalid JSON) from a killed writer
-    is skipped when ``tolerate_torn_tail``; any other invalid line raises ValueError with its number."""
+def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
+    """Yield one dict per non-blank line; an invalid line raises ValueError with its number.
+    (Predictions, whose last line may be torn, are read by scalar.run_folder.)"""
     with open(path, encoding="utf-8") as f:
-        lines = f.readlines()
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line)
-        except json.JSONDecodeError as e:
-            if tolerate_torn_tail and i == len(lines) and not line.endswith("\n"):
-                return
-            raise ValueError(f"{path}: line {i} is not valid JSON ({e.msg})") from None
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: line {i} is not valid JSON ({e.msg})") from None

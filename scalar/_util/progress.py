@@ -1,5 +1,6 @@
-"""Progress on stderr (stdout stays for results): one bar (``progress_bar``) for the import and the
-audit, and a display of stages (``StageProgress``) for the build."""
+"""Progress on stderr (stdout stays for results), drawn only when stderr is a terminal: one bar
+(``progress_bar``) for the import, the audit and eval, and a display of stages (``StageProgress``)
+for the build."""
 
 from __future__ import annotations
 
@@ -7,19 +8,37 @@ import contextlib
 from collections.abc import Iterator
 
 
+def _noop(n: int = 1, status: str | None = None) -> None:
+    return None
+
+
 @contextlib.contextmanager
 def progress_bar(enabled: bool, label: str, total: int):
-    """Yields a function that advances the bar by one; a no-op when disabled or empty."""
+    """Yields ``advance(n=1, status=None)``: moves the bar by ``n`` and shows ``status`` (e.g. the
+    accuracy so far) after it. A no-op when disabled, empty or not on a terminal."""
     if not enabled or total == 0:
-        yield lambda: None
+        yield _noop
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+    console = Console(stderr=True)
+    if not console.is_terminal:  # logs and pipes get only results and error lines
+        yield _noop
+        return
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total, status="")
+
+        def advance(n: int = 1, status: str | None = None) -> None:
+            if status is None:
+                bar.advance(task, n)
+            else:
+                bar.update(task, advance=n, status=status)
+
+        yield advance
 
 
 class Stage:

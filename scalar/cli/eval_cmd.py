@@ -1,59 +1,60 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from scalar.cli import app
+from scalar.evaluate.config import EvalConfig
+
+_F = EvalConfig.model_fields
+
+
+def _opt(field: str, *names: str, default=...):
+    """A typer option whose default and help come from EvalConfig (the one place they are written)."""
+    value = _F[field].default if default is ... else default
+    if _F[field].is_required():
+        value = ...
+    return typer.Option(value, *(names or (EvalConfig.option(field),)), help=EvalConfig.help(field))
 
 
 @app.command("eval")
 def eval_(
-    model: str = typer.Option(..., "--model", help="litellm model (openai/gpt-4o-mini, hosted_vllm/<hf-id> ...), "
-                              "local/fbi-llm, local/bi-mamba, baseline/random, baseline/lexical."),
-    data: Path = typer.Option(..., "--data", help="Release folder."),
-    out: Path = typer.Option(..., "--out", help="Run folder; re-running the same command resumes."),
-    api_base: Optional[str] = typer.Option(None, "--api-base", help="OpenAI-compatible server, e.g. http://host:8000/v1."),
-    concurrency: int = typer.Option(8, "--concurrency", help="Requests in flight."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions (after --after)."),
-    model_arg: list[str] = typer.Option([], "--model-arg", help="k=v for the backend (repeatable): top_p, "
-                                        "reasoning_effort, context_window, input_cost_per_mtok, output_cost_per_mtok, checkpoint ..."),
-    template: Optional[str] = typer.Option(None, "--template", "--prompt", help="Built-in template (mcq, cloze) "
-                                           "or a .jinja file; default: mcq/cloze by task."),
-    scoring: Optional[str] = typer.Option(None, "--scoring", help="generate (answer in <answer> tags) or logprob "
-                                          "(log-probability of each candidate index after the prompt); default: "
-                                          "logprob for local/* base models, generate otherwise."),
-    seed: int = typer.Option(0, "--seed", help="Sent to the model and used by baseline/random."),
-    max_tokens: int = typer.Option(2048, "--max-tokens", help="Output tokens per answer; reserved from the context window."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop before spending more than this many USD."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the token and cost estimate; call nothing."),
-    after: Optional[str] = typer.Option(None, "--after", help="Only questions first public after YYYY-MM-DD."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Response cache file (default RUN/cache.sqlite)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the response cache."),
-    max_retries: int = typer.Option(6, "--max-retries", help="Retries on rate limits and server errors."),
-    retry_wait: float = typer.Option(1.0, "--retry-wait", help="First backoff in seconds (doubles per retry)."),
+    model: str = _opt("model"),
+    data: Path = _opt("data"),
+    out: Path = _opt("out"),
+    api_base: Optional[str] = _opt("api_base"),
+    concurrency: int = _opt("concurrency"),
+    limit: Optional[int] = _opt("limit"),
+    model_arg: list[str] = _opt("model_args", "--model-arg", default=[]),
+    template: Optional[str] = _opt("template", "--template", "--prompt"),
+    scoring: Optional[str] = _opt("scoring"),
+    seed: int = _opt("seed"),
+    max_tokens: int = _opt("max_tokens"),
+    max_cost: Optional[float] = _opt("max_cost"),
+    dry_run: bool = _opt("dry_run"),
+    after: Optional[str] = _opt("after"),
+    cache: Optional[Path] = _opt("cache"),
+    no_cache: bool = typer.Option(False, "--no-cache", help=EvalConfig.help("use_cache")),
+    max_retries: int = _opt("max_retries"),
+    retry_wait: float = _opt("retry_wait"),
 ) -> None:
     """Evaluate a model on a release; re-running the same command resumes."""
     from rich.console import Console
 
-    from scalar.errors import ConfigError
     from scalar.evaluate.runner import Estimate, run_eval
     from scalar.evaluate.summary import summary_table
+    from scalar.run_folder import RunFolder
 
-    after_date = None
-    if after is not None:
-        try:
-            after_date = date.fromisoformat(after)
-        except ValueError:
-            raise ConfigError(f"--after expects a date YYYY-MM-DD, got {after!r}") from None
+    config = EvalConfig.build(model=model, data=data, out=out, api_base=api_base, concurrency=concurrency,
+                              limit=limit, model_args=model_arg, template=template, scoring=scoring, seed=seed,
+                              max_tokens=max_tokens, max_cost=max_cost, dry_run=dry_run, after=after,
+                              cache=cache, use_cache=not no_cache, max_retries=max_retries,
+                              retry_wait=retry_wait)
     try:
-        result = run_eval(model=model, data=data, out=out, api_base=api_base, concurrency=concurrency, limit=limit,
-                          model_args=model_arg, template=template, scoring=scoring, seed=seed, max_tokens=max_tokens,
-                          max_cost=max_cost, dry_run=dry_run, after=after_date, cache=cache, use_cache=not no_cache,
-                          max_retries=max_retries, retry_wait=retry_wait)
+        result = run_eval(config)
     except KeyboardInterrupt:
         print("scalar: interrupted; answers so far are saved, re-run the same command to resume", file=sys.stderr)
         raise typer.Exit(130)
@@ -62,7 +63,8 @@ def eval_(
         console.print(_estimate_table(model, result))
         return
     console.print(summary_table(result))
-    console.print(f"predictions: {out / 'predictions.jsonl'}  summary: {out / 'summary.json'}")
+    folder = RunFolder(config.out)
+    console.print(f"predictions: {folder.predictions}  summary: {folder.summary}")
 
 
 def _estimate_table(model: str, e):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,15 +19,7 @@ from scalar.errors import ConfigError
 from scalar.schema import Question
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-MCQ_MASK = "**[MASKED_CITATION]**"
-CLOZE_MASK = re.compile(r"\[MASK_\d+\]")
 BUILTIN = ("mcq", "cloze")
-
-
-def masks_of(question: Question) -> list[str]:
-    if question.task == "cloze":
-        return [f"[MASK_{i}]" for i in range(1, len(question.answer) + 1)]  # type: ignore[arg-type]
-    return [MCQ_MASK]
 
 
 @dataclass(frozen=True)
@@ -63,7 +54,7 @@ class PromptTemplate:
                 context=question.context if context is None else context,
                 candidates=[{"index": i, "text": t, "title": c.title or ""}
                             for i, (c, t) in enumerate(zip(question.candidates, texts))],
-                masks=masks_of(question), task=question.task, title=question.title or "",
+                masks=question.masks, task=question.task, title=question.title or "",
                 n_candidates=len(question.candidates))
         except jinja2.TemplateError as e:
             raise ConfigError(f"prompt template {self.name} failed to render: {e}") from None
@@ -111,5 +102,5 @@ def logprob_prefixes(prompt: str, question: Question) -> list[str]:
     """Shared prefixes for ``--scoring logprob``: the prompt followed by the opening of the answer,
     so the next token is the candidate index (one prefix per mask for cloze)."""
     if question.task == "cloze":
-        return [f"{prompt}\n<answer>\n{m}: " for m in masks_of(question)]
+        return [f"{prompt}\n<answer>\n{m}: " for m in question.masks]
     return [f"{prompt}\n<answer>"]

@@ -17,11 +17,14 @@ from scalar._util.seeds import derive_seed
 from scalar.schema import Prediction, Question, Score
 
 N_BOOTSTRAP = 2000
+# One fixed seed for every interval (eval summaries and the leaderboard alike), so the same
+# predictions always get the same interval. Not --seed: that is the model's sampling seed.
+BOOTSTRAP_SEED = 0
 LENGTH_BUCKETS = (8_000, 16_000, 32_000, 64_000, 128_000)
 
 
 def clustered_score(correct: Iterable[bool], clusters: Iterable[str], *, n_boot: int = N_BOOTSTRAP,
-                    seed: int = 0, level: float = 0.95) -> Score:
+                    seed: int = BOOTSTRAP_SEED, level: float = 0.95) -> Score:
     correct = np.asarray(list(correct), dtype=np.float64)
     clusters = list(clusters)
     n = len(correct)
@@ -77,7 +80,7 @@ BREAKDOWNS: dict[str, Callable[[Question], str]] = {
 
 
 def score_by(pairs: list[tuple[Question, Prediction]], key: Callable[[Question], str],
-             seed: int = 0) -> dict[str, Score]:
+             seed: int = BOOTSTRAP_SEED) -> dict[str, Score]:
     groups: dict[str, list[tuple[Question, Prediction]]] = defaultdict(list)
     for q, p in pairs:
         groups[key(q)].append((q, p))
@@ -89,6 +92,4 @@ def score_by(pairs: list[tuple[Question, Prediction]], key: Callable[[Question],
 
 def filter_after(pairs: list[tuple[Question, Prediction]], after: date | None) -> list[tuple[Question, Prediction]]:
     """Questions first public strictly after ``after`` (contamination control); unknown dates drop out."""
-    if after is None:
-        return pairs
-    return [(q, p) for q, p in pairs if q.first_public_date is not None and q.first_public_date > after]
+    return [(q, p) for q, p in pairs if q.public_after(after)]

@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from scalar.evaluate.scoring import BREAKDOWNS, clustered_score, filter_after, score_by
-from scalar.schema import Prediction, Question, RunSummary, Score
+from scalar.schema import Prediction, Question, RunSpec, RunSummary, Score
 
 BREAKDOWN_KEYS = ("task", "citation_type", "context_length", "month")
 CLOZE_MASKS = "cloze_masks"
 
 
-def cloze_mask_score(scored: list[tuple[Question, Prediction]], seed: int = 0) -> Score | None:
+def cloze_mask_score(scored: list[tuple[Question, Prediction]]) -> Score | None:
     """Share of cloze masks answered right (a parse failure gets all its masks wrong)."""
     correct: list[bool] = []
     papers: list[str] = []
@@ -30,31 +30,32 @@ def cloze_mask_score(scored: list[tuple[Question, Prediction]], seed: int = 0) -
         for i, gold in enumerate(q.answer):
             correct.append(i < len(pred) and pred[i] == gold)
             papers.append(q.paper)
-    return clustered_score(correct, papers, seed=seed) if correct else None
+    return clustered_score(correct, papers) if correct else None
 
 
 def summarize(*, model: str, release_id: str, data_dir: str, questions: list[Question],
               predictions: dict[str, Prediction], after: date | None = None,
-              settings: dict | None = None, seed: int = 0) -> RunSummary:
-    """Score the latest prediction of every question in ``questions`` that has one."""
+              settings: dict | None = None, run: RunSpec | None = None) -> RunSummary:
+    """Score the latest prediction of every question in ``questions`` that has one. Intervals use
+    the fixed bootstrap seed (scoring.BOOTSTRAP_SEED), as the leaderboard does."""
     pairs = [(q, predictions[q.id]) for q in questions if q.id in predictions]
     pairs = filter_after(pairs, after)
     scored = [(q, p) for q, p in pairs if p.error is None]
     errors = len(pairs) - len(scored)
-    accuracy = clustered_score([p.correct for _, p in scored], [q.paper for q, _ in scored], seed=seed)
-    breakdowns = {k: score_by(scored, BREAKDOWNS[k], seed=seed) for k in BREAKDOWN_KEYS}
-    masks = cloze_mask_score(scored, seed=seed)
+    accuracy = clustered_score([p.correct for _, p in scored], [q.paper for q, _ in scored])
+    breakdowns = {k: score_by(scored, BREAKDOWNS[k]) for k in BREAKDOWN_KEYS}
+    masks = cloze_mask_score(scored)
     if masks is not None:
         breakdowns[CLOZE_MASKS] = {"per_mask": masks}
     return RunSummary(
         model=model, release_id=release_id, data_dir=data_dir, n=len(scored), accuracy=accuracy,
-        by_difficulty=score_by(scored, BREAKDOWNS["difficulty"], seed=seed),
+        by_difficulty=score_by(scored, BREAKDOWNS["difficulty"]),
         breakdowns=breakdowns,
         parse_failures=sum(p.parse_failure for _, p in scored), errors=errors,
         prompt_tokens=sum(p.prompt_tokens for _, p in pairs),
         completion_tokens=sum(p.completion_tokens for _, p in pairs),
         cost_usd=round(sum(p.cost_usd for _, p in pairs), 6), after=after,
-        settings=dict(settings or {}),
+        settings=dict(settings or {}), run=run,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 

@@ -14,7 +14,6 @@ model's tokenizer (local models, whose window is in SentencePiece tokens): any o
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,13 +21,14 @@ from typing import Protocol, Union
 
 from scalar._util import tokens as tok
 from scalar.errors import ConfigError
+from scalar.schema import MASK_PATTERN
 
 CUT = "\n[...]\n"
 MIN_CANDIDATE_TOKENS = 64  # a candidate keeps at least its opening (title / first lines)
 MIN_CONTEXT_TOKENS = 128
 HEAD_SHARE = 0.1  # share of the paper's kept tokens given to its opening (title, abstract)
 HEAD_MAX = 1000
-_MASKS = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]")
+_MASKS = MASK_PATTERN
 
 
 class ModelTokenizer(Protocol):

@@ -13,7 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from scalar.generate.citation_types import is_name_token
-from scalar.schema import Paper
+from scalar.generate._candidates import TITLE_MASK
+from scalar.schema import MASK_PATTERN, Paper
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -105,7 +106,7 @@ def starts_with_title(text: str, title: str | None) -> bool:
 #     ``window`` words of the mask ("layer normalization [MASK]").
 # Words are counted within the mask's paragraph only (a heading above it is not "next to" it).
 
-_MASK_TOKEN = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]|\[TITLE\]")
+_MASK_TOKEN = re.compile(f"{MASK_PATTERN.pattern}|{re.escape(TITLE_MASK)}")
 _EDGE = "([{\\*:;,\"'“”‘’)]}!?.~_"
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|al|vs|cf|etc|fig|figs|eq|eqs|sec|ref|refs|resp|approx|no)|"
                            r"(?<![^\W\d_])[^\W\d_])\.$", re.IGNORECASE)

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from scalar.generate import _leak_checks as checks
 from scalar._util.progress import progress_bar
-from scalar.generate.lexical import MASK, deciding_terms, masked_window, rank_candidates
+from scalar.generate.lexical import deciding_terms, masked_window, rank_candidates
 from scalar.schema import Paper, Question
 
 EXAMPLES_PER_CHECK = 10
@@ -157,9 +157,8 @@ class _PaperCache:
 
 def _targets(q: Question) -> list[tuple[str, int]]:
     """(mask string, gold index) per mask: one for mcq, one per [MASK_i] for cloze."""
-    if q.task == "mcq":
-        return [(MASK, int(q.answer))]
-    return [(f"[MASK_{i + 1}]", int(a)) for i, a in enumerate(q.answer)]  # type: ignore[arg-type]
+    golds = q.answer if isinstance(q.answer, list) else [q.answer]
+    return [(mask, int(g)) for mask, g in zip(q.masks, golds)]
 
 
 def _gold_keys(q: Question) -> list[str]:

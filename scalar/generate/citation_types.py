@@ -10,23 +10,25 @@ Two typers share one interface (``type(before, cited_text, after) -> CitationTyp
   citation for a proper-name token — CamelCase, ALLCAPS, letters+digits, or a capitalised word that
   does not start a sentence — optionally followed by a generic noun ("the Transformer architecture
   [cite]").
-* ``LLMTyper``: asks a model through litellm (temperature 0) and caches every answer in SQLite, so
-  a rebuild never asks twice. litellm is imported lazily (it is slow to import).
+* ``LLMTyper``: asks a model through the model layer (litellm backend, temperature 0, the shared
+  retry policy) and caches every answer with a CachedBackend in the user cache folder, so a
+  rebuild never asks twice. litellm is imported lazily (it is slow to import).
 
 An occurrence whose ``CitationSpan.citation_type`` is already set (an imported annotation) keeps it.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import os
 import re
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Protocol
 
 from scalar.errors import ConfigError, NetworkError
+from scalar.models.base import BackendError
+from scalar.models.retry import RetryPolicy
 from scalar.schema import CitationType
 
 # Capitalised words that are not names of things (sentence glue, cross-references, generic acronyms).
@@ -76,7 +78,11 @@ def is_name_token(word: str, sentence_start: bool) -> bool:
 
 
 class Typer(Protocol):
+    name: str
+
     def type(self, before: str, cited: str, after: str) -> CitationType: ...
+
+    def close(self) -> None: ...
 
 
 class HeuristicTyper:
@@ -104,6 +110,9 @@ class HeuristicTyper:
             return "attributional" if is_name_token(word, sentence_start) else "descriptive"
         return "descriptive"
 
+    def close(self) -> None:
+        return None
+
 
 _PROMPT = """You label citations in scientific papers.
 
@@ -119,22 +128,31 @@ Is the citation [CITATION] attributional? Answer with one word: Yes or No.
 Answer:"""
 
 
+def default_typer_cache() -> Path:
+    """The LLM typer's answers live in the user's cache folder ($SCALAR_CACHE_DIR, else
+    ~/.cache/scalar), never in the working directory."""
+    root = os.environ.get("SCALAR_CACHE_DIR") or Path.home() / ".cache" / "scalar"
+    return Path(root) / "citation_types.sqlite"
+
+
 class LLMTyper:
-    """Types occurrences with a model through litellm; answers cached in SQLite by prompt hash."""
+    """Types occurrences with a model through the model layer (scalar.models): the litellm backend
+    at temperature 0, the one retry policy, and a CachedBackend so a rebuild never asks twice.
+    Calls run on one private event loop thread; ``type`` may be called from many threads."""
 
     def __init__(self, model: str, cache_path: str | os.PathLike | None = None, *,
-                 api_base: str | None = None, context_words: int = 40):
+                 api_base: str | None = None, context_words: int = 40, retry: RetryPolicy | None = None):
+        from scalar.models import CachedBackend, ResponseCache, RetryingBackend, get_backend
+
         self.model = model
         self.name = f"llm:{model}"
-        self.api_base = api_base
         self.context_words = context_words
-        self._lock = threading.Lock()
-        path = Path(cache_path) if cache_path else Path(".scalar-cache") / "citation_types.sqlite"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT, "
-                         "prompt TEXT, answer TEXT)")
-        self._db.commit()
+        backend = get_backend(model, api_base=api_base)
+        self._backend = CachedBackend(RetryingBackend(backend, retry or RetryPolicy()),
+                                      ResponseCache(Path(cache_path) if cache_path else default_typer_cache()))
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="scalar-typer", daemon=True)
+        self._thread.start()
 
     def prompt(self, before: str, cited: str, after: str) -> str:
         # Words joined with spaces (the original glued the pieces together without any).
@@ -142,43 +160,45 @@ class LLMTyper:
         a = " ".join(after.split()[: self.context_words])
         return _PROMPT.format(before=b, after=a)
 
+    async def _type(self, prompt: str) -> CitationType:
+        try:
+            c = await self._backend.generate(prompt, max_tokens=3)
+        except BackendError as e:
+            raise NetworkError(f"citation typer {self.model}: {e}".splitlines()[0]) from None
+        return "attributional" if c.text.strip().lower().startswith("yes") else "descriptive"
+
     def type(self, before: str, cited: str, after: str) -> CitationType:
         prompt = self.prompt(before, cited, after)
-        key = hashlib.sha256(f"{self.model}\x1f{prompt}".encode()).hexdigest()
-        with self._lock:
-            row = self._db.execute("SELECT answer FROM answers WHERE key=?", (key,)).fetchone()
-        if row is None:
-            answer = self._ask(prompt)
-            with self._lock:
-                self._db.execute("INSERT OR REPLACE INTO answers VALUES (?,?,?,?)",
-                                 (key, self.model, prompt, answer))
-                self._db.commit()
-        else:
-            answer = row[0]
-        return "attributional" if answer.strip().lower().startswith("yes") else "descriptive"
+        return asyncio.run_coroutine_threadsafe(self._type(prompt), self._loop).result()
 
     def type_many(self, items: list[tuple[str, str, str]], workers: int = 8) -> list[CitationType]:
-        """Type many occurrences: cached answers first, the rest asked ``workers`` at a time."""
-        from concurrent.futures import ThreadPoolExecutor
+        """Type many occurrences, ``workers`` requests in flight (cached answers cost nothing)."""
+        async def all_of() -> list[CitationType]:
+            gate = asyncio.Semaphore(workers)
 
-        if len(items) <= 1:
-            return [self.type(*it) for it in items]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(lambda it: self.type(*it), items))
+            async def one(item: tuple[str, str, str]) -> CitationType:
+                async with gate:
+                    return await self._type(self.prompt(*item))
 
-    def _ask(self, prompt: str) -> str:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network fetch at import
-        import litellm
+            return list(await asyncio.gather(*(one(it) for it in items)))
 
-        try:
-            response = litellm.completion(model=self.model, messages=[{"role": "user", "content": prompt}],
-                                          temperature=0, max_tokens=3, api_base=self.api_base)
-        except Exception as e:  # litellm raises many provider-specific types
-            raise NetworkError(f"citation typer {self.model}: {type(e).__name__}: {e}".splitlines()[0]) from None
-        return response.choices[0].message.content or ""
+        return asyncio.run_coroutine_threadsafe(all_of(), self._loop).result()
 
     def close(self) -> None:
-        self._db.close()
+        if self._loop.is_closed():
+            return
+        async def shutdown() -> None:
+            await self._backend.aclose()
+            # litellm leaves helper tasks (its logging worker) on the loop: end them with it
+            rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in rest:
+                t.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
 
 
 def make_typer(spec: str = "heuristic", cache_path: str | os.PathLike | None = None,

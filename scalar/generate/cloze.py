@@ -13,16 +13,10 @@ from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
 from scalar.generate._prep import Draft, PaperPrep, eligible_works, nearest_works, surface_leak
+from scalar.schema import cloze_mask
 
 if TYPE_CHECKING:
     from scalar.generate.config import GenerationConfig
-
-MASK_LABEL = "[MASK_{}]"
-
-
-def mask_label(i: int) -> str:
-    """Label of the i-th mask (1-based, in reading order)."""
-    return MASK_LABEL.format(i)
 
 
 _TYPE_FOR = {"easy": "attributional", "medium": "descriptive", "hard": "descriptive"}
@@ -108,7 +102,7 @@ def drop_surface_matches(prep: PaperPrep, golds: list[str], distractors: list[st
     until nothing more is dropped (each mask checked as the question will show it)."""
     kept = list(golds)
     while len(kept) >= 2:
-        labels = {g: mask_label(i + 1) for i, g in enumerate(kept)}
+        labels = {g: cloze_mask(i + 1) for i, g in enumerate(kept)}
         leaky = {g for g in kept
                  if surface_leak(prep, labels, g, [w for w in kept if w != g] + distractors, window)}
         if not leaky:

@@ -12,6 +12,9 @@ from scalar.errors import ConfigError
 from scalar.schema import DIFFICULTIES, TASKS
 
 
+MIN_CONTEXT_BUDGET = 1000  # tokens: below this no paper text is left beside instruction and candidates
+
+
 class GenerationConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +75,9 @@ class GenerationConfig(BaseModel):
     def _positive_budgets(cls, v: list[int]) -> list[int]:
         if any(b <= 0 for b in v):
             raise ValueError("context budgets must be positive token counts")
+        small = [b for b in v if b < MIN_CONTEXT_BUDGET]
+        if small:
+            raise ValueError(f"--context-tokens {min(small)} is too small (at least {MIN_CONTEXT_BUDGET})")
         return sorted(set(v))
 
     @field_validator("n_candidates")

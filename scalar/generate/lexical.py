@@ -7,7 +7,9 @@ mask repeat the gold paper's vocabulary (names, title words) lets it score far a
 
 from __future__ import annotations
 
-MASK = "**[MASKED_CITATION]**"
+from scalar.schema import MCQ_MASK
+
+MASK = MCQ_MASK  # the placeholder contract lives in scalar.schema
 
 # Words are runs of letters/digits (two or more, as in scikit-learn); English stopwords removed.
 _TOKEN_PATTERN = r"(?u)\b\w\w+\b"

@@ -31,13 +31,13 @@ from scalar.generate._prep import (Draft, PaperPrep, eligible_works, nearest_wor
                                 surface_leak, work_ref)
 from scalar.generate._tokens import TokenCounter
 from scalar.generate.citation_types import make_typer
-from scalar.generate.cloze import cloze_drafts, mask_label
+from scalar.generate.cloze import cloze_drafts
 from scalar.generate.config import GenerationConfig
 from scalar.generate.context import Block, fit
 from scalar.errors import ConfigError
-from scalar.schema import DIFFICULTIES, TASKS, Candidate, CitingPaper, Question
+from scalar.schema import DIFFICULTIES, MCQ_MASK, TASKS, Candidate, CitingPaper, Question, cloze_mask
 
-MASK = "**[MASKED_CITATION]**"
+MASK = MCQ_MASK  # re-exported: the placeholder contract lives in scalar.schema
 GENERATOR = "scalar-generator/1"
 
 
@@ -84,6 +84,7 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
             kept[prep.paper_id] = (cp, made, local_rejected, local_stats)
         if progress:
             progress(1)
+    typer.close()  # an LLM typer's event loop and cache; every occurrence is typed by now
     drafts: list[Draft] = []
     for _, made, local_rejected, local_stats in kept.values():
         drafts += made
@@ -244,7 +245,7 @@ class _Rendered:
         self.d = d
         self.counter = counter
         prep = d.prep
-        labels = {g: (MASK if d.task == "mcq" else mask_label(i + 1)) for i, g in enumerate(d.golds)}
+        labels = {g: (MASK if d.task == "mcq" else cloze_mask(i + 1)) for i, g in enumerate(d.golds)}
         masked_locs = {loc for g in d.golds for loc in prep.locs_of_work(g)}
         patterns: list = []
         hits: set = set()

@@ -43,7 +43,8 @@ def run_build(
     sample recorder pass limiters on a fake clock so that mocked services are not paced."""
     v = get_venue(venue)
     diffs = _check_difficulties(difficulties)
-    budgets = _check_budgets(context_tokens)
+    # validated before anything is crawled, by the one validator of generation settings
+    budgets = GenerationConfig(context_budgets=[int(t) for t in context_tokens or ()]).context_budgets
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     out = Path(out)
@@ -93,14 +94,6 @@ def _check_difficulties(difficulties) -> list[str]:
         if d not in out:
             out.append(d)
     return out or list(DIFFICULTIES)
-
-
-def _check_budgets(context_tokens) -> list[int]:
-    budgets = sorted(set(int(t) for t in context_tokens or ()))
-    for t in budgets:
-        if t < 1000:
-            raise ConfigError(f"--context-tokens {t} is too small (at least 1000)")
-    return budgets
 
 
 

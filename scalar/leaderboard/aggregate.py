@@ -31,9 +31,7 @@ def score_groups(pairs: Scored, key: Callable[[Question], str]) -> dict[str, Sco
 
 def after(pairs: list, when: date | None) -> list:
     """Pairs whose question was first public strictly after ``when`` (unknown dates drop out)."""
-    if when is None:
-        return list(pairs)
-    return [(q, v) for q, v in pairs if q.first_public_date is not None and q.first_public_date > when]
+    return [(q, v) for q, v in pairs if q.public_after(when)]
 
 
 def build_row(*, model: str, release_id: str, kind: str, scored: Scored, n_questions: int,

@@ -2,7 +2,7 @@
 
 A computed row holds exactly what ``scalar eval --model baseline/<kind>`` (default ``--seed 0``)
 would record on the same release: the evaluation's own baseline backends
-(``scalar.evaluate.backends.baselines``) answer every question, so there is one implementation of
+(``scalar.evaluate.baselines``) answer every question, so there is one implementation of
 each baseline and a computed row equals the row of a real run. Both are deterministic and cheap:
 random draws a seeded answer per question id (a one-to-one assignment for cloze); lexical takes
 the best BM25 candidate (the best total-BM25 one-to-one assignment for cloze), ties broken by that
@@ -28,7 +28,7 @@ def is_baseline(model: str) -> bool:
 def baseline_predictions(model: str, questions: Iterable[Question], *, seed: int = SEED) -> list[Prediction]:
     """The predictions ``scalar eval --model <model> --seed <seed>`` writes for ``questions``."""
     from scalar.evaluate.answers import is_correct
-    from scalar.evaluate.backends import get_backend
+    from scalar.evaluate import get_backend  # importing scalar.evaluate registers the baselines
 
     backend = get_backend(model, model_args={"seed": seed})  # the runner passes the seed the same way
     out = []

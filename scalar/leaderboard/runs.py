@@ -7,17 +7,12 @@ is an InputError naming the file, raised before anything is written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from scalar.errors import InputError
+from scalar.run_folder import PREDICTIONS, SUMMARY, RunFolder, iter_predictions
 from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
-
-SUMMARY = "summary.json"
-PREDICTIONS = "predictions.jsonl"
 
 
 @dataclass
@@ -63,24 +58,14 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def read_run(path: Path, runs_dir: Path) -> Run:
     name = path.relative_to(runs_dir).as_posix() or "."
-    summary = _read_summary(path / SUMMARY)
-    preds_path = path / PREDICTIONS
+    folder = RunFolder(path)
+    summary = folder.read_summary()
+    preds_path = folder.predictions
     if not preds_path.is_file():
         raise InputError(f"run {name}: {preds_path} is missing")
     predictions: dict[str, Prediction] = {}
-    with open(preds_path, encoding="utf-8") as f:
-        lines = f.readlines()
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            p = Prediction.model_validate_json(line)
-        except ValidationError as e:
-            # A torn last line is a run still being written (or killed): the appender guarantees
-            # every earlier line is whole, so only the tail may be skipped.
-            if i == len(lines) and not line.endswith("\n"):
-                break
-            raise InputError(f"{preds_path}: line {i} is not a valid prediction: {_first(e)}") from None
+    # A torn last line is a run still being written (or killed): iter_predictions skips it.
+    for i, p in iter_predictions(preds_path):
         if p.model != summary.model:
             raise InputError(f"{preds_path}: line {i} is for model {p.model!r} but {SUMMARY} says "
                              f"{summary.model!r}")
@@ -88,21 +73,6 @@ def read_run(path: Path, runs_dir: Path) -> Run:
     if not predictions:
         raise InputError(f"run {name}: {preds_path} has no predictions")
     return Run(path=path, name=name, summary=summary, predictions=predictions)
-
-
-def _read_summary(path: Path) -> RunSummary:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
-    try:
-        json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"{path} is not valid JSON: {getattr(e, 'msg', e)}") from None
-    try:
-        return RunSummary.model_validate_json(data)
-    except ValidationError as e:
-        raise InputError(f"{path} is not a valid run summary: {_first(e)}") from None
 
 
 def resolve_release(run: Run, extra: dict[str, Path]) -> Path:
@@ -137,9 +107,3 @@ def join(run: Run, release: Release) -> list[tuple[Question, Prediction]]:
         raise InputError(f"run {run.name}: {len(unknown)} prediction(s) are for questions not in release "
                          f"{release.manifest.release_id} (first: {unknown[0]}); was it run on another release?")
     return [(q, run.predictions[q.id]) for q in release.questions if q.id in run.predictions]
-
-
-def _first(e: ValidationError) -> str:
-    err = e.errors()[0]
-    loc = ".".join(str(x) for x in err.get("loc", ()))
-    return f"{loc}: {err.get('msg')}" if loc else str(err.get("msg"))

@@ -25,8 +25,9 @@ from datetime import date
 from pathlib import Path
 
 from scalar.errors import InputError
+from scalar.schema import MCQ_MASK
 
-MASK = "**[MASKED_CITATION]**"
+MASK = MCQ_MASK  # the placeholder contract lives in scalar.schema
 SETS = {"easy": "cloze_examples_easy", "medium": "cloze_examples_medium", "hard": "cloze_examples_hard"}
 ANNO_DIR = "paper_obj_anno"
 METADATA_FILE = Path("paper_list") / "icl2025_metadata.json"

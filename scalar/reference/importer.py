@@ -161,11 +161,11 @@ def _regenerate(root: Path, out: Path, *, seed: int, context_tokens: list[int], 
     from scalar.generate.questions import GenerationConfig, generate_questions
     from scalar.generate.write import write_release
 
+    config = GenerationConfig(seed=seed, context_budgets=context_tokens)  # validated before any reading
     papers = read_original_papers(root, progress=progress)
     if not papers:
         raise InputError(f"--regenerate needs paper objects, none found in {root / 'paper_obj_anno'}")
     ordered = [papers[k] for k in sorted(papers)]
-    config = GenerationConfig(seed=seed, context_budgets=context_tokens)
     with _progress(progress, "generating questions", len(ordered)) as advance:
         result = generate_questions(ordered, config, progress=lambda n: advance())
     return write_release(out, venue=VENUE, result=result, papers=ordered, config=config,

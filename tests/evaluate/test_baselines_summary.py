@@ -4,7 +4,7 @@ import pytest
 
 from eval_fixtures import make_question, write_release
 from scalar._util.io import read_jsonl
-from scalar.evaluate.backends import get_backend
+from scalar.evaluate import get_backend
 from scalar.evaluate.runner import run_eval
 from scalar.evaluate.summary import summarize, summary_table
 from scalar.release import iter_questions
@@ -85,7 +85,7 @@ def test_local_models_resolve_through_the_local_module_or_fail_cleanly():
 
     with pytest.raises(ConfigError, match="local"):
         get_backend("local/no-such-kind", model_args={"checkpoint": "/nowhere"})
-    if importlib.util.find_spec("scalar.evaluate.backends.local") is not None:
+    if importlib.util.find_spec("scalar.models.local") is not None:
         with pytest.raises(ConfigError, match="checkpoint"):
             get_backend("local/fbi-llm")
 
@@ -127,7 +127,7 @@ def test_lexical_cloze_solves_the_assignment_instead_of_reusing_the_best_candida
 
 
 def test_assignment_maximises_the_total_and_breaks_ties_by_the_random_draw():
-    from scalar.evaluate.backends.baselines import assign
+    from scalar.evaluate.baselines import assign
 
     assert assign([[10, 9, 0], [5, 1, 0]], [2, 0]) == [1, 0]  # 9 + 5 beats 10 + 1
     assert assign([[0.0] * 4] * 3, [3, 1, 0]) == [3, 1, 0]  # nothing scored: the random draw

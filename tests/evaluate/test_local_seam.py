@@ -10,7 +10,7 @@ from eval_fixtures import make_question, write_release
 from scalar._util.io import read_jsonl
 from scalar.evaluate.runner import run_eval
 
-pytest.importorskip("scalar.evaluate.backends.local")
+pytest.importorskip("scalar.models.local")
 pytest.importorskip("sentencepiece")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "local"))
 local_fixtures = pytest.importorskip("local_fixtures")
@@ -80,9 +80,9 @@ def test_local_model_defaults_to_logprob_scoring_and_the_flag_still_wins(tmp_pat
     rows = list(read_jsonl(tmp_path / "gen" / "predictions.jsonl"))
     assert all(not r["response"].startswith("logprobs ") and r["completion_tokens"] == 3 for r in rows)
     # API models keep generating by default
-    from scalar.evaluate.backends import get_backend
+    from scalar.evaluate import get_backend
 
-    assert getattr(get_backend("openai/gpt-4o-mini"), "default_scoring", "generate") == "generate"
+    assert get_backend("openai/gpt-4o-mini").default_scoring == "generate"
 
 
 WINDOW = 1200
@@ -124,14 +124,14 @@ def test_fitted_local_prompt_keeps_instruction_and_candidates(tmp_path, sp_model
     import asyncio
     from pathlib import Path as P
 
-    from scalar.evaluate.backends import get_backend
+    from scalar.evaluate import get_backend
     from scalar.evaluate.prompting import choose_templates, logprob_prefixes
     from scalar.evaluate.runner import EvalConfig, Runner
 
     ckpt = _always(tmp_path, sp_model, "1")
     backend = get_backend("local/fbi-llm", model_args={"checkpoint": str(ckpt), "context_window": WINDOW})
     runner = Runner(EvalConfig(model="local/fbi-llm", data=P("."), out=P(".")), backend, choose_templates(None))
-    assert runner.cfg.scoring == "logprob"
+    assert runner.scoring == "logprob"
     q = _long_questions(1)[0]
     prepared = runner.prepare(q)
     assert prepared.truncated_tokens > 0

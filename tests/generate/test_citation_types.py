@@ -119,15 +119,37 @@ def test_llm_typer_asks_once_and_answers_from_its_cache(chat_server, tmp_path, m
     again = make_typer("llm:openai/typer-model", tmp_path / "types.sqlite", api_base=base)
     assert again.type("three base detectors, and YOLOv3 [", "33", "] on COCO.") == "attributional"
     assert len(requests) == 2  # served from the SQLite cache
+    again.close()
 
 
-def test_llm_typer_network_failure_is_a_clear_error(tmp_path, monkeypatch):
+def test_llm_typer_network_failure_is_a_clear_error_after_retries(tmp_path, monkeypatch):
     from scalar.errors import NetworkError
+    from scalar.models import RetryPolicy
+
+    waits = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    typer = make_typer("llm:openai/typer-model", tmp_path / "t.sqlite", api_base="http://127.0.0.1:9/v1")
+    typer = LLMTyper("openai/typer-model", tmp_path / "t.sqlite", api_base="http://127.0.0.1:9/v1",
+                     retry=RetryPolicy(max_retries=2, first_wait=0.5, sleep=sleep))
     with pytest.raises(NetworkError, match="citation typer"):
         typer.type("a", "1", "b")
+    assert len(waits) == 2 and 0.5 <= waits[0] <= 0.625 and 1.0 <= waits[1] <= 1.25  # backoff with jitter
+    typer.close()
+
+
+def test_llm_typer_cache_defaults_to_the_user_cache_folder(chat_server, tmp_path, monkeypatch):
+    base, requests = chat_server
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("SCALAR_CACHE_DIR", str(tmp_path / "cachedir"))
+    monkeypatch.chdir(tmp_path)
+    typer = make_typer("llm:openai/typer-model", api_base=base)
+    assert typer.type("long inputs dilute attention [", "4", "] as shown.") == "descriptive"
+    typer.close()
+    assert (tmp_path / "cachedir" / "citation_types.sqlite").is_file()
+    assert not (tmp_path / ".scalar-cache").exists()
 
 
 def test_generation_with_the_llm_typer_uses_its_answers(chat_server, tmp_path, monkeypatch):

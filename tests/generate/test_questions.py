@@ -188,6 +188,9 @@ def test_bad_config_is_a_config_error_with_a_clear_message():
         GenerationConfig(tasks=["essay"])
     with pytest.raises(ConfigError, match="context_budgets: context budgets must be positive"):
         GenerationConfig(context_budgets=[0])
+    # one rule for build and import-reference --regenerate alike
+    with pytest.raises(ConfigError, match="--context-tokens 500 is too small"):
+        GenerationConfig(context_budgets=[500, 8000])
     with pytest.raises(ConfigError, match="n_candidates"):
         GenerationConfig(n_candidates=1)
     # nothing chosen means everything (the CLI's repeatable options default to empty)

@@ -106,7 +106,9 @@ def test_every_budget_holds_the_same_questions_with_balanced_positions():
 
 def test_a_budget_too_small_for_the_kept_parts_rejects_the_question_at_every_budget():
     cp = small_citing_paper()
-    result = generate_questions([cp], GenerationConfig(tasks=["mcq"], context_budgets=[400, 50000]))
+    # the smallest budget allowed, with an instruction estimate that leaves no room beside the kept parts
+    config = GenerationConfig(tasks=["mcq"], context_budgets=[1000, 50000], instruction_tokens=950)
+    result = generate_questions([cp], config)
     assert result.questions == []
     assert result.rejected["budget_too_small"] > 0
 

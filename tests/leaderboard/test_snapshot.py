@@ -151,7 +151,7 @@ def test_baseline_runs_are_used_when_present(tmp_path, release):
 
 def test_computed_baselines_answer_like_the_baseline_backends(tmp_path, release):
     from scalar.evaluate.answers import is_correct
-    from scalar.evaluate.backends.baselines import LexicalBaseline, RandomBaseline
+    from scalar.evaluate.baselines import LexicalBaseline, RandomBaseline
 
     make_run(tmp_path / "runs", "gpt", "openai/gpt-4o-mini", release, lambda q: True)
     snap = build_snapshot(tmp_path / "runs", tmp_path / "snap")

@@ -7,8 +7,8 @@ import pytest
 
 from local_fixtures import fbi_config, fbi_state, mamba_config, mamba_state, write_checkpoint
 from scalar.errors import ScalarError
-from scalar.evaluate.backends import get_backend
-from scalar.evaluate.backends.local import create_local_backend
+from scalar.evaluate import get_backend
+from scalar.models.local import create_local_backend
 from scalar.local.tokenizer import SentencePieceTokenizer
 
 PREFIX = "We evaluate models on questions built from citations.\n<answer>"
@@ -38,8 +38,8 @@ def test_logprob_scoring_picks_the_certain_option(tmp_path, sp_model):
     assert whole[: len(context)] == context
     target = whole[len(context)]
     backend = get_backend("local/fbi-llm", model_args={"checkpoint": str(_certain_checkpoint(tmp_path, sp_model, target))})
-    assert backend.context_window == 2048 and backend.supports_logprobs
-    scores = asyncio.run(backend.score_options(PREFIX, ["0", "1", "2", "3"]))
+    assert backend.context_window == 2048 and "logprob" in backend.scoring_modes
+    scores = asyncio.run(backend.score_options(PREFIX, ["0", "1", "2", "3"])).scores
     assert int(np.argmax(scores)) == 1
     assert scores[1] > -0.01 and max(scores[0], scores[2], scores[3]) < -10
     asyncio.run(backend.aclose())
@@ -57,7 +57,7 @@ def test_option_scores_equal_recomputation_from_scratch(tmp_path, sp_model, kind
     backend = create_local_backend(kind, {"checkpoint": str(folder)})
     assert backend.context_window == (2048 if kind == "fbi-llm" else None)
     options = [" the first option is correct", " binary networks", "7", " state space models carry a state"]
-    scores = backend.score_options_sync(PREFIX, options)
+    scores = backend.score_options_sync(PREFIX, options).scores
     tok, model = backend.tokenizer, backend.model
     context = tok.encode(PREFIX, bos=True)
     for option, score in zip(options, scores):
@@ -87,12 +87,13 @@ def test_long_prompt_is_cut_to_the_window(tmp_path, sp_model):
     config = fbi_config(num_hidden_layers=1)
     folder = write_checkpoint(tmp_path / "m", config, fbi_state(config), "bin", sp_model)
     backend = create_local_backend("fbi-llm", {"checkpoint": str(folder), "context_window": 64})
-    scores = backend.score_options_sync("citation " * 200 + PREFIX, ["0", "1"])
+    result = backend.score_options_sync("citation " * 200 + PREFIX, ["0", "1"])
+    scores = result.scores
     assert len(scores) == 2 and all(np.isfinite(scores))
     assert backend.stats()["extra_truncated_tokens"] > 100
-    assert scores.truncated_tokens == backend.stats()["extra_truncated_tokens"]  # reported with the answer
+    assert result.truncated_tokens == backend.stats()["extra_truncated_tokens"]  # reported with the answer
     done = backend.generate_sync("citation " * 200, 4)
-    assert done.prompt_tokens == 60 and done.raw["truncated_tokens"] > 100
+    assert done.prompt_tokens == 60 and done.truncated_tokens > 100
 
 
 def test_bad_backend_configuration_is_a_scalar_error(tmp_path, sp_model):

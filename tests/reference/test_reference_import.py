@@ -245,6 +245,16 @@ def test_context_tokens_without_regenerate_is_refused(tmp_path):
     assert not (tmp_path / "rel").exists()
 
 
+def test_context_tokens_follow_the_build_rule_with_regenerate(tmp_path):
+    # one validator (GenerationConfig) for build and import-reference --regenerate: 500 is refused by both
+    src = make_original_release(tmp_path / "orig")
+    r = _run("import-reference", str(src), "--regenerate", "--context-tokens", "500", "--out", str(tmp_path / "rel"))
+    assert r.returncode == 2 and "--context-tokens 500 is too small" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "rel").exists()
+    b = _run("build", "--venue", "sample", "--offline", "--context-tokens", "500", "--out", str(tmp_path / "b"))
+    assert b.returncode == 2 and "--context-tokens 500 is too small" in b.stderr, b.stderr
+
+
 def test_regenerate_without_paper_objects_is_refused(tmp_path):
     src = make_original_release(tmp_path / "orig", with_papers=False)
     with pytest.raises(InputError, match="paper objects"):

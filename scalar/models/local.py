@@ -12,7 +12,7 @@ most its 2048 positions), ``max_context=N`` (Bi-Mamba: default unlimited), ``thr
 The window is in the model's SentencePiece tokens, so the harness fits prompts with this
 tokenizer (``prompt_tokenizer``), keeping the instruction and every candidate. Should a prompt
 still overflow (a caller that did not fit it), the middle of its context is cut here and the cut
-is reported with the answer (``OptionScores.truncated_tokens`` / ``Completion.raw``), so the
+is reported with the answer (``Completion.truncated_tokens``), so the
 prediction's ``truncated_tokens`` counts it too.
 """
 
@@ -29,10 +29,14 @@ from pathlib import Path
 import numpy as np
 
 from scalar.errors import ConfigError
-from scalar.evaluate.backends import OptionScores
-from scalar.evaluate.backends.base import Backend, BackendError, Completion
+from scalar.models.base import Backend, BackendError, Completion
 
 KNOWN_ARGS = {"checkpoint", "tokenizer", "add_bos", "context_window", "max_context", "threads"}
+
+
+def create_from_name(model: str, api_base: str | None, model_args: dict) -> "LocalBackend":
+    """``local/<kind>`` through the model registry (no server: ``api_base`` is not used)."""
+    return create_local_backend(model.split("/", 1)[1], model_args)
 
 
 def create_local_backend(kind: str, model_args: dict) -> "LocalBackend":
@@ -77,7 +81,7 @@ def _flag(args: dict, key: str, default: bool) -> bool:
 
 class _PromptTokenizer:
     """The model's SentencePiece vocabulary as the harness's truncation uses it (see
-    scalar.evaluate.truncation.ModelTokenizer): no BOS, named by the tokenizer file's content."""
+    scalar.evaluate.truncation): no BOS, named by the tokenizer file's content."""
 
     def __init__(self, tokenizer):
         self._tok = tokenizer
@@ -107,9 +111,8 @@ def _log_softmax(row: np.ndarray) -> np.ndarray:
 
 
 class LocalBackend(Backend):
-    supports_generate = True
-    supports_logprobs = True
-    default_scoring = "logprob"
+    scoring_modes = ("logprob", "generate")
+    default_scoring = "logprob"  # base models do not follow instructions
 
     def __init__(self, kind: str, model_args: dict):
         from scalar.local.models import load_model
@@ -158,7 +161,7 @@ class LocalBackend(Backend):
         return {"tokens": self.tokens_processed, "seconds": round(self.seconds, 3), "tokens_per_s": round(rate, 1),
                 "extra_truncated_tokens": self.extra_truncated_tokens}
 
-    async def score_options(self, prefix: str, options: list[str]) -> list[float]:
+    async def score_options(self, prefix: str, options: list[str]) -> Completion:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.score_options_sync, prefix, options)
 
@@ -190,10 +193,10 @@ class LocalBackend(Backend):
                   file=sys.stderr)
         return ids[:start] + ids[start + excess:]
 
-    def score_options_sync(self, prefix: str, options: list[str]) -> OptionScores:
+    def score_options_sync(self, prefix: str, options: list[str]) -> Completion:
         """Sum of log p(option tokens | prefix) per option; the prefix is computed once."""
         if not options:
-            return OptionScores()
+            return Completion(scores=[])
         with self._lock:
             started = time.perf_counter()
             context = self._encode(prefix)
@@ -229,7 +232,7 @@ class LocalBackend(Backend):
                 scores.append(score)
             self.tokens_processed += processed
             self.seconds += time.perf_counter() - started
-            return OptionScores(scores, truncated_tokens=cut)
+            return Completion(scores=scores, prompt_tokens=len(head), completion_tokens=1, truncated_tokens=cut)
 
     def generate_sync(self, prompt: str, max_tokens: int) -> Completion:
         """Greedy decoding until EOS or ``max_tokens``."""
@@ -258,7 +261,7 @@ class LocalBackend(Backend):
             self.tokens_processed += len(ids) + len(out)
             self.seconds += time.perf_counter() - started
             return Completion(text=self.tokenizer.decode(out), prompt_tokens=len(ids), completion_tokens=len(out),
-                              raw={"tokens": out, "truncated_tokens": cut})
+                              truncated_tokens=cut, raw={"tokens": out})
 
     def _fresh_cache(self, needed: int):
         """An empty cache. FBI-LLM's KV cache (up to 0.8 GB at 1.3B) is reused across questions:

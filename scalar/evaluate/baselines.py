@@ -1,7 +1,9 @@
 """Baselines that run anywhere and give the floor every leaderboard shows.
 
-``baseline/random``: a uniformly random candidate, seeded per question id (the same run twice
-gives the same answers). ``baseline/lexical``: BM25 between the words around the mask and each
+``baseline/random``: a uniformly random candidate. Its draws for a question come from
+``random.Random(derive_seed("baseline/random", seed, question_id))`` (``seed`` = ``--seed``, 0 by
+default; see scalar._util.seeds): the same run twice, or the leaderboard's computed row, gives the
+same answers, and questions do not depend on each other or on their order. ``baseline/lexical``: BM25 between the words around the mask and each
 candidate text; a release where this scores far above chance leaks its answers through wording.
 
 A cloze answer gives each mask a different candidate (the masks stand for different cited works),
@@ -12,14 +14,23 @@ the one with the highest total BM25 score.
 from __future__ import annotations
 
 from scalar._util.seeds import rng
-from scalar.evaluate.backends.base import Backend
-from scalar.evaluate.prompting import masks_of
+from scalar.models import Backend
+from scalar.registry import Registry
 from scalar.schema import Question
 
 
-class RandomBaseline(Backend):
-    direct = True
+class _Baseline(Backend):
+    """Answers from the Question itself: no prompt, no cost, nothing worth caching."""
 
+    scoring_modes = ("direct",)
+    default_scoring = "direct"
+    cacheable = False
+
+    def price_per_token(self) -> tuple[float, float]:
+        return (0.0, 0.0)
+
+
+class RandomBaseline(_Baseline):
     def __init__(self, model_args: dict | None = None):
         self.name = "baseline/random"
         self.seed = int((model_args or {}).get("seed", 0))
@@ -28,7 +39,7 @@ class RandomBaseline(Backend):
         r = rng("baseline/random", self.seed, question.id)
         n = len(question.candidates)
         if question.task == "cloze":
-            k = len(masks_of(question))
+            k = len(question.masks)
             if k > n:  # more masks than candidates cannot be one-to-one
                 return [r.randrange(n) for _ in range(k)]
             return r.sample(range(n), k)  # a uniformly random one-to-one assignment
@@ -41,11 +52,9 @@ class RandomBaseline(Backend):
         return {"name": self.name, "seed": self.seed}
 
 
-class LexicalBaseline(Backend):
+class LexicalBaseline(_Baseline):
     """Highest BM25 score wins; a tie at the top (no shared words) falls back to the seeded random
     choice, so an uninformative question scores chance rather than favouring position 0."""
-
-    direct = True
 
     def __init__(self, model_args: dict | None = None):
         args = model_args or {}
@@ -58,7 +67,7 @@ class LexicalBaseline(Backend):
 
         texts = [c.text for c in question.candidates]
         return [rank_candidates(masked_window(question.context, mask, self.words), texts)
-                for mask in masks_of(question)]
+                for mask in question.masks]
 
     def answer_question(self, question: Question) -> int | list[int]:
         from scalar.generate.lexical import best_candidate
@@ -108,3 +117,13 @@ def assign(scores: list[list[float]], fallback: list[int]) -> list[int]:
     if s[rows, tied].sum() >= best_total - 1e-12 * max(1.0, abs(best_total)):
         return [int(x) for x in tied]
     return [int(x) for x in plain]
+
+
+BASELINES: Registry[type[_Baseline]] = Registry("baseline")
+BASELINES.register("baseline/random", RandomBaseline)
+BASELINES.register("baseline/lexical", LexicalBaseline)
+
+
+def create_from_name(model: str, api_base: str | None, model_args: dict) -> Backend:
+    """``baseline/<kind>`` through the model registry."""
+    return BASELINES.get(model)(model_args)

@@ -17,7 +17,7 @@ import socket
 from urllib.parse import urlparse
 
 from scalar.errors import ConfigError, NetworkError
-from scalar.evaluate.backends.base import Backend, BackendError, Completion
+from scalar.models.base import Backend, BackendError, Completion
 
 # Arguments the backend consumes itself; everything else is passed to litellm.acompletion.
 _OWN_ARGS = {"context_window", "input_cost_per_mtok", "output_cost_per_mtok", "timeout", "tokenizer"}
@@ -43,8 +43,7 @@ def encoding_for(model: str) -> str:
 
 
 class LiteLLMBackend(Backend):
-    supports_generate = True
-    supports_logprobs = True  # if the server returns logprobs (OpenAI, vLLM); checked per call
+    scoring_modes = ("generate", "logprob")  # logprob if the server returns logprobs (OpenAI, vLLM); checked per call
 
     def __init__(self, model: str, *, api_base: str | None = None, model_args: dict | None = None):
         args = dict(model_args or {})
@@ -140,7 +139,7 @@ class LiteLLMBackend(Backend):
         ct = int(getattr(usage, "completion_tokens", 0) or 0)
         return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, cost_usd=self._cost(pt, ct))
 
-    async def score_options(self, prefix: str, options: list[str]) -> list[float]:
+    async def score_options(self, prefix: str, options: list[str]) -> Completion:
         """Log-probability of each option as the first generated token, from the server's
         top_logprobs (options missing from the top list get -inf)."""
         resp = await self._call(prefix, max_tokens=1, logprobs=True, top_logprobs=20)
@@ -156,8 +155,10 @@ class LiteLLMBackend(Backend):
             lp = float(entry["logprob"] if isinstance(entry, dict) else entry.logprob)
             best[token] = max(lp, best.get(token, -math.inf))
         usage = getattr(resp, "usage", None)
-        self.last_usage = (int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0))
-        return [best.get(o.strip(), -math.inf) for o in options]
+        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        return Completion(scores=[best.get(o.strip(), -math.inf) for o in options], prompt_tokens=pt,
+                          completion_tokens=ct, cost_usd=self._cost(pt, ct))
 
 
 def _retry_after(e: Exception) -> float | None:
@@ -191,3 +192,4 @@ def _classify(e: Exception, model: str) -> Exception:
     # Other API errors (malformed bodies, 5xx without a dedicated class) are usually transient.
     retryable = status is None or (isinstance(status, int) and (status >= 500 or status == 429))
     return BackendError(f"{type(e).__name__}: {msg}", retryable=retryable, retry_after=_retry_after(e))
+

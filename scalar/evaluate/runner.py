@@ -29,7 +29,7 @@ from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_
 from scalar.evaluate.summary import summarize
 from scalar.evaluate.sizing import PromptSizer, Size
 from scalar.evaluate.truncation import COUNTS, encoding_name, fit
-from scalar.release import validate_release
+from scalar.release import iter_questions, validate_release
 from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
 
 PREDICTIONS = "predictions.jsonl"

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from scalar import __version__
 from scalar._util.seeds import stable_id
-from scalar.generate.questions import (GENERATOR, GenerationConfig, GenerationResult, paper_content_id,
-                                       question_sort_key)
+from scalar.generate.questions import GENERATOR, GenerationConfig, GenerationResult, paper_content_id, question_sort_key
 from scalar.release import ManifestInfo, write_release_folder
 from scalar.schema import CitingPaper, Paper, ReleaseManifest
 

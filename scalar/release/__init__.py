@@ -10,8 +10,15 @@ from scalar.release.layout import CRAWL_LOG, MANIFEST, PAPERS, QUESTIONS, RELEAS
 from scalar.release.manifest import ManifestInfo, build_manifest, count_questions, flat_notes, token_stats
 from scalar.release.read import find_paper, iter_questions, read_manifest, read_paper
 from scalar.release.validate import load_release, validate_release
-from scalar.release.write import (check_release_target, questions_bytes, write_crawl_log, write_manifest,
-                                  write_paper, write_questions, write_release_folder)
+from scalar.release.write import (
+                                  check_release_target,
+                                  questions_bytes,
+                                  write_crawl_log,
+                                  write_manifest,
+                                  write_paper,
+                                  write_questions,
+                                  write_release_folder,
+)
 
 __all__ = [
     "CRAWL_LOG",

@@ -54,7 +54,7 @@ def build_manifest(info: ManifestInfo, questions: Sequence[Question], questions_
 
 def count_questions(questions: Sequence[Question]) -> dict[str, dict[str, int]]:
     """difficulty -> task -> number of questions, every difficulty and task present (zeros included)."""
-    out = {d: {t: 0 for t in TASKS} for d in DIFFICULTIES}
+    out = {d: dict.fromkeys(TASKS, 0) for d in DIFFICULTIES}
     for q in questions:
         out[q.difficulty][q.task] += 1
     return out

@@ -89,7 +89,7 @@ def test_when_restoring_fails_too_nothing_is_deleted_and_the_message_says_where(
     with pytest.raises(InputError, match="restoring it failed too") as e:
         _write(out, {"thing.json": "2"})
     monkeypatch.undo()
-    found = [p for p in tmp_path.rglob("notes.txt")]
+    found = list(tmp_path.rglob("notes.txt"))
     assert [p.read_text() for p in found] == ["mine"] and str(found[0].parent) in str(e.value)
     old = [p for p in tmp_path.rglob("thing.json") if p.read_text() == "1"]
     assert len(old) == 1 and str(old[0].parent) in str(e.value)

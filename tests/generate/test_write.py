@@ -8,12 +8,12 @@ import json
 from datetime import date
 
 import pytest
-
 from _synth_papers import random_citing_paper, small_citing_paper
-from scalar.release import write as release_write
+
 from scalar.generate.questions import GenerationConfig, generate_questions
 from scalar.generate.write import write_release
 from scalar.release import load_release, read_paper
+from scalar.release import write as release_write
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from _original_release_fixture import make_original_release
+
 from scalar.reference.importer import import_reference
 from scalar.release import load_release
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from _release_records import paper, question
+
 from scalar.release import ManifestInfo
 from scalar.schema import Paper, Question
 

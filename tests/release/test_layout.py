@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from scalar._util.atomic_folder import OWNERSHIP_RECORD
-from scalar.release import (CRAWL_LOG, MANIFEST, PAPERS, QUESTIONS, RELEASE_ENTRIES, paper_file_name, paper_path,
-                            write_release_folder)
+from scalar.release import (
+    CRAWL_LOG,
+    MANIFEST,
+    PAPERS,
+    QUESTIONS,
+    RELEASE_ENTRIES,
+    paper_file_name,
+    paper_path,
+    write_release_folder,
+)
 
 
 def test_paper_files_are_named_after_the_paper(tmp_path):

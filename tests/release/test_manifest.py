@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from _release_records import question
+
 from scalar.release import ManifestInfo, build_manifest, count_questions, flat_notes, token_stats
 from scalar.schema import DIFFICULTIES, TASKS
 
@@ -18,7 +18,7 @@ def test_counts_list_every_difficulty_and_task():
     assert all(list(by_task) == list(TASKS) for by_task in counts.values())
     assert counts["easy"]["mcq"] == 2 and counts["hard"]["cloze"] == 1
     assert sum(n for by_task in counts.values() for n in by_task.values()) == 3
-    assert count_questions([]) == {d: {t: 0 for t in TASKS} for d in DIFFICULTIES}
+    assert count_questions([]) == {d: dict.fromkeys(TASKS, 0) for d in DIFFICULTIES}
 
 
 def test_token_stats():
@@ -52,6 +52,7 @@ def test_build_and_import_describe_their_releases_the_same_way(tmp_path):
     cutoffs recomputable from the questions by the one builder."""
     from _original_release_fixture import make_original_release
     from _synth_papers import small_citing_paper
+
     from scalar.generate.questions import GenerationConfig, generate_questions
     from scalar.generate.write import write_release
     from scalar.reference.importer import import_reference

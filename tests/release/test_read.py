@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from _release_records import paper
+
 from scalar.errors import ReleaseError
-from scalar.release import (find_paper, iter_questions, read_manifest, read_paper, write_paper,
-                            write_release_folder)
+from scalar.release import find_paper, iter_questions, read_manifest, read_paper, write_paper, write_release_folder
 
 
 def test_round_trip(tmp_path, questions, papers, info):

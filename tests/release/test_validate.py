@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from _release_records import question
+
 from scalar.errors import ReleaseError
 from scalar.evaluate.runner import scan_release
 from scalar.release import load_release, validate_release, write_manifest, write_questions, write_release_folder

@@ -7,8 +7,8 @@ import os
 import stat
 
 import pytest
-
 from _release_records import paper
+
 from scalar._util import atomic_folder
 from scalar.errors import InputError
 from scalar.release import load_release, write_release_folder

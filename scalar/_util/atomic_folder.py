@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -67,7 +68,8 @@ def write_folder(out: str | os.PathLike, fill: Callable[[Path], T], *, kind: str
     and every file of the user's in it, is as it was, and no temporary folder is left behind."""
     out = check_target(out, kind=kind, marker=marker)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    _remove_stale_siblings(out, owned=tuple(owned))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}-", suffix=".tmp", dir=out.parent))
     try:
         result = fill(tmp)
         _write_record(tmp)
@@ -130,7 +132,7 @@ def _swap(tmp: Path, out: Path, *, kind: str, owned: tuple[str, ...]) -> None:
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             os.rename(out / rel, tmp / rel)
             moved.append(rel)
-        old = out.with_name(f".{out.name}.old-{os.getpid()}-{tmp.name.rsplit('.', 2)[-2]}")
+        old = out.with_name(f".{out.name}.old-{tmp.name[len(out.name) + 2:-4]}")  # .NAME.old-PID-XXXX
         os.rename(out, old)
         aside = old
         os.rename(tmp, out)
@@ -212,6 +214,39 @@ def _absolute(out: str | os.PathLike) -> Path:
     means its target (the content is replaced there, the link stays)."""
     path = Path(os.path.abspath(out))
     return path.resolve() if path.is_symlink() else path
+
+
+# --------------------------------------------------------------------------- leftovers of killed writers
+
+
+def _remove_stale_siblings(out: Path, owned: tuple[str, ...]) -> None:
+    """Remove what a writer killed outright (SIGKILL, power loss) left beside ``out``: a temporary
+    folder ``.NAME.PID-XXXX.tmp`` or an old one ``.NAME.old-PID-XXXX`` whose process is gone, but
+    only when it holds nothing of the user's (a temporary folder without an ownership record was
+    killed while being filled; with one, only if every entry is listed in it). Anything else stays."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(?:(\d+)-[^./]+\.tmp|old-(\d+)-[^./]+)")
+    with contextlib.suppress(OSError):
+        for sibling in out.parent.iterdir():
+            m = pattern.fullmatch(sibling.name)
+            if m is None or not sibling.is_dir() or sibling.is_symlink() or _alive(int(m[1] or m[2])):
+                continue
+            if m[2] is not None and not out.is_dir():
+                continue  # killed between its two renames: the previous folder waits here, keep it
+            if (sibling / OWNERSHIP_RECORD).is_file() and _foreign(sibling, owned_entries(sibling)):
+                continue  # the user's files are in it
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _is_ours(folder: Path, marker: str) -> bool:

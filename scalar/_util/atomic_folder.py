@@ -1,9 +1,10 @@
 """One way to write an output folder (a release, a leaderboard snapshot): all or nothing, and never
 at the cost of the user's own files.
 
-The content is written into a hidden temporary sibling, which is then swapped into place: the old
-folder is moved aside and removed only after the new one is in place, and put back if the swap
-fails. Readers therefore see the old folder or the new one, never half of either.
+The content is written into a hidden temporary sibling, which is then swapped into place (one atomic
+exchange on Linux, else two renames): the old folder is moved aside and removed only after the new
+one is in place, and put back if the swap fails. Readers see the old folder or the new one, never
+half of either.
 
 The folder-replacement rule (the same for every writer):
 
@@ -15,17 +16,25 @@ The folder-replacement rule (the same for every writer):
   anything not listed in its ownership record ``.scalar-owned.json``) is carried over to the new folder
   at the same relative path; if the new content wants one of those paths the write is refused before
   anything changes. Folders written before ownership records existed count the writer's declared
-  top-level names (``owned``) as ours.
+  top-level names (``owned``) as ours;
+- what a writer killed outright left beside the folder is removed by the next write, unless it holds
+  a file of the user's.
+
+The rule is documented for users in docs/file-formats.md ("Replacing a folder").
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import functools
 import json
 import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -132,10 +141,13 @@ def _swap(tmp: Path, out: Path, *, kind: str, owned: tuple[str, ...]) -> None:
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             os.rename(out / rel, tmp / rel)
             moved.append(rel)
-        old = out.with_name(f".{out.name}.old-{tmp.name[len(out.name) + 2:-4]}")  # .NAME.old-PID-XXXX
-        os.rename(out, old)
-        aside = old
-        os.rename(tmp, out)
+        if _exchange(tmp, out):
+            aside = tmp  # now holds the previous folder; ``out`` was never missing
+        else:
+            old = out.with_name(f".{out.name}.old-{tmp.name[len(out.name) + 2:-4]}")  # .NAME.old-PID-XXXX
+            os.rename(out, old)
+            aside = old
+            os.rename(tmp, out)
     except BaseException as e:
         try:
             if aside is not None:
@@ -147,6 +159,32 @@ def _swap(tmp: Path, out: Path, *, kind: str, owned: tuple[str, ...]) -> None:
                                   f"{kind} is in {aside or out}, your other files in {tmp}") from None
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``), so that readers
+    never find ``b`` missing; False where the system or file system cannot (then: two renames)."""
+    libc = _libc()
+    if libc is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@functools.lru_cache(maxsize=1)
+def _libc():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc if hasattr(libc, "renameat2") else None  # glibc >= 2.28
+    except OSError:
+        return None
 
 
 def _foreign(folder: Path, owned: set[str]) -> list[str]:

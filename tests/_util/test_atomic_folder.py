@@ -85,6 +85,7 @@ def test_when_restoring_fails_too_nothing_is_deleted_and_the_message_says_where(
             raise OSError(5, "Input/output error")
         return real_rename(src, dst)
 
+    monkeypatch.setattr(atomic_folder, "_exchange", lambda a, b: False)  # the two-rename path
     monkeypatch.setattr(atomic_folder.os, "rename", rename)
     with pytest.raises(InputError, match="restoring it failed too") as e:
         _write(out, {"thing.json": "2"})
@@ -174,3 +175,16 @@ def test_leftovers_of_a_killed_writer_are_removed_unless_they_hold_user_files(tm
     _write(out, {"thing.json": "3"})
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([".other.tmp", live.name, swapping.name, "o"])
     assert (swapping / "notes.txt").read_text() == "mine"
+
+
+def test_the_swap_is_one_atomic_exchange_where_the_system_has_one(tmp_path):
+    """With renameat2 (Linux), ``out`` is never missing, not even between two renames."""
+    if atomic_folder._libc() is None:
+        pytest.skip("no renameat2 here: the two-rename path is tested above")
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x").write_text("a")
+    (b / "x").write_text("b")
+    assert atomic_folder._exchange(a, b) is True
+    assert (a / "x").read_text() == "b" and (b / "x").read_text() == "a"

@@ -58,7 +58,8 @@ def test_a_failed_write_leaves_the_previous_release_intact(tmp_path, questions, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 
 
-def test_a_failed_swap_puts_everything_back(tmp_path, questions, papers, info, monkeypatch):
+@pytest.mark.parametrize("how", ["exchange fails", "no exchange, rename fails"])
+def test_a_failed_swap_puts_everything_back(tmp_path, questions, papers, info, monkeypatch, how):
     out = tmp_path / "r"
     _write(out, questions, papers, info)
     (out / "runs").mkdir()
@@ -67,11 +68,17 @@ def test_a_failed_swap_puts_everything_back(tmp_path, questions, papers, info, m
     before = _tree(out)
     real_rename = os.rename
 
+    def exchange(a, b):
+        if how == "exchange fails":
+            raise OSError(5, "Input/output error")
+        return False  # a system without renameat2: two renames
+
     def rename(src, dst):
         if str(src).endswith(".tmp") and str(dst) == str(out):
             raise OSError(5, "Input/output error")
         return real_rename(src, dst)
 
+    monkeypatch.setattr(atomic_folder, "_exchange", exchange)
     monkeypatch.setattr(atomic_folder.os, "rename", rename)
     with pytest.raises(OSError, match="Input/output error"):
         _write(out, questions[:1], papers[:1], info)

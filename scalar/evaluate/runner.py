@@ -11,7 +11,6 @@ errors; the SQLite response cache makes an unchanged prompt free.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import math
 import sys
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scalar._util.progress import progress_bar
-from scalar.errors import ConfigError, InputError, NetworkError, ReleaseError
+from scalar.errors import ConfigError, InputError, NetworkError
 from scalar.evaluate.answers import extract_answer, is_correct
 from scalar.evaluate.config import EvalConfig
 from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_prefixes
@@ -29,7 +28,7 @@ from scalar.evaluate.sizing import PromptSizer, Size
 from scalar.evaluate.summary import summarize
 from scalar.evaluate.truncation import COUNTS, encoding_name, fit
 from scalar.models import Backend, BackendError, CachedBackend, ResponseCache, RetryingBackend, RetryPolicy, get_backend
-from scalar.release import QUESTIONS, iter_questions, read_manifest
+from scalar.release import iter_questions, validate_release
 from scalar.run_folder import RunFolder
 from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
 
@@ -65,26 +64,8 @@ def _slim(q: Question) -> Question:
 
 
 def scan_release(data: Path) -> tuple[ReleaseManifest, list[Question]]:
-    """Validate the whole release (manifest, SHA-256, every question, unique ids) in one streaming
-    pass; return the manifest and slim questions in release order."""
-    manifest = read_manifest(data)
-    path = Path(data) / QUESTIONS
-    if not path.is_file():
-        raise ReleaseError(f"not a release: {path} is missing")
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    if h.hexdigest() != manifest.questions_sha256:
-        raise ReleaseError(f"{path} does not match the SHA-256 in its manifest (corrupt or edited)")
-    slim: list[Question] = []
-    seen: set[str] = set()
-    for q in iter_questions(data):
-        if q.id in seen:
-            raise ReleaseError(f"{path}: duplicate question id {q.id}")
-        seen.add(q.id)
-        slim.append(_slim(q))
-    return manifest, slim
+    """Validate the whole release (scalar.release.validate_release); keep slim questions in release order."""
+    return validate_release(data, keep=_slim)
 
 
 # --------------------------------------------------------------------------- runner

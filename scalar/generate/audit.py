@@ -106,10 +106,10 @@ class AuditReport(BaseModel):
 
 def audit_release(data_dir: str | Path, *, progress: bool = True) -> AuditReport:
     """Audit the release folder ``data_dir`` (manifest and SHA-256 are checked when read)."""
-    from scalar.release import PAPERS, load_release
+    from scalar.release import load_release
 
     manifest, questions = load_release(data_dir)
-    papers = _PaperCache(Path(data_dir) / PAPERS)
+    papers = _PaperCache(Path(data_dir))
     report = AuditReport(data_dir=str(data_dir), release_id=manifest.release_id, venue=manifest.venue,
                          n_questions=len(questions))
     groups: dict[str, list[Question]] = defaultdict(list)
@@ -134,25 +134,24 @@ def audit_release(data_dir: str | Path, *, progress: bool = True) -> AuditReport
 
 
 class _PaperCache:
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self._cache: dict[str, Paper | None] = {}
+    def __init__(self, release_dir: Path):
+        self.release_dir = release_dir
+        self._paths: dict[str, Path | None] = {}  # Question.paper -> its file (versions share one)
+        self._cache: dict[Path, Paper] = {}
         self.found = 0
 
     def get(self, paper: str) -> Paper | None:
-        import re
+        from scalar.release import find_paper, read_paper
 
-        aid = re.sub(r"v\d+$", "", paper).replace("/", "_")
-        if aid not in self._cache:
-            path = self.folder / f"{aid}.json"
-            p = None
-            if path.is_file():
-                from scalar.release import read_paper
-
-                p = read_paper(path)
-                self.found += 1
-            self._cache[aid] = p
-        return self._cache[aid]
+        if paper not in self._paths:
+            self._paths[paper] = find_paper(self.release_dir, paper)
+        path = self._paths[paper]
+        if path is None:
+            return None
+        if path not in self._cache:
+            self._cache[path] = read_paper(path)
+            self.found += 1
+        return self._cache[path]
 
 
 def _targets(q: Question) -> list[tuple[str, int]]:

@@ -4,20 +4,21 @@ release. Network failures stop the build with one clear line; the rerun resumes 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from scalar._util.progress import StageProgress
-from scalar.crawl.pipeline import Crawl, CrawlRecord, iso_date, open_cache
+from scalar.crawl.pipeline import Crawl, iso_date, open_cache
 from scalar.crawl.store import PaperStore
 from scalar.crawl.venues import Venue, get_venue
 from scalar.errors import ConfigError, InputError
 from scalar.generate.config import GenerationConfig
 from scalar.generate.questions import generate_questions
 from scalar.generate.write import write_release
+from scalar.release import check_release_target
 from scalar.schema import DIFFICULTIES, CitingPaper, ReleaseManifest
 
 
@@ -47,9 +48,7 @@ def run_build(
     budgets = GenerationConfig(context_budgets=[int(t) for t in context_tokens or ()]).context_budgets
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder")
+    out = check_release_target(out)  # refuse a folder we may not write before crawling for minutes
 
     if refresh and offline:
         raise ConfigError("--refresh and --offline exclude each other")
@@ -127,15 +126,6 @@ def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], craw
         notes[f"cited_text_source.{src}"] = n
     with bars.stage("write release", total=None):
         manifest = write_release(out, venue=v.name, result=result, papers=citing, config=config,
-                                 skipped=crawl.skip_counts, notes=notes)
-        _write_crawl_log(out, crawl.records)
+                                 skipped=crawl.skip_counts, notes=notes,
+                                 crawl_log=[asdict(r) for r in crawl.records])
     return manifest
-
-
-def _write_crawl_log(out: Path, records: list[CrawlRecord]) -> None:
-    from dataclasses import asdict
-
-    from scalar._util.io import atomic_write_text
-
-    lines = "".join(json.dumps(asdict(r), ensure_ascii=False, sort_keys=True) + "\n" for r in records)
-    atomic_write_text(out / "crawl.jsonl", lines)

@@ -1,7 +1,6 @@
-"""Write a release folder — papers/, questions.jsonl, manifest.json — all or nothing.
+"""A generation result -> a release folder: the generation-specific part (which questions and papers,
+in which order, and what the manifest says about the generator), written by ``scalar.release``.
 
-Everything is written into a temporary sibling folder which is renamed into place at the end, so
-a failed build leaves either the previous release or nothing, never half a release.
 ``questions.jsonl`` depends only on the questions (sorted deterministically); the build date and
 other run details live in ``manifest.json`` alone, so two builds from the same inputs and seed
 produce byte-identical question files.
@@ -9,140 +8,68 @@ produce byte-identical question files.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
-from datetime import date, datetime, timezone
+from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
-
-import numpy as np
 
 from scalar import __version__
 from scalar._util.seeds import stable_id
-from scalar.generate.questions import (GENERATOR, GenerationConfig, GenerationResult, paper_content_id,
-                                    question_sort_key)
-from scalar.errors import InputError
-from scalar.release import questions_bytes, sha256_bytes, write_manifest, write_paper
-from scalar.schema import DIFFICULTIES, TASKS, CitingPaper, Question, ReleaseManifest, TokenStats
-from scalar._util.io import atomic_write_bytes
+from scalar.generate.questions import GENERATOR, GenerationConfig, GenerationResult, paper_content_id, question_sort_key
+from scalar.release import ManifestInfo, write_release_folder
+from scalar.schema import CitingPaper, Paper, ReleaseManifest
+
+__all__ = ["write_release"]
 
 
-def token_stats(values: list[int]) -> TokenStats:
-    if not values:
-        return TokenStats()
-    a = np.asarray(values, dtype=np.int64)
-    return TokenStats(n=len(values), mean=round(float(a.mean()), 1), p50=float(np.percentile(a, 50)),
-                      p90=float(np.percentile(a, 90)), max=int(a.max()), min=int(a.min()))
-
-
-def _counts(questions: list[Question]) -> dict[str, dict[str, int]]:
-    out = {d: {t: 0 for t in TASKS} for d in DIFFICULTIES}
-    for q in questions:
-        out[q.difficulty][q.task] += 1
-    return out
-
-
-def _cutoffs(papers: list[CitingPaper], questions: list[Question]) -> dict[str, date | None]:
-    dates = [cp.first_public_date or cp.paper.first_public_date for cp in papers]
-    dates = [d for d in dates if d is not None] or [q.first_public_date for q in questions if q.first_public_date]
-    return {"earliest": min(dates) if dates else None, "latest": max(dates) if dates else None}
-
-
-def _flat(stats: dict) -> dict[str, str | int | float | None]:
-    out: dict[str, str | int | float | None] = {}
-    for k, v in stats.items():
-        if isinstance(v, dict):
-            for k2, v2 in _flat(v).items():
-                out[f"{k}.{k2}"] = v2
-        elif isinstance(v, (str, int, float)) or v is None:
-            out[k] = v
-        else:
-            out[k] = str(v)
-    return out
-
-
-def write_release(out_dir, *, venue: str, result: GenerationResult, papers: list[CitingPaper],
+def write_release(out_dir: str | Path, *, venue: str, result: GenerationResult, papers: list[CitingPaper],
                   config: GenerationConfig, skipped: dict[str, int] | None = None, notes: dict | None = None,
-                  build_date: date | None = None, release_id: str | None = None) -> ReleaseManifest:
+                  build_date: date | None = None, release_id: str | None = None,
+                  crawl_log: Iterable[Mapping] | None = None) -> ReleaseManifest:
     """Write the release into ``out_dir`` atomically and return its manifest.
 
     ``papers/<arxiv_id>.json`` holds each citing paper that has at least one question; the cited
-    papers' texts are inside the questions' candidates. An existing ``out_dir`` is replaced only
-    once the new release is complete.
-    """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"release output {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
-        # replacing a release is fine; wiping an unrelated folder is not
-        raise InputError(f"release output {out} is a non-empty folder that is not a release; choose another")
+    papers' texts are inside the questions' candidates. ``crawl_log``: the crawl's per-paper records
+    (``crawl.jsonl``). See ``scalar.release.write_release_folder`` for what happens to an existing
+    ``out_dir``."""
     questions = sorted(result.questions, key=question_sort_key)
-    data = questions_bytes(questions)
-    digest = sha256_bytes(data)
     used = {q.paper for q in questions}
-    build_date = build_date or datetime.now(timezone.utc).date()
-    release_id = release_id or f"{venue}-{digest[:12]}"
-    manifest = ReleaseManifest(
-        release_id=release_id, venue=venue, build_date=build_date,
+    info = ManifestInfo(
+        venue=venue, release_id=release_id, build_date=build_date,
         generator_version=f"{GENERATOR} scalar {__version__}", seed=config.seed,
-        source_cutoff=_cutoffs([cp for cp in papers if _label(cp) in used] or papers, questions),
-        counts=_counts(questions), n_questions=len(questions), n_papers=len(used),
-        token_stats=token_stats([q.context_tokens for q in questions]),
-        context_budgets=list(config.context_budgets), skipped=dict(sorted((skipped or {}).items())),
-        rejected=dict(sorted(result.rejected.items())), questions_sha256=digest,
-        notes={**_flat({"stats": {k: v for k, v in result.stats.items() if k != "seconds"}}),
-               **_flat(notes or {}), "encoding": config.encoding,
-               "config_id": stable_id(config.model_dump_json(), length=12)},
+        context_budgets=list(config.context_budgets), skipped=skipped or {}, rejected=result.rejected,
+        notes={"stats": {k: v for k, v in result.stats.items() if k != "seconds"}, **(notes or {}),
+               "encoding": config.encoding, "config_id": stable_id(config.model_dump_json(), length=12)},
+        paper_dates=_paper_dates([cp for cp in papers if _label(cp) in used] or papers),
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a release is an ordinary folder
-        (tmp / "papers").mkdir()  # present even when no paper has a question
-        chosen: dict[str, CitingPaper] = {}
-        for cp in papers:
-            label = _label(cp)
-            if label in used:
-                # a paper given twice: the generator kept the version with the smaller content id
-                if label not in chosen or paper_content_id(cp) < paper_content_id(chosen[label]):
-                    chosen[label] = cp
-        for label in sorted(chosen):
-            cp = chosen[label]
-            paper = cp.paper
-            if paper.first_public_date is None and cp.first_public_date is not None:
-                paper = paper.model_copy(update={"first_public_date": cp.first_public_date})
-            write_paper(tmp, paper, name=paper.arxiv_id or label)
-        atomic_write_bytes(tmp / "questions.jsonl", data)
-        write_manifest(tmp, manifest)
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
+    return write_release_folder(out_dir, questions=questions, papers=_papers_of(papers, used), info=info,
+                                crawl_log=crawl_log)
+
+
+def _papers_of(papers: list[CitingPaper], used: set[str]) -> list[tuple[str, Paper]]:
+    """(file name, paper) per citing paper with questions, in label order."""
+    chosen: dict[str, CitingPaper] = {}
+    for cp in papers:
+        label = _label(cp)
+        if label in used:
+            # a paper given twice: the generator kept the version with the smaller content id
+            if label not in chosen or paper_content_id(cp) < paper_content_id(chosen[label]):
+                chosen[label] = cp
+    out = []
+    for label in sorted(chosen):
+        cp = chosen[label]
+        paper = cp.paper
+        if paper.first_public_date is None and cp.first_public_date is not None:
+            paper = paper.model_copy(update={"first_public_date": cp.first_public_date})
+        out.append((paper.arxiv_id or label, paper))
+    return out
+
+
+def _paper_dates(papers: list[CitingPaper]) -> list[date]:
+    dates = [cp.first_public_date or cp.paper.first_public_date for cp in papers]
+    return [d for d in dates if d is not None]
 
 
 def _label(cp: CitingPaper) -> str:
     from scalar.generate._prep import paper_label
 
     return paper_label(cp)
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Rename the finished folder to ``out``; an old release is moved aside first and removed
-    only after the rename succeeded."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except BaseException:
-        if old is not None:
-            with contextlib.suppress(OSError):
-                os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -1,7 +1,8 @@
 """`build_snapshot`: run folders -> a dated leaderboard snapshot folder.
 
-Everything is read and checked first; the files are then written into a hidden temporary folder
-next to ``out_dir`` and renamed into place, so a snapshot is either complete or absent. When
+Everything is read and checked first; the files are then written through the atomic-folder helper
+(a hidden temporary sibling swapped into place), so a snapshot is either complete or absent, and the
+user's other files in an earlier snapshot folder are kept. When
 ``out_dir`` lies inside a folder named ``leaderboards``, that folder's ``index.html`` (links to every
 snapshot) is regenerated.
 """
@@ -11,11 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scalar.errors import InputError
+from scalar.release import MANIFEST
 from scalar.leaderboard import aggregate, baselines
 from scalar.leaderboard.cutoffs import CutoffRegistry
 from scalar.leaderboard.runs import (Release, Run, find_run_dirs, join, load_release_dir, read_run, resolve_release,
@@ -178,14 +179,10 @@ def _release_info(rel: Release) -> ReleaseInfo:
 
 
 def _write(snapshot: Snapshot, releases: dict[str, Release], out_dir: Path) -> None:
+    from scalar._util.atomic_folder import write_folder
     from scalar.leaderboard import plots, render
 
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir())
-                                                      and not (out_dir / "leaderboard.json").is_file())):
-        raise InputError(f"{out_dir} exists and is not a leaderboard snapshot; choose another --out")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
+    def fill(tmp: Path) -> None:
         svgs = plots.render_plots(snapshot.rows, multi_release=len(releases) > 1)
         (tmp / "plots").mkdir()
         for name, data in svgs.items():
@@ -193,31 +190,15 @@ def _write(snapshot: Snapshot, releases: dict[str, Release], out_dir: Path) -> N
             snapshot.plots[name] = f"plots/{plots.PLOTS[name]}"
         (tmp / "manifests").mkdir()
         for rid, rel in releases.items():
-            shutil.copyfile(rel.path / "manifest.json", tmp / "manifests" / f"{_safe(rid)}.json")
+            shutil.copyfile(rel.path / MANIFEST, tmp / "manifests" / f"{_safe(rid)}.json")
         (tmp / "leaderboard.json").write_text(render.to_json(snapshot), encoding="utf-8")
         (tmp / "leaderboard.csv").write_text(render.to_csv(snapshot), encoding="utf-8")
         (tmp / "leaderboard.md").write_text(render.to_markdown(snapshot), encoding="utf-8")
         (tmp / "index.html").write_text(render.to_html(snapshot), encoding="utf-8")
-        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a published folder is world-readable
-        _swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
-
-def _swap_into_place(tmp: Path, out_dir: Path) -> None:
-    """Rename the finished folder over ``out_dir``; an older snapshot there is replaced whole."""
-    if not out_dir.exists():
-        os.rename(tmp, out_dir)
-        return
-    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    os.rename(out_dir, old)
-    try:
-        os.rename(tmp, out_dir)
-    except BaseException:
-        os.rename(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    # all or nothing; the user's other files in an earlier snapshot folder are kept
+    write_folder(out_dir, fill, kind="leaderboard snapshot", marker="leaderboard.json",
+                 owned=(*SNAPSHOT_FILES, "plots", "manifests"))
 
 
 def leaderboards_root(out_dir: Path) -> Path | None:

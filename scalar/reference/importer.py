@@ -6,24 +6,23 @@ texts recovered from the original prompt strings, so a model run on the import i
 the published numbers. ``regenerate=True``: the original's parsed papers (``paper_obj_anno``) are fed
 to our generator instead, which fixes the original's leaks.
 
-The release folder is assembled in a temporary sibling folder and renamed into place at the end,
-so bad input leaves no output folder behind.
+The release folder is written by ``scalar.release`` (all or nothing: bad input leaves no output folder
+behind, and the user's other files in an existing one are kept).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
+from scalar import __version__
+from scalar._util.progress import progress_bar as _progress
 from scalar._util.seeds import stable_id
+from scalar.errors import InputError
 from scalar.reference._original_format import (
     MASK,
-    arxiv_from_url,
     OriginalQuestion,
+    arxiv_from_url,
     data_root,
     load_json,
     paper_files,
@@ -31,10 +30,8 @@ from scalar.reference._original_format import (
     question_files,
     read_question,
 )
-from scalar._util.progress import progress_bar as _progress
 from scalar.reference._original_papers import clean_section_name, original_paper_to_citing
-from scalar.errors import InputError
-from scalar.release import MANIFEST, write_manifest, write_paper, write_questions
+from scalar.release import ManifestInfo, check_release_target, write_release_folder
 from scalar.schema import Candidate, CitingPaper, Question, ReleaseManifest
 
 __all__ = ["MASK", "import_reference", "original_paper_to_citing", "read_original_papers", "convert_question"]
@@ -48,8 +45,7 @@ def import_reference(src: str | Path, out: str | Path, *, regenerate: bool = Fal
                      context_tokens=(), progress: bool = True) -> ReleaseManifest:
     """Convert the original release at ``src`` (repository root or its data/ folder) into a release
     folder ``out``; returns the manifest written. Raises InputError on missing or corrupt input."""
-    out = Path(out)
-    _check_out(out)
+    out = check_release_target(out)
     root = data_root(src)
     if regenerate:
         return _regenerate(root, out, seed=seed, context_tokens=list(context_tokens), progress=progress)
@@ -68,17 +64,10 @@ def import_reference(src: str | Path, out: str | Path, *, regenerate: bool = Fal
             questions.append(convert_question(original, citing, dates.get(original.arxiv_id)))
             advance()
 
-    def write(tmp: Path) -> ReleaseManifest:
-        sha = write_questions(tmp, questions)
-        for cp in papers.values():
-            write_paper(tmp, cp.paper)
-        manifest = _manifest(questions, sha, seed=seed, n_papers=len({q.paper for q in questions}),
-                             notes={"mode": "as-is", "source_papers": len(papers),
-                                    "source_questions": len(questions)})
-        write_manifest(tmp, manifest)
-        return manifest
-
-    return _write_atomically(out, write)
+    info = ManifestInfo(venue=VENUE, generator_version=f"scalar {__version__} ({SOURCE})", seed=seed,
+                        notes={"mode": "as-is", "source_papers": len(papers), "source_questions": len(questions)})
+    return write_release_folder(out, questions=questions, papers=[(k, cp.paper) for k, cp in sorted(papers.items())],
+                                info=info)
 
 
 # --------------------------------------------------------------------------- questions
@@ -170,62 +159,3 @@ def _regenerate(root: Path, out: Path, *, seed: int, context_tokens: list[int], 
         result = generate_questions(ordered, config, progress=lambda n: advance())
     return write_release(out, venue=VENUE, result=result, papers=ordered, config=config,
                          notes={"mode": "regenerate", "source_papers": len(ordered)})
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise InputError(f"--out {out} is a non-empty folder that is not a release; choose another")
-
-
-def _write_atomically(out: Path, write: Callable[[Path], ReleaseManifest]) -> ReleaseManifest:
-    """Run ``write`` into a temporary sibling folder, then swap it in place of ``out``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a release is an ordinary folder
-    old = None
-    try:
-        manifest = write(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out.exists():
-            os.replace(old, out)  # put the previous release back
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    return manifest
-
-
-def _manifest(questions: list[Question], sha: str, *, seed: int, n_papers: int, notes: dict) -> ReleaseManifest:
-    from scalar import __version__ as version
-    from scalar.generate.write import token_stats
-
-    counts: dict[str, dict[str, int]] = {}
-    for q in questions:
-        counts.setdefault(q.difficulty, {}).setdefault(q.task, 0)
-        counts[q.difficulty][q.task] += 1
-    dates = sorted(q.first_public_date for q in questions if q.first_public_date)
-    return ReleaseManifest(
-        release_id=f"{VENUE}-{sha[:12]}",
-        venue=VENUE,
-        build_date=datetime.now(timezone.utc).date(),
-        generator_version=f"scalar {version} ({SOURCE})",
-        seed=seed,
-        source_cutoff={"earliest": dates[0] if dates else None, "latest": dates[-1] if dates else None},
-        counts=counts,
-        n_questions=len(questions),
-        n_papers=n_papers,
-        token_stats=token_stats([q.context_tokens for q in questions]),
-        questions_sha256=sha,
-        notes=notes,
-    )

@@ -1,4 +1,5 @@
-"""Release folders: deterministic questions.jsonl, manifest contents, all-or-nothing writes."""
+"""A generation result -> a release folder: deterministic questions.jsonl, what the manifest says,
+all-or-nothing writes (the folder rules themselves are tested in tests/release and tests/_util)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import json
 from datetime import date
 
 import pytest
-
 from _synth_papers import random_citing_paper, small_citing_paper
-from scalar.generate import write as release_mod
+
 from scalar.generate.questions import GenerationConfig, generate_questions
 from scalar.generate.write import write_release
 from scalar.release import load_release, read_paper
+from scalar.release import write as release_write
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_a_failed_write_leaves_the_previous_release_untouched(papers, tmp_path, 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(release_mod, "write_manifest", boom)
+    monkeypatch.setattr(release_write, "write_manifest", boom)
     with pytest.raises(OSError, match="disk full"):
         _build(papers, out)
     assert (out / "questions.jsonl").read_bytes() == before
@@ -79,7 +80,7 @@ def test_a_failed_write_leaves_the_previous_release_untouched(papers, tmp_path, 
 
 
 def test_a_failed_first_write_leaves_nothing(papers, tmp_path, monkeypatch):
-    monkeypatch.setattr(release_mod, "write_manifest", lambda *a, **k: (_ for _ in ()).throw(OSError("no")))
+    monkeypatch.setattr(release_write, "write_manifest", lambda *a, **k: (_ for _ in ()).throw(OSError("no")))
     with pytest.raises(OSError):
         _build(papers[:1], tmp_path / "new")
     assert list(tmp_path.iterdir()) == []

@@ -30,6 +30,7 @@ from scalar.cli import (  # noqa: E402,F401
     import_cmd,
     leaderboard_cmd,
     parse_cmd,
+    refresh_cmd,
     venues_cmd,
 )
 

@@ -1,8 +1,8 @@
 """Venue registry: a short name (``iclr2025``) -> where its accepted papers are listed.
 
 A new venue is one entry in ``_VENUES``. ``source="openreview"`` venues are crawled live (through the
-HTTP cache); ``source="sample"`` is the bundled synthetic venue whose responses ship in
-``data/sample/`` and which is built offline by default. Both go through the same pipeline.
+HTTP cache); ``source="sample"`` is the bundled synthetic venue whose recorded responses ship as
+package data (``scalar/data/sample/cache.jsonl``) and which is built offline by default. Both go through the same pipeline.
 """
 
 from __future__ import annotations
@@ -29,15 +29,13 @@ class Venue(BaseModel):
 
     @property
     def default_cache(self) -> Path | None:
-        """The bundled replay cache for the sample venue; None for live venues."""
+        """The bundled replay cache for the sample venue (ConfigError if the installation lacks
+        it); None for live venues."""
         if self.source == "sample":
-            return sample_dir() / "cache.jsonl"
+            from scalar.data import SAMPLE_CACHE, bundled_file
+
+            return bundled_file(SAMPLE_CACHE)
         return None
-
-
-def sample_dir() -> Path:
-    """``data/sample/`` of the source tree (the package is installed editable)."""
-    return Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 _VENUES: tuple[Venue, ...] = (
@@ -48,7 +46,7 @@ _VENUES: tuple[Venue, ...] = (
     Venue(name="neurips2025", venue_id="NeurIPS.cc/2025/Conference", year=2025, title="NeurIPS 2025"),
     Venue(name="icml2024", venue_id="ICML.cc/2024/Conference", year=2024, title="ICML 2024"),
     Venue(name="icml2025", venue_id="ICML.cc/2025/Conference", year=2025, title="ICML 2025"),
-    # Synthetic venue: a dozen short papers written for SCALAR, served from data/sample/.
+    # Synthetic venue: a dozen short papers written for SCALAR, whose responses ship in scalar/data/sample/.
     Venue(name="sample", venue_id="SCALAR.cc/2025/Sample_Venue", year=2025, source="sample",
           title="Synthetic sample"),
 )

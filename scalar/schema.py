@@ -75,7 +75,7 @@ class Paragraph(_Record):
     kind: str | None = None
 
     @model_validator(mode="after")
-    def _spans_inside(self) -> "Paragraph":
+    def _spans_inside(self) -> Paragraph:
         n = len(self.text)
         for c in self.citations:
             if not (0 <= c.start < c.end <= n):
@@ -115,7 +115,7 @@ class Paper(_Record):
     first_public_date: date | None = None
 
     @model_validator(mode="after")
-    def _refs_resolve(self) -> "Paper":
+    def _refs_resolve(self) -> Paper:
         keys = {r.key for r in self.references}
         for s in self.sections:
             for p in s.paragraphs:
@@ -169,7 +169,7 @@ class Question(_Record):
     source: str | None = None  # "scalar" | "reference-import"
 
     @model_validator(mode="after")
-    def _answer_in_range(self) -> "Question":
+    def _answer_in_range(self) -> Question:
         answers = self.answer if isinstance(self.answer, list) else [self.answer]
         if self.task == "mcq" and isinstance(self.answer, list):
             raise ValueError("an mcq answer is a single index")

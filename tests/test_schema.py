@@ -5,8 +5,18 @@ import pytest
 from pydantic import ValidationError
 
 from scalar.schema import (
-    Candidate, CitationSpan, Paper, Paragraph, Prediction, Question, Reference, ReleaseManifest,
-    RunSummary, Score, Section, unknown_fields,
+    Candidate,
+    CitationSpan,
+    Paper,
+    Paragraph,
+    Prediction,
+    Question,
+    Reference,
+    ReleaseManifest,
+    RunSummary,
+    Score,
+    Section,
+    unknown_fields,
 )
 
 

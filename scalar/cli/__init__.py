@@ -51,7 +51,7 @@ from scalar.cli import (  # noqa: E402,F401
 )
 
 
-def fail(message: str, code: int = 2) -> "typer.Exit":
+def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one line on stderr and return an Exit to raise."""
     print(f"scalar: error: {message}", file=sys.stderr)
     return typer.Exit(code)

@@ -3,7 +3,6 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,22 +15,22 @@ def eval_(
                               "local/fbi-llm, local/bi-mamba, baseline/random, baseline/lexical."),
     data: Path = typer.Option(..., "--data", help="Release folder."),
     out: Path = typer.Option(..., "--out", help="Run folder; re-running the same command resumes."),
-    api_base: Optional[str] = typer.Option(None, "--api-base", help="OpenAI-compatible server, e.g. http://host:8000/v1."),
+    api_base: str | None = typer.Option(None, "--api-base", help="OpenAI-compatible server, e.g. http://host:8000/v1."),
     concurrency: int = typer.Option(8, "--concurrency", help="Requests in flight."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions (after --after)."),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N questions (after --after)."),
     model_arg: list[str] = typer.Option([], "--model-arg", help="k=v for the backend (repeatable): top_p, "
                                         "reasoning_effort, context_window, input_cost_per_mtok, output_cost_per_mtok, checkpoint ..."),
-    template: Optional[str] = typer.Option(None, "--template", "--prompt", help="Built-in template (mcq, cloze) "
+    template: str | None = typer.Option(None, "--template", "--prompt", help="Built-in template (mcq, cloze) "
                                            "or a .jinja file; default: mcq/cloze by task."),
-    scoring: Optional[str] = typer.Option(None, "--scoring", help="generate (answer in <answer> tags) or logprob "
+    scoring: str | None = typer.Option(None, "--scoring", help="generate (answer in <answer> tags) or logprob "
                                           "(log-probability of each candidate index after the prompt); default: "
                                           "logprob for local/* base models, generate otherwise."),
     seed: int = typer.Option(0, "--seed", help="Sent to the model and used by baseline/random."),
     max_tokens: int = typer.Option(2048, "--max-tokens", help="Output tokens per answer; reserved from the context window."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop before spending more than this many USD."),
+    max_cost: float | None = typer.Option(None, "--max-cost", help="Stop before spending more than this many USD."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the token and cost estimate; call nothing."),
-    after: Optional[str] = typer.Option(None, "--after", help="Only questions first public after YYYY-MM-DD."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Response cache file (default RUN/cache.sqlite)."),
+    after: str | None = typer.Option(None, "--after", help="Only questions first public after YYYY-MM-DD."),
+    cache: Path | None = typer.Option(None, "--cache", help="Response cache file (default RUN/cache.sqlite)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the response cache."),
     max_retries: int = typer.Option(6, "--max-retries", help="Retries on rate limits and server errors."),
     retry_wait: float = typer.Option(1.0, "--retry-wait", help="First backoff in seconds (doubles per retry)."),
@@ -56,7 +55,7 @@ def eval_(
                           max_retries=max_retries, retry_wait=retry_wait)
     except KeyboardInterrupt:
         print("scalar: interrupted; answers so far are saved, re-run the same command to resume", file=sys.stderr)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     console = Console()
     if isinstance(result, Estimate):
         console.print(_estimate_table(model, result))

@@ -30,9 +30,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scalar._util.progress import Stage, StageProgress
 from scalar.crawl.venues import Venue
 from scalar.errors import InputError, ParseError
-from scalar._util.progress import Stage, StageProgress
 from scalar.schema import CitingPaper, Paper
 
 #: A citing paper needs this many distinct cited works with full text (a gold and 3 distractors).
@@ -114,7 +114,7 @@ def open_cache(v: Venue, cache: str | Path | None, offline: bool) -> Iterator[tu
 
 
 class Crawl:
-    def __init__(self, venue: Venue, session, bars: "StageProgress", *, since: date | None, limit: int | None):
+    def __init__(self, venue: Venue, session, bars: StageProgress, *, since: date | None, limit: int | None):
         from scalar.sources.arxiv import client_for
 
         self.venue = venue

@@ -27,8 +27,8 @@ from scalar.evaluate.answers import extract_answer, is_correct
 from scalar.evaluate.backends import Backend, BackendError, get_backend
 from scalar.evaluate.cache import CachedResponse, ResponseCache, cache_key
 from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_prefixes, masks_of
-from scalar.evaluate.summary import summarize
 from scalar.evaluate.sizing import PromptSizer, Size
+from scalar.evaluate.summary import summarize
 from scalar.evaluate.truncation import COUNTS, encoding_name, fit
 from scalar.release import QUESTIONS, iter_questions, read_manifest
 from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
@@ -657,7 +657,14 @@ def _progress_display(enabled: bool):
     if not enabled:
         return _NoProgress()
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True)
     if not console.is_terminal:

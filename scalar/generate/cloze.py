@@ -28,7 +28,7 @@ def mask_label(i: int) -> str:
 _TYPE_FOR = {"easy": "attributional", "medium": "descriptive", "hard": "descriptive"}
 
 
-def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter, stats: dict) -> list[Draft]:
+def cloze_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, stats: dict) -> list[Draft]:
     """Cloze drafts of one paper: per paragraph, one easy draft from its attributional citations and
     one medium and one hard draft from its descriptive ones.
 
@@ -72,7 +72,7 @@ def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter,
     return out
 
 
-def _draft(prep: PaperPrep, config: "GenerationConfig", loc, difficulty: str, ctype: str, works: list[str],
+def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctype: str, works: list[str],
            firsts: dict, rejected: Counter, stats: dict) -> Draft | None:
     seed, pid = config.seed, prep.paper_id
     pool = set(eligible_works(prep, difficulty))

@@ -84,7 +84,7 @@ def _check_difficulties(difficulties) -> list[str]:
 
 
 def _check_budgets(context_tokens) -> list[int]:
-    budgets = sorted(set(int(t) for t in context_tokens or ()))
+    budgets = sorted({int(t) for t in context_tokens or ()})
     for t in budgets:
         if t < 1000:
             raise ConfigError(f"--context-tokens {t} is too small (at least 1000)")
@@ -96,7 +96,7 @@ def _check_budgets(context_tokens) -> list[int]:
 
 def _generate_and_write(v: Venue, out: Path, citing: list[CitingPaper], crawl: Crawl, *, seed: int,
                         difficulties: list[str], budgets: list[int], since: date | None, mode: str,
-                        bars: "StageProgress") -> ReleaseManifest:
+                        bars: StageProgress) -> ReleaseManifest:
     if not citing:
         reasons = ", ".join(f"{k}: {n}" for k, n in sorted(crawl.skipped.items())) or "none listed"
         raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")

@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from scalar import __version__
+from scalar._util.io import atomic_write_bytes
 from scalar._util.seeds import stable_id
-from scalar.generate.questions import (GENERATOR, GenerationConfig, GenerationResult, paper_content_id,
-                                    question_sort_key)
 from scalar.errors import InputError
+from scalar.generate.questions import GENERATOR, GenerationConfig, GenerationResult, paper_content_id, question_sort_key
 from scalar.release import questions_bytes, sha256_bytes, write_manifest, write_paper
 from scalar.schema import DIFFICULTIES, TASKS, CitingPaper, Question, ReleaseManifest, TokenStats
-from scalar._util.io import atomic_write_bytes
 
 
 def token_stats(values: list[int]) -> TokenStats:
@@ -37,7 +36,7 @@ def token_stats(values: list[int]) -> TokenStats:
 
 
 def _counts(questions: list[Question]) -> dict[str, dict[str, int]]:
-    out = {d: {t: 0 for t in TASKS} for d in DIFFICULTIES}
+    out = {d: dict.fromkeys(TASKS, 0) for d in DIFFICULTIES}
     for q in questions:
         out[q.difficulty][q.task] += 1
     return out

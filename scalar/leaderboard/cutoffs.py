@@ -25,7 +25,6 @@ from pathlib import Path
 from scalar.errors import ConfigError
 
 
-
 def bundled_cutoffs() -> Path:
     """The cutoffs file shipped with the package; ConfigError when the installation lacks it (every
     model would otherwise silently get cutoff "unknown")."""
@@ -56,7 +55,7 @@ class CutoffRegistry:
         self.entries: dict[str, Cutoff] = dict(entries or {})
 
     @classmethod
-    def load(cls, user_file: str | Path | None = None, *, bundled: bool = True) -> "CutoffRegistry":
+    def load(cls, user_file: str | Path | None = None, *, bundled: bool = True) -> CutoffRegistry:
         """The bundled registry (unless ``bundled=False``) overlaid with ``user_file``. A missing
         bundled or user file is a ConfigError."""
         entries: dict[str, Cutoff] = {}

@@ -132,7 +132,7 @@ def check_audit(report: dict, thresholds: dict[str, float]) -> list[str]:
 def models_to_run(config: RefreshConfig, env: dict[str, str]) -> tuple[list[ModelSpec], list[ModelSpec]]:
     """(to run, skipped for a missing key); baselines first."""
     run = [ModelSpec(model=b) for b in config.baselines]
-    skipped = []
+    skipped: list[ModelSpec] = []
     for spec in config.models:
         (run if spec.secret is None or env.get(spec.secret) else skipped).append(spec)
     return run, skipped

@@ -18,8 +18,16 @@ from pathlib import Path
 from scalar.errors import InputError
 from scalar.leaderboard import aggregate, baselines
 from scalar.leaderboard.cutoffs import CutoffRegistry
-from scalar.leaderboard.runs import (Release, Run, find_run_dirs, join, load_release_dir, read_run, resolve_release,
-                                     unfinished_run_dirs)
+from scalar.leaderboard.runs import (
+    Release,
+    Run,
+    find_run_dirs,
+    join,
+    load_release_dir,
+    read_run,
+    resolve_release,
+    unfinished_run_dirs,
+)
 from scalar.leaderboard.schema import CutoffInfo, LeaderboardRow, ReleaseInfo, Snapshot
 
 SNAPSHOT_FILES = ("index.html", "leaderboard.json", "leaderboard.csv", "leaderboard.md")

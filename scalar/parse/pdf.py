@@ -22,10 +22,10 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+from scalar._util.ids import split_version
 from scalar.errors import ParseError
 from scalar.parse._names import names_in
 from scalar.parse.bibliography import first_author_surname, reference_from_text
-from scalar._util.ids import split_version
 from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
 
 __all__ = ["parse_pdf"]

@@ -19,11 +19,13 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from scalar._util.progress import progress_bar as _progress
 from scalar._util.seeds import stable_id
+from scalar.errors import InputError
 from scalar.reference._original_format import (
     MASK,
-    arxiv_from_url,
     OriginalQuestion,
+    arxiv_from_url,
     data_root,
     load_json,
     paper_files,
@@ -31,9 +33,7 @@ from scalar.reference._original_format import (
     question_files,
     read_question,
 )
-from scalar._util.progress import progress_bar as _progress
 from scalar.reference._original_papers import clean_section_name, original_paper_to_citing
-from scalar.errors import InputError
 from scalar.release import MANIFEST, write_manifest, write_paper, write_questions
 from scalar.schema import Candidate, CitingPaper, Question, ReleaseManifest
 

@@ -209,7 +209,7 @@ class _Limiter:
         self._next = float("-inf")
         self.starts: list[float] = []  # request start times (inspected by tests)
 
-    def __enter__(self) -> "_Limiter":
+    def __enter__(self) -> _Limiter:
         self._slots.acquire()
         with self._lock:
             wait = self._next - self.clock.now()
@@ -546,7 +546,7 @@ class CachingAdapter(HTTPAdapter):
     def clock(self) -> Clock:
         return self.limits.clock
 
-    def replay_view(self) -> "CachingAdapter":
+    def replay_view(self) -> CachingAdapter:
         """An adapter over the same cache in replay mode (a miss raises, nothing is fetched);
         entries this adapter would consider expired count as misses."""
         view = CachingAdapter(self.cache, "replay", limits=self.limits)
@@ -556,7 +556,7 @@ class CachingAdapter(HTTPAdapter):
 
     # -- requests API ---------------------------------------------------------------------------
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         method = (request.method or "GET").upper()
         url = request.url or ""
         body = request.body

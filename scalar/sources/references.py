@@ -40,7 +40,7 @@ S2_MAX_PAGES = 3
 #: After this many consecutive failed S2 calls (each already retried with backoff), S2 is not
 #: asked again for the rest of the run: an outage must not cost minutes per paper.
 S2_BREAKER = 3
-_BREAKERS: "weakref.WeakKeyDictionary[Any, dict[str, int]]" = weakref.WeakKeyDictionary()
+_BREAKERS: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
 _BREAKERS_LOCK = threading.Lock()
 MIN_SIMILARITY = 0.9
 #: References looked up by arXiv title search per citing paper (each lookup is one or two

@@ -22,11 +22,10 @@ from scalar.crawl.pipeline import (
     NO_FULLTEXT,
     NOT_MAIN_TRACK,
 )
-from scalar.generate.venue_release import run_build
 from scalar.crawl.replay import export_jsonl, import_jsonl
-from scalar.release import load_release
-
 from scalar.data import SAMPLE_CACHE, bundled_file
+from scalar.generate.venue_release import run_build
+from scalar.release import load_release
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_venue"  # the sample services (test code)
 BUNDLED = bundled_file(SAMPLE_CACHE)

@@ -5,8 +5,8 @@ import random
 from pathlib import Path
 
 import pytest
-
 from eval_fixtures import make_question
+
 from scalar._util.tokens import count_tokens
 from scalar.evaluate import truncation
 from scalar.evaluate.backends import get_backend

@@ -4,8 +4,8 @@ import asyncio
 
 import numpy as np
 import pytest
-
 from local_fixtures import fbi_config, fbi_state, mamba_config, mamba_state, write_checkpoint
+
 from scalar.errors import ScalarError
 from scalar.evaluate.backends import get_backend
 from scalar.evaluate.backends.local import create_local_backend

@@ -7,8 +7,8 @@ import json
 from datetime import date
 
 import pytest
-
 from _synth_papers import random_citing_paper, small_citing_paper
+
 from scalar.generate import write as release_mod
 from scalar.generate.questions import GenerationConfig, generate_questions
 from scalar.generate.write import write_release

@@ -31,8 +31,8 @@ def record(cache_jsonl: Path, *, out: Path | None = None, services=None) -> int:
     sys.path.insert(0, str(HERE.parents[1]))  # this checkout's scalar package
     from sample_services import SampleServices
 
-    from scalar.generate.venue_release import run_build
     from scalar.crawl.replay import export_jsonl
+    from scalar.generate.venue_release import run_build
     from scalar.sources.http import FakeClock, RateLimits
 
     services = services or SampleServices()

@@ -35,7 +35,7 @@ from scalar.evaluate.backends.base import Backend, BackendError, Completion
 KNOWN_ARGS = {"checkpoint", "tokenizer", "add_bos", "context_window", "max_context", "threads"}
 
 
-def create_local_backend(kind: str, model_args: dict) -> "LocalBackend":
+def create_local_backend(kind: str, model_args: dict) -> LocalBackend:
     """Load ``kind`` from ``model_args['checkpoint']``; bad folders raise ScalarError (exit 2)."""
     from scalar.local.models import KINDS
 

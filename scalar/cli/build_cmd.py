@@ -16,7 +16,7 @@ def build(
                                  "naming the URL. The sample venue is always offline."),
     cache: Path | None = typer.Option(None, "--cache", help="HTTP cache: a SQLite file (default "
                                          "~/.cache/scalar/http.sqlite or $SCALAR_CACHE_DIR/http.sqlite; "
-                                         "the sample venue uses its bundled data/sample/cache.jsonl), "
+                                         "the sample venue uses its bundled scalar/data/sample/cache.jsonl), "
                                          "or an exported .jsonl cache (replayed)."),
     refresh: bool = typer.Option(False, "--refresh", help="Fetch every URL again (once) and update the cache."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after N usable citing papers."),

@@ -88,12 +88,10 @@ def open_cache(v: Venue, cache: str | Path | None, offline: bool) -> Iterator[tu
     temporary SQLite file and replayed: a JSONL export is read-only by nature.
     """
     if cache is None:
-        cache = v.default_cache or default_cache_path()
-        if v.default_cache is not None:
+        bundled = v.default_cache  # ConfigError when the installation lacks it
+        cache = bundled or default_cache_path()
+        if bundled is not None:
             offline = True  # a synthetic venue has no live services behind it
-            if not v.default_cache.is_file():
-                raise InputError(f"the {v.name} venue's bundled cache {v.default_cache} is missing; it ships "
-                                 "with a source checkout (pip install -e .), or pass --cache")
     cache = Path(cache)
     if cache.suffix == ".jsonl":
         if not cache.is_file():

@@ -1,7 +1,7 @@
 """Replay caches as reviewable text: the HTTP cache (SQLite) <-> one JSON object per line.
 
-The sample venue ships its cache as ``data/sample/cache.jsonl``: every line is one stored
-response (cache key, method, URL, status, kept headers, body), sorted by URL, so a change to the
+The sample venue ships its cache as ``scalar/data/sample/cache.jsonl`` (package data): every line is
+one stored response (cache key, method, URL, status, kept headers, body), sorted by URL, so a change to the
 synthetic sources shows up as a readable diff. A build loads it into a temporary SQLite file
 (:func:`import_jsonl`) and replays it through the same adapter a live build uses.
 """

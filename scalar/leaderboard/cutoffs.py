@@ -24,6 +24,8 @@ from pathlib import Path
 
 from scalar.errors import ConfigError
 
+__all__ = ["Cutoff", "CutoffRegistry", "bundled_cutoffs", "parse_cutoff_date"]
+
 
 def bundled_cutoffs() -> Path:
     """The cutoffs file shipped with the package; ConfigError when the installation lacks it (every

@@ -136,6 +136,16 @@ def test_workflows_run_scalar_as_a_python_module_with_commands_that_exist():
             assert r.returncode == 0, (words, r.stderr)
 
 
+def test_ci_script_runs_the_static_checks_before_the_tests():
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    assert "set -euo pipefail" in lines  # any failing step (pytest's exit 5 included) fails the run
+
+    def index(prefix):
+        return next(i for i, line in enumerate(lines) if line.startswith(prefix))
+    assert index("pip install") < index("python -m ruff check") < index("python -m mypy") < index("python -m pytest")
+
+
 def _run_step(step, tmp_path, env, fake_scalar: str):
     """Run a workflow step's script with bash, GitHub's default `bash -e {0}`, and a fake
     `python -m scalar` (other `python` calls go to the real interpreter)."""

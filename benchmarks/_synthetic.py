@@ -53,7 +53,7 @@ def random_weights(spec, seed: int = 0) -> Weights:
 
 
 def fbi_1_3b(seed: int = 0):
-    from scalar.local.fbi_llm import FBIConfig, FBILLM
+    from scalar.local.fbi_llm import FBILLM, FBIConfig
 
     config = FBIConfig.from_dict(FBI_1_3B)
     return FBILLM(config, random_weights(config.spec(), seed))

@@ -63,7 +63,7 @@ def main() -> None:
     made = time.perf_counter() - t
     sample = papers[0]
     text = "\n\n".join(p.text for s in sample.paper.sections for p in s.paragraphs)
-    cited = [c for c in sample.cited.values()]
+    cited = list(sample.cited.values())
     cited_tokens = statistics.median(count_tokens("\n\n".join(p.text for s in c.sections for p in s.paragraphs))
                                      for c in cited)
     spans = sum(len(p.citations) for s in sample.paper.sections for p in s.paragraphs)

@@ -7,9 +7,10 @@ files written by older versions still validate.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -36,7 +37,34 @@ def cloze_mask(i: int) -> str:
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Readers ignore fields they do not know: schema changes are additive, so files written by a
+    # newer version still load. Writers are held to the schema by `unknown_fields` in the tests.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def unknown_fields(model: type[BaseModel], data: Any) -> list[str]:
+    """Dotted paths of the keys in ``data`` (a dict, or JSON text) that ``model`` does not define,
+    at any depth; [] when ``data`` uses only known fields. Raises ValidationError when ``data`` is
+    not a valid ``model`` at all. The strict check for writers' output (readers ignore extras)."""
+    if isinstance(data, (str, bytes)):
+        data = json.loads(data)
+    known = model.model_validate(data).model_dump(mode="json")  # every defined field, defaults included
+    out: list[str] = []
+
+    def walk(given: Any, dumped: Any, path: str) -> None:
+        if isinstance(given, dict) and isinstance(dumped, dict):
+            for key, value in given.items():
+                where = f"{path}.{key}" if path else str(key)
+                if key not in dumped:
+                    out.append(where)
+                else:
+                    walk(value, dumped[key], where)
+        elif isinstance(given, list) and isinstance(dumped, list):
+            for i, (g, d) in enumerate(zip(given, dumped)):
+                walk(g, d, f"{path}[{i}]")
+
+    walk(data, known, "")
+    return out
 
 
 # --------------------------------------------------------------------------- papers
@@ -61,7 +89,7 @@ class Paragraph(_Record):
     kind: str | None = None
 
     @model_validator(mode="after")
-    def _spans_inside(self) -> "Paragraph":
+    def _spans_inside(self) -> Paragraph:
         n = len(self.text)
         for c in self.citations:
             if not (0 <= c.start < c.end <= n):
@@ -101,7 +129,7 @@ class Paper(_Record):
     first_public_date: date | None = None
 
     @model_validator(mode="after")
-    def _refs_resolve(self) -> "Paper":
+    def _refs_resolve(self) -> Paper:
         keys = {r.key for r in self.references}
         for s in self.sections:
             for p in s.paragraphs:
@@ -169,7 +197,7 @@ class Question(_Record):
         return self.first_public_date is not None and self.first_public_date > when
 
     @model_validator(mode="after")
-    def _answer_in_range(self) -> "Question":
+    def _answer_in_range(self) -> Question:
         answers = self.answer if isinstance(self.answer, list) else [self.answer]
         if self.task == "mcq" and isinstance(self.answer, list):
             raise ValueError("an mcq answer is a single index")

@@ -1,11 +1,22 @@
+import json
 from datetime import date
 
 import pytest
 from pydantic import ValidationError
 
 from scalar.schema import (
-    Candidate, CitationSpan, Paper, Paragraph, Prediction, Question, Reference, ReleaseManifest,
-    RunSummary, Score, Section,
+    Candidate,
+    CitationSpan,
+    Paper,
+    Paragraph,
+    Prediction,
+    Question,
+    Reference,
+    ReleaseManifest,
+    RunSummary,
+    Score,
+    Section,
+    unknown_fields,
 )
 
 
@@ -64,3 +75,33 @@ def test_run_records_round_trip():
     s = Score(accuracy=0.5, low=0.3, high=0.7, n=10, n_papers=3)
     r = RunSummary(model="m", release_id="r", n=10, accuracy=s, by_difficulty={"easy": s})
     assert RunSummary.model_validate_json(r.model_dump_json()) == r
+
+
+def test_readers_ignore_fields_added_by_a_newer_writer():
+    # README: schema changes are additive. A file from a newer version, with fields this version
+    # does not know at the top level and nested, still loads.
+    cands = [Candidate(key=f"bib.bib{i}", text=f"text {i}") for i in range(2)]
+    q = Question(id="q1", task="mcq", difficulty="easy", paper="2410.05602v2", context="x **[MASKED_CITATION]** y",
+                 candidates=cands, answer=1)
+    data = q.model_dump(mode="json")
+    data["new_top_level"] = {"anything": 1}
+    data["candidates"][0]["embedding"] = [0.1, 0.2]
+    again = Question.model_validate_json(json.dumps(data))
+    assert again == q
+    assert not hasattr(again, "new_top_level")
+
+
+def test_unknown_fields_is_the_strict_check_for_writers():
+    cands = [Candidate(key="a", text="A"), Candidate(key="b", text="B")]
+    q = Question(id="q1", task="mcq", difficulty="easy", paper="p", context="c", candidates=cands, answer=0)
+    assert unknown_fields(Question, q.model_dump_json()) == []
+    data = q.model_dump(mode="json")
+    data["typo_feild"] = 1
+    data["candidates"][1]["extra"] = "x"
+    assert sorted(unknown_fields(Question, data)) == ["candidates[1].extra", "typo_feild"]
+    # Keys of free-form maps are data, not fields.
+    s = RunSummary(model="m", release_id="r", n=1, accuracy=Score(accuracy=1, low=1, high=1, n=1),
+                   settings={"any_setting": 3}, breakdowns={"task": {"mcq": Score(accuracy=1, low=1, high=1, n=1)}})
+    assert unknown_fields(RunSummary, s.model_dump_json()) == []
+    with pytest.raises(ValidationError):  # not a valid record at all
+        unknown_fields(Question, {"id": "q1"})

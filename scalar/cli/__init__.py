@@ -21,6 +21,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _print_version(value: bool) -> None:
+    if value:
+        from scalar import __version__
+
+        print(f"scalar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the installed version and exit."),
+) -> None:
+    """SCALAR: a live long-context benchmark built from fresh papers and their citations."""
+
+
 # Importing a module registers its command on `app`.
 from scalar.cli import (  # noqa: E402,F401
     audit_cmd,
@@ -30,11 +46,12 @@ from scalar.cli import (  # noqa: E402,F401
     import_cmd,
     leaderboard_cmd,
     parse_cmd,
+    refresh_cmd,
     venues_cmd,
 )
 
 
-def fail(message: str, code: int = 2) -> "typer.Exit":
+def fail(message: str, code: int = 2) -> typer.Exit:
     """Print one line on stderr and return an Exit to raise."""
     print(f"scalar: error: {message}", file=sys.stderr)
     return typer.Exit(code)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,14 +14,14 @@ def build(
     out: Path = typer.Option(..., "--out", help="Release folder to write."),
     offline: bool = typer.Option(False, "--offline", help="Replay the HTTP cache only; a miss is an error "
                                  "naming the URL. The sample venue is always offline."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="HTTP cache: a SQLite file (default "
+    cache: Path | None = typer.Option(None, "--cache", help="HTTP cache: a SQLite file (default "
                                          "~/.cache/scalar/http.sqlite or $SCALAR_CACHE_DIR/http.sqlite; "
-                                         "the sample venue uses its bundled data/sample/cache.jsonl), "
+                                         "the sample venue uses its bundled scalar/data/sample/cache.jsonl), "
                                          "or an exported .jsonl cache (replayed)."),
     refresh: bool = typer.Option(False, "--refresh", help="Fetch every URL again (once) and update the cache."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Stop after N usable citing papers."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after N usable citing papers."),
     seed: int = typer.Option(0, "--seed", help="Generator seed (same cache + seed = same questions)."),
-    since: Optional[str] = typer.Option(None, "--since", help="Only papers first public on/after YYYY-MM-DD "
+    since: str | None = typer.Option(None, "--since", help="Only papers first public on/after YYYY-MM-DD "
                                         "(earlier of arXiv v1 and the OpenReview public date)."),
     difficulty: list[str] = typer.Option([], "--difficulty", help="easy/medium/hard (repeatable; default all)."),
     context_tokens: list[int] = typer.Option([], "--context-tokens", help="Context budgets in tokens "

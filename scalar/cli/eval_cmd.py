@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,18 +24,18 @@ def eval_(
     model: str = _opt("model"),
     data: Path = _opt("data"),
     out: Path = _opt("out"),
-    api_base: Optional[str] = _opt("api_base"),
+    api_base: str | None = _opt("api_base"),
     concurrency: int = _opt("concurrency"),
-    limit: Optional[int] = _opt("limit"),
+    limit: int | None = _opt("limit"),
     model_arg: list[str] = _opt("model_args", "--model-arg", default=[]),
-    template: Optional[str] = _opt("template", "--template", "--prompt"),
-    scoring: Optional[str] = _opt("scoring"),
+    template: str | None = _opt("template", "--template", "--prompt"),
+    scoring: str | None = _opt("scoring"),
     seed: int = _opt("seed"),
     max_tokens: int = _opt("max_tokens"),
-    max_cost: Optional[float] = _opt("max_cost"),
+    max_cost: float | None = _opt("max_cost"),
     dry_run: bool = _opt("dry_run"),
-    after: Optional[str] = _opt("after"),
-    cache: Optional[Path] = _opt("cache"),
+    after: str | None = _opt("after"),
+    cache: Path | None = _opt("cache"),
     no_cache: bool = typer.Option(False, "--no-cache", help=EvalConfig.help("use_cache")),
     max_retries: int = _opt("max_retries"),
     retry_wait: float = _opt("retry_wait"),
@@ -57,7 +56,7 @@ def eval_(
         result = run_eval(config)
     except KeyboardInterrupt:
         print("scalar: interrupted; answers so far are saved, re-run the same command to resume", file=sys.stderr)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     console = Console()
     if isinstance(result, Estimate):
         console.print(_estimate_table(model, result))

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -12,11 +11,11 @@ from scalar.cli import app
 def leaderboard(
     runs: Path = typer.Option(..., "--runs", help="Folder of run folders (each with summary.json and predictions.jsonl)."),
     out: Path = typer.Option(..., "--out", help="Snapshot folder to write, e.g. leaderboards/iclr2025/2026-11-22."),
-    after: Optional[str] = typer.Option(None, "--after", help="Only questions first public after YYYY-MM-DD."),
+    after: str | None = typer.Option(None, "--after", help="Only questions first public after YYYY-MM-DD."),
     allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Allow runs on different releases (ranked per release)."),
-    cutoffs: Optional[Path] = typer.Option(None, "--cutoffs", help="JSON file of model knowledge cutoffs (extends the bundled registry)."),
+    cutoffs: Path | None = typer.Option(None, "--cutoffs", help="JSON file of model knowledge cutoffs (extends the bundled registry)."),
     require_cutoffs: bool = typer.Option(False, "--require-cutoffs", help="Fail when a model has no known cutoff."),
-    title: Optional[str] = typer.Option(None, "--title", help="Page title."),
+    title: str | None = typer.Option(None, "--title", help="Page title."),
     data: list[Path] = typer.Option([], "--data", help="Release folder to use for runs of its release id (repeatable); default: the data_dir in summary.json."),
 ) -> None:
     """Aggregate runs into a leaderboard snapshot."""

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -11,11 +10,11 @@ from scalar.cli import app
 @app.command("parse")
 def parse(
     paper: Path = typer.Argument(..., help="LaTeXML HTML page (arxiv.org/html or ar5iv), or a PDF."),
-    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Write Paper JSON here (default: stdout)."),
+    out: Path | None = typer.Option(None, "-o", "--out", help="Write Paper JSON here (default: stdout)."),
     require_bibliography: bool = typer.Option(
         True, "--require-bibliography/--no-require-bibliography",
         help="Fail when the page has no bibliography (turn off for cited papers)."),
-    arxiv_id: Optional[str] = typer.Option(
+    arxiv_id: str | None = typer.Option(
         None, "--arxiv-id", help="arXiv id[vN] of the paper, when neither the page nor the file name says."),
 ) -> None:
     """Parse a LaTeXML HTML page (or, best effort, a PDF) into Paper JSON."""

@@ -37,10 +37,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scalar._util.progress import Stage, StageProgress
 from scalar.crawl.store import MemoryPaperStore, PaperStore, StoredCiting, StoredCitingPapers
 from scalar.crawl.venues import Venue
 from scalar.errors import InputError, ParseError
-from scalar._util.progress import Stage, StageProgress
 from scalar.schema import Paper
 
 #: A citing paper needs this many distinct cited works with full text (a gold and 3 distractors).
@@ -115,12 +115,10 @@ def open_cache(v: Venue, cache: str | Path | None, offline: bool) -> Iterator[tu
     temporary SQLite file and replayed: a JSONL export is read-only by nature.
     """
     if cache is None:
-        cache = v.default_cache or default_cache_path()
-        if v.default_cache is not None:
+        bundled = v.default_cache  # ConfigError when the installation lacks it
+        cache = bundled or default_cache_path()
+        if bundled is not None:
             offline = True  # a synthetic venue has no live services behind it
-            if not v.default_cache.is_file():
-                raise InputError(f"the {v.name} venue's bundled cache {v.default_cache} is missing; it ships "
-                                 "with a source checkout (pip install -e .), or pass --cache")
     cache = Path(cache)
     if cache.suffix == ".jsonl":
         if not cache.is_file():
@@ -145,8 +143,8 @@ class Crawl:
     :class:`~scalar.crawl.store.PaperStore` on disk keeps memory flat in the number of papers;
     default: kept in memory), and :meth:`run` returns them as a lazily loaded sequence."""
 
-    def __init__(self, venue: Venue, session, bars: "StageProgress", *, since: date | None, limit: int | None,
-                 store: "PaperStore | MemoryPaperStore | None" = None):
+    def __init__(self, venue: Venue, session, bars: StageProgress, *, since: date | None, limit: int | None,
+                 store: PaperStore | MemoryPaperStore | None = None):
         from scalar.sources.arxiv import client_for
 
         self.venue = venue

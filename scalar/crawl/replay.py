@@ -1,6 +1,6 @@
 """Replay caches as reviewable text: the HTTP cache (SQLite) <-> one JSON object per line.
 
-The sample venue ships its cache as ``data/sample/cache.jsonl``: every line is one stored
+The sample venue ships its cache as ``scalar/data/sample/cache.jsonl``: every line is one stored
 response (cache key, method, URL, status, kept headers, body), sorted by URL, so a change to the
 synthetic sources shows up as a readable diff. Calls recorded as failed (``failures`` table of the
 HTTP cache) follow as lines with a ``failure`` object instead of a response, so a replay of the

@@ -71,7 +71,7 @@ class PaperStore:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> "PaperStore":
+    def __enter__(self) -> PaperStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

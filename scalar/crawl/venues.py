@@ -6,7 +6,7 @@ The registry is data, not code: ``venues.toml`` next to this module (read with
 bundled ones of the same name. Every entry is validated by :class:`Venue`; a bad file is one clear
 line naming the file, the venue and the field. ``source="openreview"`` venues are crawled live
 (through the HTTP cache); ``source="sample"`` is the bundled synthetic venue whose responses ship in
-``data/sample/`` and which is built offline by default. Both go through the same pipeline.
+``scalar/data/sample/`` (package data) and which is built offline by default. Both go through the same pipeline.
 """
 
 from __future__ import annotations
@@ -58,15 +58,13 @@ class Venue(BaseModel):
 
     @property
     def default_cache(self) -> Path | None:
-        """The bundled replay cache for the sample venue; None for live venues."""
+        """The bundled replay cache for the sample venue (ConfigError if the installation lacks
+        it); None for live venues."""
         if self.source == "sample":
-            return sample_dir() / "cache.jsonl"
+            from scalar.data import SAMPLE_CACHE, bundled_file
+
+            return bundled_file(SAMPLE_CACHE)
         return None
-
-
-def sample_dir() -> Path:
-    """``data/sample/`` of the source tree (the package is installed editable)."""
-    return Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 # ----------------------------------------------------------------------------- loading

@@ -48,7 +48,7 @@ def _single_index(fragment: str, n_candidates: int) -> int | None:
 
 
 def _unique(values: list[int], n_candidates: int) -> int | None:
-    values = [v for v in values]
+    values = list(values)
     if not values or len(set(values)) != 1:
         return None
     v = values[0]

@@ -79,7 +79,7 @@ class EvalConfig(BaseModel):
         return parse_model_args(v)
 
     @classmethod
-    def build(cls, **values) -> "EvalConfig":
+    def build(cls, **values) -> EvalConfig:
         """Validate ``values``; a bad one is a ConfigError naming its ``--option``."""
         try:
             return cls(**values)

@@ -94,7 +94,7 @@ def choose_templates(spec: str | None) -> TemplateChoice:
     if not path.is_file():
         raise ConfigError(f"prompt template not found: {spec} (built-in: {', '.join(BUILTIN)}, or a .jinja file)")
     t = PromptTemplate(name=path.name, source=path.read_text(encoding="utf-8"))
-    t._compiled  # fail early on syntax errors
+    t._compiled  # noqa: B018 -- compiling fails early on syntax errors
     return TemplateChoice(mcq=t, cloze=t)
 
 

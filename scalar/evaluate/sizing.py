@@ -54,10 +54,10 @@ def safe_cuts(text: str) -> tuple[int, int] | None:
     if first is None:
         return None
     last = None
-    for last in _SAFE_CUT.finditer(text, max(first.start(), len(text) - EDGE - 1)):
+    for last in _SAFE_CUT.finditer(text, max(first.start(), len(text) - EDGE - 1)):  # noqa: B007 -- keeps the last
         pass
     if last is None:  # none near the end: the last one anywhere (a long tail is tokenised with the join)
-        for last in _SAFE_CUT.finditer(text, first.start()):
+        for last in _SAFE_CUT.finditer(text, first.start()):  # noqa: B007 -- keeps the last
             pass
     assert last is not None  # the second search starts at the first match
     return first.end(), last.end()

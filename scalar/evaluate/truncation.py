@@ -17,7 +17,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 from scalar._util import tokens as tok
 from scalar.errors import ConfigError
@@ -41,7 +41,7 @@ class ModelTokenizer(Protocol):
     def decode(self, ids: list[int]) -> str: ...
 
 
-Encoding = Union[str, ModelTokenizer]
+Encoding = str | ModelTokenizer
 
 
 def codec(encoding: Encoding):

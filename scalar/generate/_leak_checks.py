@@ -12,8 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from scalar.generate.citation_types import is_name_token
 from scalar.generate._candidates import TITLE_MASK
+from scalar.generate.citation_types import is_name_token
 from scalar.schema import MASK_PATTERN, Paper
 
 _WORD = re.compile(r"[^\W_]+", re.U)

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, computed_field
 
-from scalar.generate import _leak_checks as checks
 from scalar._util.progress import progress_bar
+from scalar.generate import _leak_checks as checks
 from scalar.generate.lexical import deciding_terms, masked_window, rank_candidates
 from scalar.schema import Paper, Question
 

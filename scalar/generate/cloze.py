@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _TYPE_FOR = {"easy": "attributional", "medium": "descriptive", "hard": "descriptive"}
 
 
-def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter, stats: dict) -> list[Draft]:
+def cloze_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, stats: dict) -> list[Draft]:
     """Cloze drafts of one paper: per paragraph, one easy draft from its attributional citations and
     one medium and one hard draft from its descriptive ones.
 
@@ -66,7 +66,7 @@ def cloze_drafts(prep: PaperPrep, config: "GenerationConfig", rejected: Counter,
     return out
 
 
-def _draft(prep: PaperPrep, config: "GenerationConfig", loc, difficulty: str, ctype: str, works: list[str],
+def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctype: str, works: list[str],
            firsts: dict, rejected: Counter, stats: dict) -> Draft | None:
     seed, pid = config.seed, prep.paper_id
     pool = set(eligible_works(prep, difficulty))

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scalar.errors import ConfigError
 from scalar.schema import DIFFICULTIES, TASKS
 
-
 MIN_CONTEXT_BUDGET = 1000  # tokens: below this no paper text is left beside instruction and candidates
 
 

@@ -26,15 +26,14 @@ from collections.abc import Callable, Iterable
 from pydantic import BaseModel, Field
 
 from scalar._util.seeds import rng, stable_id
+from scalar.errors import ConfigError
 from scalar.generate._candidates import TITLE_MASK, View, scrub_title
-from scalar.generate._prep import (Draft, PaperPrep, eligible_works, nearest_works, prepare_paper,
-                                surface_leak, work_ref)
+from scalar.generate._prep import Draft, PaperPrep, eligible_works, nearest_works, prepare_paper, surface_leak, work_ref
 from scalar.generate._tokens import TokenCounter
 from scalar.generate.citation_types import make_typer
 from scalar.generate.cloze import cloze_drafts
 from scalar.generate.config import GenerationConfig
 from scalar.generate.context import Block, fit
-from scalar.errors import ConfigError
 from scalar.schema import DIFFICULTIES, MCQ_MASK, TASKS, Candidate, CitingPaper, Question, cloze_mask
 
 MASK = MCQ_MASK  # re-exported: the placeholder contract lives in scalar.schema

@@ -100,7 +100,7 @@ def _check_difficulties(difficulties) -> list[str]:
 
 def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], crawl: Crawl, *, seed: int,
                         difficulties: list[str], budgets: list[int], since: date | None, mode: str,
-                        bars: "StageProgress") -> ReleaseManifest:
+                        bars: StageProgress) -> ReleaseManifest:
     if not citing:
         reasons = ", ".join(f"{k}: {n}" for k, n in crawl.skip_counts.items()) or "none listed"
         raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")

@@ -27,8 +27,8 @@ def is_baseline(model: str) -> bool:
 
 def baseline_predictions(model: str, questions: Iterable[Question], *, seed: int = SEED) -> list[Prediction]:
     """The predictions ``scalar eval --model <model> --seed <seed>`` writes for ``questions``."""
-    from scalar.evaluate.answers import is_correct
     from scalar.evaluate import get_backend  # importing scalar.evaluate registers the baselines
+    from scalar.evaluate.answers import is_correct
 
     backend = get_backend(model, model_args={"seed": seed})  # the runner passes the seed the same way
     out = []

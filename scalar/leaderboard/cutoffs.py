@@ -1,6 +1,6 @@
 """Knowledge-cutoff registry: model name -> the date after which its training data ends.
 
-Two layers: the bundled `data/model_cutoffs.json` and an optional user file (`--cutoffs`) whose
+Two layers: the bundled `scalar/data/model_cutoffs.json` (package data) and an optional user file (`--cutoffs`) whose
 entries win. Both have the same shape::
 
     {"schema_version": 1,
@@ -24,7 +24,15 @@ from pathlib import Path
 
 from scalar.errors import ConfigError
 
-BUNDLED = Path(__file__).resolve().parents[2] / "data" / "model_cutoffs.json"
+__all__ = ["Cutoff", "CutoffRegistry", "bundled_cutoffs", "parse_cutoff_date"]
+
+
+def bundled_cutoffs() -> Path:
+    """The cutoffs file shipped with the package; ConfigError when the installation lacks it (every
+    model would otherwise silently get cutoff "unknown")."""
+    from scalar.data import MODEL_CUTOFFS, bundled_file
+
+    return bundled_file(MODEL_CUTOFFS)
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,12 @@ class CutoffRegistry:
         self.entries: dict[str, Cutoff] = dict(entries or {})
 
     @classmethod
-    def load(cls, user_file: str | Path | None = None, *, bundled: Path | None = BUNDLED) -> "CutoffRegistry":
+    def load(cls, user_file: str | Path | None = None, *, bundled: bool = True) -> CutoffRegistry:
+        """The bundled registry (unless ``bundled=False``) overlaid with ``user_file``. A missing
+        bundled or user file is a ConfigError."""
         entries: dict[str, Cutoff] = {}
-        if bundled is not None and Path(bundled).is_file():
-            entries.update(_read(Path(bundled), "registry"))
+        if bundled:
+            entries.update(_read(bundled_cutoffs(), "registry"))
         if user_file is not None:
             path = Path(user_file)
             if not path.is_file():

@@ -49,7 +49,7 @@ def _ordered_keys(rows: list[LeaderboardRow], attr: str) -> list[str]:
         return sorted(keys, key=lambda k: (k == "unknown", k))
     from scalar.leaderboard.aggregate import sorted_buckets
 
-    return list(sorted_buckets({k: None for k in keys}))  # type: ignore[arg-type]
+    return list(sorted_buckets(dict.fromkeys(keys)))  # type: ignore[arg-type]
 
 
 def _figure(n_series: int):

@@ -1,29 +1,30 @@
-"""Helpers for the scheduled refresh (`.github/workflows/refresh.yml`), usable by hand too::
+"""The scheduled refresh (`.github/workflows/refresh.yml`): its config and decisions. The command
+line is `scalar refresh plan|check-audit|eval` (scalar/cli/refresh_cmd.py), usable by hand too::
 
-    python -m scalar.leaderboard.refresh plan --config leaderboards/models.json >> "$GITHUB_OUTPUT"
-    python -m scalar.leaderboard.refresh check-audit --config leaderboards/models.json audit.json
-    python -m scalar.leaderboard.refresh eval --config leaderboards/models.json --data REL --runs RUNS
+    python -m scalar refresh plan --config leaderboards/models.json >> "$GITHUB_OUTPUT"
+    python -m scalar refresh check-audit --config leaderboards/models.json audit.json
+    python -m scalar refresh eval --config leaderboards/models.json --data REL --runs RUNS
 
 `plan` picks the venue (the config's, or the newest registered one), the ``--since`` date (the day
 after the latest paper date of that venue's last published release, found in the snapshots'
 copied manifests) and the dated output folders. `check-audit` fails (exit 1) when a leak rate in
 `scalar audit --json` output exceeds the config's thresholds. `eval` runs `scalar eval` for the
-baselines and for every configured model whose API-key variable is set, one process per model.
+baselines and for every configured model whose API-key variable is set (`eval_arguments`), one
+model after the other; a failing model does not stop the others.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import subprocess
-import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scalar.errors import ConfigError, InputError
+
+__all__ = ["ModelSpec", "RefreshConfig", "check_audit", "eval_arguments", "last_cutoff", "load_config",
+           "models_to_run", "newest_venue", "plan", "read_audit_report"]
 
 
 class ModelSpec(BaseModel):
@@ -131,72 +132,27 @@ def check_audit(report: dict, thresholds: dict[str, float]) -> list[str]:
 def models_to_run(config: RefreshConfig, env: dict[str, str]) -> tuple[list[ModelSpec], list[ModelSpec]]:
     """(to run, skipped for a missing key); baselines first."""
     run = [ModelSpec(model=b) for b in config.baselines]
-    skipped = []
+    skipped: list[ModelSpec] = []
     for spec in config.models:
         (run if spec.secret is None or env.get(spec.secret) else skipped).append(spec)
     return run, skipped
 
 
-def run_models(config: RefreshConfig, data: Path, runs: Path, env: dict[str, str]) -> int:
-    """`scalar eval` per model; returns how many failed (a failure does not stop the others)."""
-    todo, skipped = models_to_run(config, env)
-    for spec in skipped:
-        print(f"::notice::skipping {spec.model}: secret {spec.secret} is not set", file=sys.stderr)
-    failed = 0
-    for spec in todo:
-        out = runs / spec.model.replace("/", "__")
-        cmd = [sys.executable, "-m", "scalar", "eval", "--model", spec.model, "--data", str(data),
-               "--out", str(out), *config.eval_args, *spec.args]
-        if spec.max_cost is not None:
-            cmd += ["--max-cost", str(spec.max_cost)]
-        print(f"$ {' '.join(cmd[2:])}", file=sys.stderr, flush=True)
-        if subprocess.run(cmd).returncode != 0:
-            failed += 1
-            print(f"::warning::scalar eval failed for {spec.model}", file=sys.stderr)
-    return failed
+def eval_arguments(config: RefreshConfig, spec: ModelSpec, data: Path, runs: Path) -> list[str]:
+    """The `scalar eval` arguments for one model: its run folder is ``runs/<model with / as __>``."""
+    out = runs / spec.model.replace("/", "__")
+    args = ["eval", "--model", spec.model, "--data", str(data), "--out", str(out), *config.eval_args, *spec.args]
+    if spec.max_cost is not None:
+        args += ["--max-cost", str(spec.max_cost)]
+    return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m scalar.leaderboard.refresh", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="cmd", required=True)
-    a = sub.add_parser("plan", help="venue, --since and folders, as key=value lines")
-    a.add_argument("--config", required=True)
-    a.add_argument("--venue", default="")
-    a.add_argument("--leaderboards", default="leaderboards")
-    a.add_argument("--today", default="")
-    b = sub.add_parser("check-audit", help="exit 1 when a leak rate exceeds its threshold")
-    b.add_argument("--config", required=True)
-    b.add_argument("report")
-    c = sub.add_parser("eval", help="scalar eval for baselines and models whose key is set")
-    c.add_argument("--config", required=True)
-    c.add_argument("--data", required=True)
-    c.add_argument("--runs", required=True)
-    args = p.parse_args(argv)
+def read_audit_report(path: str | Path) -> dict:
+    """`scalar audit --json` output; InputError when it cannot be read."""
     try:
-        config = load_config(args.config)
-        if args.cmd == "plan":
-            today = date.fromisoformat(args.today) if args.today else datetime.now(timezone.utc).date()
-            for k, v in plan(config, venue=args.venue or None, leaderboards_dir=Path(args.leaderboards),
-                             today=today).items():
-                print(f"{k}={v}")
-            return 0
-        if args.cmd == "check-audit":
-            try:
-                report = json.loads(Path(args.report).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as e:
-                raise InputError(f"cannot read audit report {args.report}: {e}") from None
-            failures = check_audit(report, config.audit_thresholds)
-            for f in failures:
-                print(f"::error::audit: {f}", file=sys.stderr)
-            if not failures:
-                print(f"audit: {len(config.audit_thresholds)} leak rates within thresholds")
-            return 1 if failures else 0
-        failed = run_models(config, Path(args.data), Path(args.runs), dict(os.environ))
-        return 1 if failed == len(models_to_run(config, dict(os.environ))[0]) else 0
-    except (ConfigError, InputError, ValueError) as e:
-        print(f"refresh: error: {e}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"cannot read audit report {path}: {e}") from None
+    if not isinstance(report, dict):
+        raise InputError(f"audit report {path} is not a JSON object")
+    return report

@@ -16,12 +16,20 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scalar.errors import InputError
-from scalar.release import MANIFEST
 from scalar.leaderboard import aggregate, baselines
 from scalar.leaderboard.cutoffs import CutoffRegistry
-from scalar.leaderboard.runs import (Release, Run, find_run_dirs, join, load_release_dir, read_run, resolve_release,
-                                     unfinished_run_dirs)
+from scalar.leaderboard.runs import (
+    Release,
+    Run,
+    find_run_dirs,
+    join,
+    load_release_dir,
+    read_run,
+    resolve_release,
+    unfinished_run_dirs,
+)
 from scalar.leaderboard.schema import CutoffInfo, LeaderboardRow, ReleaseInfo, Snapshot
+from scalar.release import MANIFEST
 
 SNAPSHOT_FILES = ("index.html", "leaderboard.json", "leaderboard.csv", "leaderboard.md")
 

@@ -48,7 +48,7 @@ class MambaConfig:
         return 2 * self.d_inner + 2 * self.ngroups * self.d_state + self.heads
 
     @classmethod
-    def from_dict(cls, config: dict) -> "MambaConfig":
+    def from_dict(cls, config: dict) -> MambaConfig:
         archs = config.get("architectures") or []
         foreign = archs and not any("mamba" in str(a).lower() for a in archs)
         if foreign or (config.get("model_type") not in (None, "mamba2", "bimamba")) or "d_model" not in config:

@@ -199,7 +199,7 @@ class BinaryLinear:
         self.zeros = np.ascontiguousarray(zeros)
 
     @classmethod
-    def from_latent(cls, weight, wscale, wbias) -> "BinaryLinear":
+    def from_latent(cls, weight, wscale, wbias) -> BinaryLinear:
         """Build from the checkpoint's latent weight (out, in) and its (1, in) or (in,) scales."""
         weight = np.asarray(weight, dtype=np.float32)
         if weight.ndim != 2:
@@ -303,7 +303,7 @@ class LinearGroup:
         for t in range(tokens):
             tables = kernels.build_luts(x[t], self._alphas, self._nwords)
             _run_gemv(self.blocks, self._nwords, tables, self._items, flat)
-            for index, m in enumerate(self.members):
+            for index in range(len(self.members)):
                 outs[index][t] = flat[self.bounds[index]:self.bounds[index + 1]]
         for m, y in zip(self.members, outs):
             if len(m.zeros):

@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from scalar.errors import InputError
-from scalar.local.checkpoint import PACKED_FILE, PACKED_FORMAT, PACKED_VERSION, CheckpointError, load_weights, read_config
+from scalar.local.checkpoint import (
+    PACKED_FILE,
+    PACKED_FORMAT,
+    PACKED_VERSION,
+    CheckpointError,
+    load_weights,
+    read_config,
+)
 from scalar.local.models import model_config
 from scalar.local.tokenizer import TOKENIZER_FILE, load_tokenizer
 

@@ -53,7 +53,7 @@ class FBIConfig:
     tied: bool
 
     @classmethod
-    def from_dict(cls, config: dict) -> "FBIConfig":
+    def from_dict(cls, config: dict) -> FBIConfig:
         archs = config.get("architectures") or []
         if "LlamaForCausalLM" not in archs and config.get("model_type") != "llama":
             found = archs or config.get("model_type") or "none given"

@@ -34,12 +34,12 @@ from scalar.models.base import Backend, BackendError, Completion
 KNOWN_ARGS = {"checkpoint", "tokenizer", "add_bos", "context_window", "max_context", "threads"}
 
 
-def create_from_name(model: str, api_base: str | None, model_args: dict) -> "LocalBackend":
+def create_from_name(model: str, api_base: str | None, model_args: dict) -> LocalBackend:
     """``local/<kind>`` through the model registry (no server: ``api_base`` is not used)."""
     return create_local_backend(model.split("/", 1)[1], model_args)
 
 
-def create_local_backend(kind: str, model_args: dict) -> "LocalBackend":
+def create_local_backend(kind: str, model_args: dict) -> LocalBackend:
     """Load ``kind`` from ``model_args['checkpoint']``; bad folders raise ScalarError (exit 2)."""
     from scalar.local.models import KINDS
 

@@ -22,12 +22,12 @@ import os
 import re
 from pathlib import Path
 
+from scalar._util.ids import find_arxiv_id, split_version
 from scalar.errors import InputError, ParseError
 from scalar.parse._cites import split_group
 from scalar.parse._names import names_in
 from scalar.parse._text import TextBuilder, clean_inline, math_text
 from scalar.parse.bibliography import parse_bibitem
-from scalar._util.ids import find_arxiv_id, split_version
 from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
 
 __all__ = ["parse_html", "parse_html_file"]

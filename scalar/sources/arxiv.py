@@ -26,7 +26,14 @@ from pydantic import BaseModel, Field
 
 from scalar.errors import NetworkError
 from scalar.sources.http import adapter_of
-from scalar.sources.titles import author_overlap, clean_title, normalise_title, query_title, rare_tokens, title_similarity
+from scalar.sources.titles import (
+    author_overlap,
+    clean_title,
+    normalise_title,
+    query_title,
+    rare_tokens,
+    title_similarity,
+)
 
 #: Similarity a non-identical title needs (with a shared author surname) to be accepted.
 MIN_SIMILARITY = 0.9
@@ -83,7 +90,7 @@ class ArxivMeta(BaseModel):
 
 # ----------------------------------------------------------------------------- client
 
-_CLIENTS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+_CLIENTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _CLIENTS_LOCK = threading.Lock()
 _PAGE_LOCK = threading.RLock()
 

@@ -230,7 +230,7 @@ class _Limiter:
         self._next = float("-inf")
         self.starts: list[float] = []  # request start times (inspected by tests)
 
-    def __enter__(self) -> "_Limiter":
+    def __enter__(self) -> _Limiter:
         self._slots.acquire()
         with self._lock:
             wait = self._next - self.clock.now()
@@ -388,7 +388,7 @@ class HttpCache:
             self._db.execute("DELETE FROM failures WHERE key = ?", (key,))
             self._db.commit()
 
-    def put_failure(self, key: str, method: str, url: str, error: "HttpError") -> None:
+    def put_failure(self, key: str, method: str, url: str, error: HttpError) -> None:
         """Remember that a call failed after its retries (the next record run asks again)."""
         failed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.restore_failure(key, method, url, error.status, type(error).__name__, str(error), failed_at)
@@ -614,7 +614,7 @@ class _AttemptWatch:
         if self.expired:
             self._shut()
 
-    def __enter__(self) -> "_AttemptWatch":
+    def __enter__(self) -> _AttemptWatch:
         _WATCH.current = self
         self._thread.start()
         return self
@@ -747,7 +747,7 @@ class CachingAdapter(HTTPAdapter):
     def clock(self) -> Clock:
         return self.limits.clock
 
-    def replay_view(self) -> "CachingAdapter":
+    def replay_view(self) -> CachingAdapter:
         """An adapter over the same cache in replay mode (a miss raises, nothing is fetched);
         entries this adapter would consider expired count as misses."""
         view = CachingAdapter(self.cache, "replay", limits=self.limits)
@@ -758,7 +758,7 @@ class CachingAdapter(HTTPAdapter):
 
     # -- requests API ---------------------------------------------------------------------------
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[override]
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         method = (request.method or "GET").upper()
         url = request.url or ""
         body = request.body

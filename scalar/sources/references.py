@@ -27,9 +27,9 @@ from typing import Any, Literal
 import requests
 from pydantic import BaseModel
 
+from scalar.errors import NetworkError
 from scalar.schema import Paper, Reference
 from scalar.sources.arxiv import find_arxiv_id, match_title, split_version
-from scalar.errors import NetworkError
 from scalar.sources.http import CacheMiss, HttpError, NotFound, ServiceDown, adapter_of
 from scalar.sources.titles import best_similar, normalise_title
 
@@ -42,7 +42,7 @@ S2_MAX_PAGES = 3
 #: After this many consecutive failed S2 calls (each already retried with backoff), S2 is not
 #: asked again for the rest of the run: an outage must not cost minutes per paper.
 S2_BREAKER = 3
-_BREAKERS: "weakref.WeakKeyDictionary[Any, dict[str, int]]" = weakref.WeakKeyDictionary()
+_BREAKERS: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
 _BREAKERS_LOCK = threading.Lock()
 MIN_SIMILARITY = 0.9
 #: References looked up by arXiv title search per citing paper (each lookup is one or two

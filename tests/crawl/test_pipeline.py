@@ -22,12 +22,13 @@ from scalar.crawl.pipeline import (
     NO_FULLTEXT,
     NOT_MAIN_TRACK,
 )
-from scalar.generate.venue_release import run_build
 from scalar.crawl.replay import export_jsonl, import_jsonl
+from scalar.data import SAMPLE_CACHE, bundled_file
+from scalar.generate.venue_release import run_build
 from scalar.release import load_release
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-BUNDLED = SAMPLE / "cache.jsonl"
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_venue"  # the sample services (test code)
+BUNDLED = bundled_file(SAMPLE_CACHE)
 
 
 @pytest.fixture(scope="module")
@@ -144,12 +145,12 @@ def test_questions_carry_first_public_dates_and_papers_record_source(sample_rele
 
 def test_bundled_cache_matches_the_sources_and_the_live_clients(services_mod, tmp_path):
     """Re-record the cache from sources/*.yaml through the real clients: it must equal the shipped
-    cache.jsonl (else run data/sample/make_cache.py)."""
+    cache.jsonl (else run tests/sample_venue/make_cache.py)."""
     fresh = tmp_path / "cache.jsonl"
     db = tmp_path / "cache.sqlite"
     _record(services_mod.SampleServices(), tmp_path / "rel", db)
     export_jsonl(db, fresh)
-    assert fresh.read_text() == BUNDLED.read_text(), "data/sample/cache.jsonl is stale: run data/sample/make_cache.py"
+    assert fresh.read_text() == BUNDLED.read_text(), "the bundled sample cache is stale: run tests/sample_venue/make_cache.py"
 
 
 def test_two_offline_builds_are_byte_identical(sample_release, tmp_path):

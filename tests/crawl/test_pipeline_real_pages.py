@@ -9,8 +9,6 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 MTAN = {
     "id": "2101.10318",
     "title": "Multi-Time Attention Networks for Irregularly Sampled Time Series",
@@ -61,7 +59,8 @@ def test_real_pages_flow_through_the_crawl(reference_dir, tmp_path):
     import responses
 
     from scalar._util.progress import StageProgress as _Progress
-    from scalar.crawl.pipeline import FEW_FULLTEXT, Crawl as _Crawl
+    from scalar.crawl.pipeline import FEW_FULLTEXT
+    from scalar.crawl.pipeline import Crawl as _Crawl
     from scalar.crawl.venues import get_venue
     from scalar.sources.http import FakeClock, RateLimits, make_session
 

@@ -226,7 +226,7 @@ def test_arxiv_html_down_as_a_whole_stops_and_the_rerun_completes(services_mod, 
     assert not (tmp_path / "rel" / "questions.jsonl").exists()
     html = [u for _, u in down.requests if "arxiv.org/html/" in u and "ar5iv" not in u]
     # five papers tried (the first with full retries, then quick probes), not all eleven
-    assert len({u for u in html}) == 5
+    assert len(set(html)) == 5
 
     _record(services_mod.SampleServices(), tmp_path / "rel", db)
     assert (tmp_path / "rel" / "questions.jsonl").read_bytes() == reference_questions

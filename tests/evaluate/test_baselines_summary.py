@@ -1,8 +1,8 @@
 from datetime import date
 
 import pytest
-
 from eval_fixtures import make_question, write_release
+
 from scalar._util.io import read_jsonl
 from scalar.evaluate import get_backend
 from scalar.evaluate.runner import run_eval
@@ -15,8 +15,8 @@ def test_random_baseline_is_seeded_per_question_and_near_chance(tmp_path):
     qs = [make_question(i, paper=f"p{i}") for i in range(400)] + [make_question(400 + i, task="cloze") for i in range(4)]
     rel = write_release(tmp_path / "rel", qs)
     a = run_eval("baseline/random", rel, tmp_path / "a", progress=False)
-    b = run_eval("baseline/random", rel, tmp_path / "b", progress=False)
-    c = run_eval("baseline/random", rel, tmp_path / "c", seed=1, progress=False)
+    run_eval("baseline/random", rel, tmp_path / "b", progress=False)
+    run_eval("baseline/random", rel, tmp_path / "c", seed=1, progress=False)
     pa = [r["prediction"] for r in read_jsonl(tmp_path / "a" / "predictions.jsonl")]
     assert pa == [r["prediction"] for r in read_jsonl(tmp_path / "b" / "predictions.jsonl")]
     assert pa != [r["prediction"] for r in read_jsonl(tmp_path / "c" / "predictions.jsonl")]

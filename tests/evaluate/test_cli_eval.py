@@ -11,9 +11,9 @@ import time
 from collections import Counter
 
 import pytest
-
 from eval_fixtures import make_question, write_release
 from openai_server import OpenAIServer, Reply, qid_of
+
 from scalar._util.io import read_jsonl
 
 

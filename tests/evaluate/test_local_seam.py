@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from eval_fixtures import make_question, write_release
+
 from scalar._util.io import read_jsonl
 from scalar.evaluate.runner import run_eval
 
@@ -99,8 +99,8 @@ def _sp_count(tok, text: str) -> int:
 def test_local_prompts_are_fitted_in_the_models_own_tokens(tmp_path, sp_model, capfd):
     """The window of a local model is in its SentencePiece tokens: every cut is made by the
     harness (instruction and candidates kept) and counted in truncated_tokens, in those tokens."""
-    from scalar.local.tokenizer import SentencePieceTokenizer
     from scalar.evaluate.prompting import builtin_template
+    from scalar.local.tokenizer import SentencePieceTokenizer
 
     qs = _long_questions(4)
     rel = write_release(tmp_path / "rel", qs)

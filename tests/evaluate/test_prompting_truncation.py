@@ -1,6 +1,6 @@
 import pytest
-
 from eval_fixtures import make_question
+
 from scalar._util.tokens import count_tokens
 from scalar.errors import ConfigError
 from scalar.evaluate.prompting import choose_templates, logprob_prefixes

@@ -1,8 +1,8 @@
 """The 12 real questions of the original SCALAR release, imported and sent through the server."""
 
 import pytest
-
 from openai_server import OpenAIServer, Reply, prompt_of
+
 from scalar._util.io import read_jsonl
 from scalar.evaluate.runner import run_eval
 

@@ -43,7 +43,7 @@ def test_run_json_is_the_run_spec_and_summary_embeds_it(many_papers, tmp_path):
 
 
 def test_eval_config_validates_each_setting_and_names_its_option(tmp_path):
-    base = dict(model="baseline/random", data=tmp_path, out=tmp_path / "o")
+    base = {"model": "baseline/random", "data": tmp_path, "out": tmp_path / "o"}
     for field, value, option in [("limit", 0, "--limit"), ("concurrency", 0, "--concurrency"),
                                  ("max_retries", -1, "--max-retries"), ("retry_wait", -0.5, "--retry-wait"),
                                  ("max_cost", 0, "--max-cost"), ("max_tokens", 0, "--max-tokens"),

@@ -7,9 +7,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from eval_fixtures import make_question, write_release
 from openai_server import OpenAIServer, Reply, prompt_of, qid_of
+
 from scalar._util.io import read_jsonl
 from scalar._util.tokens import count_tokens
 from scalar.errors import ConfigError

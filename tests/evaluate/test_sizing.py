@@ -5,11 +5,10 @@ import random
 from pathlib import Path
 
 import pytest
-
 from eval_fixtures import make_question
+
 from scalar._util.tokens import count_tokens
-from scalar.evaluate import truncation
-from scalar.evaluate import get_backend
+from scalar.evaluate import get_backend, truncation
 from scalar.evaluate.prompting import choose_templates
 from scalar.evaluate.runner import EvalConfig, Runner
 from scalar.evaluate.sizing import PromptSizer, safe_cuts

@@ -5,12 +5,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from _original_release_fixture import make_original_release
+
 from scalar.generate.audit import audit_release, render_report
 from scalar.reference.importer import import_reference
 from scalar.release import write_manifest, write_paper, write_questions
-from scalar.schema import Candidate, CitationSpan, Paper, Paragraph, Question, ReleaseManifest, Reference, Section
+from scalar.schema import Candidate, CitationSpan, Paper, Paragraph, Question, Reference, ReleaseManifest, Section
 
 MASK = "**[MASKED_CITATION]**"
 
@@ -193,6 +193,7 @@ def test_surface_name_rule(before, titles, gold, expected):
 
 def test_no_uniform_position_test_across_questions_with_different_candidate_counts(tmp_path):
     from _synth_papers import random_citing_paper
+
     from scalar.generate.questions import GenerationConfig, generate_questions
     from scalar.generate.write import write_release
     from scalar.release import load_release

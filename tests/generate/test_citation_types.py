@@ -8,11 +8,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from _synth_papers import para
+
+from scalar.errors import ConfigError
 from scalar.generate._occurrences import assign_types, extract_occurrences
 from scalar.generate.citation_types import HeuristicTyper, LLMTyper, make_typer
-from scalar.errors import ConfigError
 from scalar.schema import CitationSpan, Paper, Paragraph, Reference, Section
 
 
@@ -154,6 +154,7 @@ def test_llm_typer_cache_defaults_to_the_user_cache_folder(chat_server, tmp_path
 
 def test_generation_with_the_llm_typer_uses_its_answers(chat_server, tmp_path, monkeypatch):
     from _synth_papers import small_citing_paper
+
     from scalar.generate.questions import GenerationConfig, generate_questions
 
     base, requests = chat_server

@@ -37,7 +37,7 @@ def test_masked_window_is_the_words_around_the_mask():
     assert MASK not in masked_window(context)
     assert len(masked_window(context).split()) == 100
     assert masked_window("no mask here") == ""
-    assert masked_window(f"a [MASK_2] b", mask="[MASK_2]", words=1) == "a b"
+    assert masked_window("a [MASK_2] b", mask="[MASK_2]", words=1) == "a b"
 
 
 def test_term_contributions_add_up_to_the_scores_and_name_the_deciding_words():

@@ -6,12 +6,10 @@ import re
 from collections import Counter
 
 import pytest
+from _synth_papers import REF_TITLES, cited_paper, para, random_citing_paper, small_citing_paper
 
-from _synth_papers import REF_TITLES, para, random_citing_paper, small_citing_paper
 from scalar.generate.questions import MASK, GenerationConfig, generate_questions
 from scalar.schema import CitingPaper, Paper, Reference, Section
-
-from _synth_papers import cited_paper
 
 
 def _norm(text: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from _synth_papers import random_citing_paper, small_citing_paper
+
 from scalar._util.tokens import count_tokens
 from scalar.generate.context import CUT_MARK
 from scalar.generate.questions import MASK, GenerationConfig, generate_questions

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from _synth_papers import random_citing_paper, small_citing_paper
+
 from scalar.generate.questions import MASK, GenerationConfig, generate_questions
 
 

@@ -4,8 +4,8 @@ ever hold the other, masked occurrences of its gold."""
 from __future__ import annotations
 
 import pytest
-
 from _synth_papers import random_citing_paper
+
 from scalar.generate.questions import MASK, GenerationConfig, generate_questions
 from scalar.schema import CitingPaper, Section
 

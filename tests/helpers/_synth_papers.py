@@ -146,7 +146,7 @@ def random_citing_paper(i: int, *, n_refs: int = 40, n_cited: int = 10, sections
     references, ``n_cited`` of them with full text (~10k tokens each). The default ``cite_rate``
     cites about three times as densely (more questions from small test papers)."""
     rnd = random.Random(i)
-    vocab = [w for w in _LONG_VOCAB]
+    vocab = list(_LONG_VOCAB)
     def sentence(k: int) -> str:
         ws = [rnd.choice(vocab) for _ in range(k)]
         ws[0] = ws[0].capitalize()
@@ -154,7 +154,7 @@ def random_citing_paper(i: int, *, n_refs: int = 40, n_cited: int = 10, sections
     secs = []
     for s in range(sections):
         paras = []
-        for p in range(paragraphs):
+        for _ in range(paragraphs):
             parts = []
             for _ in range(rnd.randint(max(1, words // 28), max(1, words // 10))):
                 sent = sentence(14)

@@ -29,7 +29,7 @@ class Browser:
         self.proc: subprocess.Popen | None = None
         self.profile = tempfile.mkdtemp(prefix="scalar-chromium-")
 
-    async def __aenter__(self) -> "Browser":
+    async def __aenter__(self) -> Browser:
         import aiohttp
 
         self.proc = subprocess.Popen(
@@ -51,7 +51,7 @@ class Browser:
                 return m.group(1)
         raise RuntimeError("chromium exited before opening the DevTools port")
 
-    async def page(self) -> "Page":
+    async def page(self) -> Page:
         async with self.http.get(f"http://127.0.0.1:{self.port}/json/list") as r:
             targets = await r.json()
         target = next(t for t in targets if t.get("type") == "page")

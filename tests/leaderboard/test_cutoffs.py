@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from scalar.errors import ConfigError
-from scalar.leaderboard.cutoffs import BUNDLED, CutoffRegistry, parse_cutoff_date
+from scalar.leaderboard.cutoffs import CutoffRegistry, bundled_cutoffs, parse_cutoff_date
 
 
 def test_month_means_last_day_of_month():
@@ -20,7 +20,7 @@ def test_month_means_last_day_of_month():
 
 def test_bundled_registry_lookup_order():
     reg = CutoffRegistry.load()
-    assert BUNDLED.is_file()
+    assert bundled_cutoffs().is_file()
     # Exact names, provider prefixes stripped, dated versions through patterns.
     assert reg.lookup("openai/gpt-4o-mini").date == date(2023, 10, 31)
     assert reg.lookup("openai/gpt-4o-mini-2024-07-18").date == date(2023, 10, 31)
@@ -48,8 +48,17 @@ def test_missing_user_file(tmp_path):
         CutoffRegistry.load(tmp_path / "nope.json")
 
 
+def test_missing_bundled_file_is_an_error_not_an_empty_registry(monkeypatch):
+    import scalar.data
+
+    monkeypatch.setattr(scalar.data, "MODEL_CUTOFFS", "no_such_cutoffs.json")
+    with pytest.raises(ConfigError, match="no_such_cutoffs.json is missing"):
+        CutoffRegistry.load()
+    assert CutoffRegistry.load(bundled=False).entries == {}
+
+
 def test_every_bundled_entry_has_a_source():
-    doc = json.loads(BUNDLED.read_text())
+    doc = json.loads(bundled_cutoffs().read_text())
     assert doc["schema_version"] == 1
     for name, entry in doc["models"].items():
         assert entry.get("source"), name

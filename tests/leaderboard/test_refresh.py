@@ -1,4 +1,4 @@
-"""The refresh helpers the scheduled workflow calls: plan, the audit gate and model selection."""
+"""`scalar refresh`, the steps the scheduled workflow calls: plan, the audit gate and model selection."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ CONFIG = Path(__file__).resolve().parents[2] / "leaderboards" / "models.json"
 
 
 def _refresh(*args):
-    return subprocess.run([sys.executable, "-m", "scalar.leaderboard.refresh", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "scalar", "refresh", *map(str, args)],
                           capture_output=True, text=True)
 
 
@@ -96,8 +96,32 @@ def test_eval_subcommand_runs_the_baselines(tmp_path, release):
     assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["baseline__lexical", "baseline__random"]
 
 
-def test_bad_config_is_exit_2(tmp_path):
+def test_one_failing_model_does_not_stop_the_others(tmp_path, release):
+    pytest.importorskip("scalar.evaluate.runner")
+    config = tmp_path / "models.json"
+    config.write_text(json.dumps({"baselines": ["baseline/random"],
+                                  "models": [{"model": "baseline/lexical", "args": ["--no-such-flag"]}]}))
+    r = _refresh("eval", "--config", config, "--data", release, "--runs", tmp_path / "runs")
+    assert r.returncode == 0, r.stderr
+    assert "no-such-flag" in r.stderr and "::warning::scalar eval failed for baseline/lexical" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["baseline__random"]
+    # Every model failing is a failed step.
+    config.write_text(json.dumps({"baselines": ["baseline/random"], "eval_args": ["--no-such-flag"]}))
+    r = _refresh("eval", "--config", config, "--data", release, "--runs", tmp_path / "runs2")
+    assert r.returncode == 1 and "::warning::scalar eval failed for baseline/random" in r.stderr
+
+
+@pytest.mark.parametrize("case", ["bad config", "missing config", "bad report", "bad date"])
+def test_bad_input_is_one_line_exit_2(tmp_path, case):
     bad = tmp_path / "models.json"
     bad.write_text(json.dumps({"models": [{"name": "x"}]}))
-    r = _refresh("plan", "--config", bad)
-    assert r.returncode == 2 and "not a valid refresh config" in r.stderr
+    args, expected = {
+        "bad config": (["plan", "--config", bad], "not a valid refresh config"),
+        "missing config": (["plan", "--config", tmp_path / "nope.json"], "refresh config not found"),
+        "bad report": (["check-audit", "--config", CONFIG, bad.with_name("none.json")], "cannot read audit report"),
+        "bad date": (["plan", "--config", CONFIG, "--today", "monday"], "bad --today date"),
+    }[case]
+    r = _refresh(*args)
+    assert r.returncode == 2 and expected in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr

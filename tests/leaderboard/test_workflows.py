@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,9 +89,9 @@ def test_refresh_workflow_structure():
     # A week without new papers ends quietly: every later step is skipped.
     for name in order[3:]:
         assert by_name[name]["if"] == "steps.build.outputs.empty != 'true'", name
-    assert "scalar audit" in by_name["Audit the release (fail on leaks)"]["run"]
-    assert "check-audit" in by_name["Audit the release (fail on leaks)"]["run"]
-    assert "scalar leaderboard" in by_name["Write the leaderboard snapshot"]["run"]
+    assert "python -m scalar audit" in by_name["Audit the release (fail on leaks)"]["run"]
+    assert "python -m scalar refresh check-audit" in by_name["Audit the release (fail on leaks)"]["run"]
+    assert "python -m scalar leaderboard" in by_name["Write the leaderboard snapshot"]["run"]
     pr = by_name["Open a pull request"]
     assert pr["uses"].startswith("peter-evans/create-pull-request@")
     assert "leaderboards/**" in pr["with"]["add-paths"]
@@ -110,12 +112,52 @@ def test_ci_workflow_runs_ci_script():
     assert any(s.get("run") == "bash .ci/run" for s in job["steps"])
 
 
+_SCALAR_COMMAND = re.compile(r"(?:^|[;&|(]\s*|\$\(\s*)(python\s+-m\s+)?scalar\s+([a-z][a-z-]*)(?:\s+([a-z][a-z-]*))?", re.M)
+
+
+def _scalar_commands(wf) -> list[tuple[str, list[str]]]:
+    """(how it is invoked, [command, maybe subcommand]) for every `scalar` command a step runs."""
+    found = []
+    for job in wf["jobs"].values():
+        for step in job["steps"]:
+            for m in _SCALAR_COMMAND.finditer(step.get("run", "")):
+                found.append((m.group(0).strip(), [w for w in m.groups()[1:] if w]))
+    return found
+
+
+def test_workflows_run_scalar_as_a_python_module_with_commands_that_exist():
+    # A bare `scalar` may be git's /usr/bin/scalar; and a renamed command must not break the workflow.
+    commands = _scalar_commands(_workflow("refresh.yml"))
+    assert {c[1][0] for c in commands} == {"refresh", "build", "audit", "leaderboard"}
+    for text, words in commands:
+        assert text.startswith("python -m scalar "), text
+        if words[0] == "refresh":
+            r = subprocess.run([sys.executable, "-m", "scalar", *words, "--help"], capture_output=True, text=True)
+            assert r.returncode == 0, (words, r.stderr)
+
+
+def test_ci_script_runs_the_static_checks_before_the_tests():
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    assert "set -euo pipefail" in lines  # any failing step (pytest's exit 5 included) fails the run
+
+    def index(prefix):
+        return next(i for i, line in enumerate(lines) if line.startswith(prefix))
+    assert index("pip install") < index("python -m ruff check") < index("python -m mypy") < index("python -m pytest")
+
+
 def _run_step(step, tmp_path, env, fake_scalar: str):
-    """Run a workflow step's script with bash, GitHub's default `bash -e {0}`, a fake `scalar`."""
+    """Run a workflow step's script with bash, GitHub's default `bash -e {0}`, and a fake
+    `python -m scalar` (other `python` calls go to the real interpreter)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "scalar").write_text("#!/usr/bin/env bash\n" + fake_scalar)
-    (bin_dir / "scalar").chmod(0o755)
+    (bin_dir / "fake_scalar").write_text("#!/usr/bin/env bash\n" + fake_scalar)
+    (bin_dir / "fake_scalar").chmod(0o755)
+    (bin_dir / "python").write_text(
+        "#!/usr/bin/env bash\n"
+        f'if [ "$1" = -m ] && [ "$2" = scalar ]; then shift 2; exec "{bin_dir}/fake_scalar" "$@"; fi\n'
+        f'exec "{sys.executable}" "$@"\n')
+    (bin_dir / "python").chmod(0o755)
     out = tmp_path / "github_output"
     out.write_text("")
     script = tmp_path / "step.sh"

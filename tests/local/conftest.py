@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from local_fixtures import CORPUS, TINY_VOCAB
 
 

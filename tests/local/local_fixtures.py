@@ -7,7 +7,6 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 CORPUS = """The cited paper introduced a method for long context evaluation of language models.
 Binary neural networks keep one bit per weight and a scale per column.
@@ -41,7 +40,7 @@ def _binary_linear(rng, out_f, in_f):
     return w, (alpha * scale).astype(np.float32), (beta * scale).astype(np.float32)
 
 
-def fbi_state(config: dict, seed: int = 0, zeros: bool = False) -> "OrderedDict[str, np.ndarray]":
+def fbi_state(config: dict, seed: int = 0, zeros: bool = False) -> OrderedDict[str, np.ndarray]:
     """Latent weights in the published FBI-LLM key layout (incl. rotary_emb.inv_freq)."""
     rng = np.random.default_rng(seed)
     h, i, v = config["hidden_size"], config["intermediate_size"], config["vocab_size"]
@@ -87,7 +86,7 @@ def write_checkpoint(folder: Path, config: dict, state: dict, fmt: str, tokenize
         weight_map = {}
         for shard, part in zip(names, (keys[:half], keys[half:])):
             torch.save(OrderedDict((k, tensors[k]) for k in part), folder / shard)
-            weight_map.update({k: shard for k in part})
+            weight_map.update(dict.fromkeys(part, shard))
         total = sum(t.numel() * 4 for t in tensors.values())
         (folder / "pytorch_model.bin.index.json").write_text(
             json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2, sort_keys=True))
@@ -124,7 +123,7 @@ def mamba_config(d_model=64, n_layer=2, vocab_size=TINY_VOCAB, d_state=16, headd
             "fused_add_norm": True, "pad_vocab_size_multiple": 16, "tie_embeddings": True}
 
 
-def mamba_state(config: dict, seed: int = 0, with_lm_head: bool = True) -> "OrderedDict[str, np.ndarray]":
+def mamba_state(config: dict, seed: int = 0, with_lm_head: bool = True) -> OrderedDict[str, np.ndarray]:
     """Latent weights in the Bi-Mamba key layout (backbone.embedding, mixer.in_proj.wscale, ...)."""
     rng = np.random.default_rng(seed)
     ssm = config["ssm_cfg"]

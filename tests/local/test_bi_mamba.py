@@ -3,8 +3,8 @@ transformers' Mamba2ForCausalLM (dequantized weights)."""
 
 import numpy as np
 import pytest
-
 from local_fixtures import dequantized, mamba_config, mamba_state, write_checkpoint
+
 from scalar.local import load_model
 from scalar.local.checkpoint import CheckpointError
 

@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from local_fixtures import fbi_config, fbi_state, mamba_config, mamba_state, write_checkpoint
+
 from scalar.local import load_model
 from scalar.local.checkpoint import PACKED_FILE, CheckpointError
 from scalar.local.convert import convert_checkpoint

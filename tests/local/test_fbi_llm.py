@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-
 from local_fixtures import dequantized, fbi_config, fbi_state, write_checkpoint
+
 from scalar.local import load_model
 from scalar.local.checkpoint import CheckpointError
 

@@ -4,12 +4,12 @@ import asyncio
 
 import numpy as np
 import pytest
-
 from local_fixtures import fbi_config, fbi_state, mamba_config, mamba_state, write_checkpoint
+
 from scalar.errors import ScalarError
 from scalar.evaluate import get_backend
-from scalar.models.local import create_local_backend
 from scalar.local.tokenizer import SentencePieceTokenizer
+from scalar.models.local import create_local_backend
 
 PREFIX = "We evaluate models on questions built from citations.\n<answer>"
 

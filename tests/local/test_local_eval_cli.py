@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from local_fixtures import fbi_config, fbi_state, mamba_config, mamba_state, write_checkpoint
+
 from scalar.release import write_manifest, write_questions
 from scalar.schema import Candidate, Question, ReleaseManifest
 

@@ -7,8 +7,17 @@ import asyncio
 import pytest
 
 from scalar.errors import ConfigError
-from scalar.models import MODELS, Backend, BackendError, CachedBackend, Completion, ResponseCache, RetryPolicy
-from scalar.models import RetryingBackend, get_backend
+from scalar.models import (
+    MODELS,
+    Backend,
+    BackendError,
+    CachedBackend,
+    Completion,
+    ResponseCache,
+    RetryingBackend,
+    RetryPolicy,
+    get_backend,
+)
 from scalar.registry import Registry
 
 

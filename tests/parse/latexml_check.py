@@ -68,6 +68,6 @@ def check_paper(paper: Paper, html: bytes) -> dict:
             assert "  " not in p.text and "‣" not in p.text
             starts = [(c.start, c.end) for c in p.citations]
             assert starts == sorted(starts)
-            for (a0, a1), (b0, b1) in zip(starts, starts[1:]):
+            for (_, a1), (b0, _) in zip(starts, starts[1:]):
                 assert a1 <= b0, "overlapping spans"
     return {"references": len(bibitems), "spans": len(spans), "links": len(anchor_texts)}

@@ -4,10 +4,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _original_release_fixture import MASK, make_original_release, paper_object
-from scalar.reference.importer import import_reference, original_paper_to_citing
+
 from scalar.errors import InputError
+from scalar.reference.importer import import_reference, original_paper_to_citing
 from scalar.release import load_release, read_paper
 
 SETS = ("easy", "medium", "hard")

@@ -9,10 +9,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
+from xml.sax.saxutils import escape
 
 import requests
 import responses
-from xml.sax.saxutils import escape
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">

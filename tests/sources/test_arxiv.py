@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 import responses
-
 from _srcfix import ATOM, entry, feed, query
+
 from scalar.sources import arxiv as ax
 from scalar.sources.http import FakeClock, adapter_of, make_session
 from scalar.sources.titles import normalise_title, surname, title_similarity

@@ -9,8 +9,8 @@ import json
 
 import pytest
 import responses
-
 from _srcfix import ATOM, FakeWeb, entry, feed, query
+
 from scalar.schema import Paper, Reference
 from scalar.sources import arxiv as ax
 from scalar.sources.fulltext import fetch_fulltext

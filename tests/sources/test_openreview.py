@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 import responses
-
 from _srcfix import CHALLENGE_HTML, query
+
 from scalar.errors import ConfigError
 from scalar.sources.http import CacheMiss, Challenge, FakeClock, HttpCache, adapter_of, make_session
 from scalar.sources.openreview import list_accepted_papers, parse_presentation

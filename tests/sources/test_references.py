@@ -7,8 +7,8 @@ import re
 
 import pytest
 import responses
-
 from _srcfix import ATOM, entry, feed, query
+
 from scalar.schema import Paper, Reference
 from scalar.sources import arxiv as ax
 from scalar.sources.http import FakeClock, adapter_of, make_session

@@ -1,7 +1,8 @@
-"""Regenerate ``data/sample/cache.jsonl`` from the readable sources in ``sources/``.
+"""Regenerate the sample venue's bundled cache (``scalar/data/sample/cache.jsonl``, package data)
+from the readable sources in ``sources/``.
 
-    python data/sample/make_cache.py            # rewrite cache.jsonl
-    python data/sample/make_cache.py --check    # exit 1 if cache.jsonl is out of date
+    python tests/sample_venue/make_cache.py            # rewrite the bundled cache.jsonl
+    python tests/sample_venue/make_cache.py --check    # exit 1 if it is out of date
 
 How: the synthetic papers are rendered into the responses the live services give
 (``sample_services.py``), served through the ``responses`` library, and the real pipeline runs
@@ -18,7 +19,8 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CACHE = HERE / "cache.jsonl"
+# The checkout's copy (not an installed one): this script edits the source tree.
+CACHE = HERE.parents[1] / "scalar" / "data" / "sample" / "cache.jsonl"
 
 
 def record(cache_jsonl: Path, *, out: Path | None = None, services=None) -> int:
@@ -26,10 +28,11 @@ def record(cache_jsonl: Path, *, out: Path | None = None, services=None) -> int:
     import responses
 
     sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(HERE.parents[1]))  # this checkout's scalar package
     from sample_services import SampleServices
 
-    from scalar.generate.venue_release import run_build
     from scalar.crawl.replay import export_jsonl
+    from scalar.generate.venue_release import run_build
     from scalar.sources.http import FakeClock, RateLimits
 
     services = services or SampleServices()
@@ -51,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             fresh = Path(tmp) / "cache.jsonl"
             record(fresh)
             same = CACHE.is_file() and fresh.read_bytes() == CACHE.read_bytes()
-        print("cache.jsonl is up to date" if same else "cache.jsonl is OUT OF DATE: run data/sample/make_cache.py")
+        print("cache.jsonl is up to date" if same else "cache.jsonl is OUT OF DATE: run tests/sample_venue/make_cache.py")
         return 0 if same else 1
     n = record(CACHE)
     print(f"wrote {n} responses to {CACHE}")

@@ -18,7 +18,7 @@ from scalar.generate.venue_release import run_build
 from scalar.sources.http import FakeClock, HttpCache, RateLimits, ServiceDown
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = ROOT / "tests" / "sample_venue"  # the sample services (test code)
 REAL = ROOT.parent / "shared" / "reference" / "real-services"
 
 UNAVAILABLE = (500, {"Content-Type": "text/html"}, "<html><body>unavailable</body></html>")  # arxiv-browse

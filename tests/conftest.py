@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+# Fixture builders shared by several test folders (synthetic papers, an original-format release,
+# where the real reference data lives).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
+
+from reference_data import REFERENCE  # noqa: E402
 
 
 @pytest.fixture
@@ -14,7 +18,3 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.skip("../shared/reference is absent")
     return REFERENCE
-
-
-# Fixture builders shared by several test folders (synthetic papers, an original-format release).
-sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))

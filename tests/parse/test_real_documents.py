@@ -44,7 +44,7 @@ def _html_pages(reference_dir: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def html_papers():
-    from conftest import REFERENCE
+    from reference_data import REFERENCE
 
     if not REFERENCE.is_dir():
         pytest.skip("../shared/reference is absent")
@@ -53,7 +53,7 @@ def html_papers():
 
 @pytest.fixture(scope="module")
 def pdf_paper():
-    from conftest import REFERENCE
+    from reference_data import REFERENCE
 
     path = REFERENCE / "real-services" / "pdf" / "1706.03762v7.pdf"
     if not path.is_file():

@@ -1,8 +1,30 @@
-"""SCALAR: a live long-context benchmark built from fresh conference papers and their citations."""
+"""SCALAR: a live long-context benchmark built from fresh conference papers and their citations.
+
+The public Python API (each name loads its module on first use)::
+
+    from scalar import run_build, run_eval, EvalConfig, build_snapshot, load_release
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
-__all__ = ["__version__"]
+from scalar._util.lazy import lazy_exports
+
+_EXPORTS = {
+    "parse_html": "scalar.parse",
+    "parse_pdf": "scalar.parse",
+    "get_venue": "scalar.crawl",
+    "GenerationConfig": "scalar.generate",
+    "run_build": "scalar.generate",
+    "audit_release": "scalar.generate",
+    "import_reference": "scalar.reference",
+    "load_release": "scalar.release",
+    "get_backend": "scalar.models",
+    "EvalConfig": "scalar.evaluate",
+    "run_eval": "scalar.evaluate",
+    "build_snapshot": "scalar.leaderboard",
+}
+__all__ = ["__version__", *sorted(_EXPORTS)]
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 # The version is written once, in pyproject.toml; installing (editable or not) records it in the
 # distribution's metadata. A bare source tree on sys.path without any install has no metadata.

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scalar.errors import ConfigError
+from scalar.registry import Registry
 
 OPENREVIEW_API = "https://api2.openreview.net"
 #: Environment variable naming a user registry file (added to the bundled venues).
@@ -142,19 +143,22 @@ def user_venues(path: str | Path | None = None) -> dict[str, Venue]:
     return _read(text, str(p), json_format=p.suffix.lower() == ".json")
 
 
-def registry(user_file: str | Path | None = None) -> dict[str, Venue]:
+def registry(user_file: str | Path | None = None) -> Registry[Venue]:
     """Every venue: the bundled ones, then the user file's (which win on a shared name)."""
-    return {**bundled_venues(), **user_venues(user_file)}
+    venues: Registry[Venue] = Registry("venue")
+    for name, venue in {**bundled_venues(), **user_venues(user_file)}.items():
+        venues.register(name, venue)
+    return venues
 
 
 def all_venues(user_file: str | Path | None = None) -> list[Venue]:
-    return sorted(registry(user_file).values(), key=lambda v: (v.source != "openreview", v.name))
+    venues = registry(user_file)
+    return sorted((venues.get(n) for n in venues.names()), key=lambda v: (v.source != "openreview", v.name))
 
 
 def get_venue(name: str, user_file: str | Path | None = None) -> Venue:
-    key = name.strip().lower()
     venues = registry(user_file)
-    if key in venues:
-        return venues[key]
-    known = ", ".join(v.name for v in all_venues(user_file))
-    raise ConfigError(f"unknown venue {name!r}; known venues: {known} (add one in a file named by {USER_FILE_ENV})")
+    key = name.strip().lower()
+    if key not in venues:
+        raise ConfigError(f"{venues.unknown(name)} (add one in a file named by {USER_FILE_ENV})")
+    return venues.get(key)

@@ -7,8 +7,7 @@ the model registry (scalar.models.MODELS)."""
 
 from __future__ import annotations
 
-import importlib
-
+from scalar._util.lazy import lazy_exports
 from scalar.models import MODELS
 
 MODELS.register("baseline", "scalar.evaluate.baselines:create_from_name")
@@ -21,9 +20,4 @@ _EXPORTS = {
     "get_backend": "scalar.models",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'scalar.evaluate' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

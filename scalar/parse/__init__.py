@@ -6,19 +6,19 @@
 ``ids`` holds the strict arXiv-id / DOI patterns other layers reuse.
 """
 
-from __future__ import annotations
+from scalar._util.lazy import lazy_exports
 
-__all__ = ["parse_html", "parse_html_file", "parse_pdf"]
-
-
-def __getattr__(name: str):
-    # Lazy: importing scalar.parse must not pull lxml or PyMuPDF in until a parser is used.
-    if name in ("parse_html", "parse_html_file"):
-        from scalar.parse import latexml
-
-        return getattr(latexml, name)
-    if name == "parse_pdf":
-        from scalar.parse.pdf import parse_pdf
-
-        return parse_pdf
-    raise AttributeError(f"module 'scalar.parse' has no attribute {name!r}")
+# Lazy: importing scalar.parse must not pull lxml or PyMuPDF in until a parser is used. The strict
+# id helpers live at the bottom (scalar._util.ids, so sources/ can use them) and are public here.
+_EXPORTS = {
+    "parse_html": "scalar.parse.latexml",
+    "parse_html_file": "scalar.parse.latexml",
+    "parse_pdf": "scalar.parse.pdf",
+    "find_arxiv_id": "scalar._util.ids",
+    "find_arxiv_ids": "scalar._util.ids",
+    "find_doi": "scalar._util.ids",
+    "is_arxiv_id": "scalar._util.ids",
+    "split_version": "scalar._util.ids",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -16,11 +16,13 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scalar.errors import InputError
-from scalar.leaderboard import aggregate, baselines
+from scalar.leaderboard import aggregate, baselines, paired, question_view
 from scalar.leaderboard.cutoffs import CutoffRegistry
 from scalar.leaderboard.runs import (Release, Run, find_run_dirs, join, load_release_dir, read_run, resolve_release,
                                      unfinished_run_dirs)
-from scalar.leaderboard.schema import CutoffInfo, LeaderboardRow, ReleaseInfo, Snapshot
+from scalar.leaderboard.chance import chance_groups, mean_chance
+from scalar.leaderboard.schema import CutoffInfo, LeaderboardRow, ReleaseInfo, Snapshot, view_key
+from scalar.schema import DIFFICULTIES, Prediction, Question
 
 SNAPSHOT_FILES = ("index.html", "leaderboard.json", "leaderboard.csv", "leaderboard.md")
 
@@ -28,46 +30,55 @@ SNAPSHOT_FILES = ("index.html", "leaderboard.json", "leaderboard.csv", "leaderbo
 def build_snapshot(runs_dir: str | Path, out_dir: str | Path, *, after: date | None = None,
                    allow_mixed: bool = False, cutoffs_file: str | Path | None = None,
                    title: str | None = None, data_dirs: list[str | Path] | None = None,
-                   require_cutoffs: bool = False, progress: bool = False) -> Snapshot:
+                   require_cutoffs: bool = False, progress: bool = False, audit: bool = True) -> Snapshot:
     """Score every run under ``runs_dir`` against its release and write the snapshot to ``out_dir``.
 
     Raises InputError/ConfigError (nothing written) for: no runs, a malformed summary or
     predictions file, runs of different releases without ``allow_mixed``, two runs of one model on
     one release, predictions for questions the release lacks, a malformed cutoffs file, and, with
-    ``require_cutoffs``, a model missing from the cutoff registry.
+    ``require_cutoffs``, a model missing from the cutoff registry. ``audit=False`` skips the
+    shortcut audit shown in the page's "about" section (slow on very large releases).
     """
     runs_dir, out_dir = Path(runs_dir), Path(out_dir)
     registry = CutoffRegistry.load(cutoffs_file)
     runs = [read_run(p, runs_dir) for p in find_run_dirs(runs_dir)]
     releases = _load_releases(runs, data_dirs or [])
     _check_consistent(runs, allow_mixed)
+    questions = {rid: aggregate.after([(q, None) for q in rel.questions], after) for rid, rel in releases.items()}
+    questions = {rid: [q for q, _ in pairs] for rid, pairs in questions.items()}
 
-    rows: list[LeaderboardRow] = []
+    scored: list[tuple[LeaderboardRow, dict]] = []  # row, question id -> Prediction
     for run in _progress(runs, "scoring runs", progress):
-        rows.append(_run_row(run, releases[run.summary.release_id], registry, after))
+        scored.append(_run_row(run, releases[run.summary.release_id], registry, after))
     for rid in sorted(releases):
-        present = {r.model for r in rows if r.release_id == rid}
+        present = {r.model for r, _ in scored if r.release_id == rid}
         for model in baselines.BASELINES:
             if model not in present:
-                rows.append(_computed_baseline_row(model, releases[rid], after, progress))
+                scored.append(_computed_baseline_row(model, releases[rid], questions[rid], progress))
+    rows = [r for r, _ in scored]
+    predictions = {id(r): preds for r, preds in scored}
 
     unknown = sorted({r.model for r in rows if r.cutoff.status == "unknown"})
     if unknown and require_cutoffs:
         raise InputError(f"no knowledge cutoff for {', '.join(unknown)}: add them to a --cutoffs file "
                          "(or drop --require-cutoffs)")
-    aggregate.assign_ranks(rows)
+    values = [{qid: 1.0 if p.correct else 0.0 for qid, p in predictions[id(r)].items() if p.error is None}
+              for r in rows]
+    pairwise = paired.assign_ranks(rows, values, questions)
     rows = aggregate.sort_rows(rows)
     snapshot = Snapshot(
         title=title or _default_title(releases, out_dir),
         created=_now(),
         generator_version=_version(),
         after=after,
-        releases=[_release_info(releases[rid]) for rid in sorted(releases)],
+        releases=[_release_info(releases[rid], questions[rid], audit) for rid in sorted(releases)],
         rows=rows,
+        pairwise=pairwise,
         warnings=[f"{d}: predictions.jsonl without summary.json (unfinished eval; re-run it to finish), "
                   "not on the board" for d in unfinished_run_dirs(runs_dir)],
     )
-    _write(snapshot, releases, out_dir)
+    per_question = question_view.records(snapshot, questions, {id(r): predictions[id(r)] for r in rows})
+    _write(snapshot, releases, out_dir, per_question)
     _update_index(out_dir)
     return snapshot
 
@@ -124,17 +135,18 @@ def _cutoff(model: str, registry: CutoffRegistry) -> CutoffInfo:
     return CutoffInfo(date=c.date, status=c.origin, source=c.source)
 
 
-def _run_row(run: Run, release: Release, registry: CutoffRegistry, after: date | None) -> LeaderboardRow:
+def _run_row(run: Run, release: Release, registry: CutoffRegistry,
+             after: date | None) -> tuple[LeaderboardRow, dict[str, Prediction]]:
     pairs = aggregate.after(join(run, release), after)
     scored = [(q, 1.0 if p.correct else 0.0) for q, p in pairs if p.error is None]
     preds = [p for _, p in pairs]
-    n_questions = len(aggregate.after([(q, None) for q in release.questions], after))
+    questions = [q for q, _ in aggregate.after([(q, None) for q in release.questions], after)]
     model = run.summary.model
-    return aggregate.build_row(
+    row = aggregate.build_row(
         model=model, release_id=release.manifest.release_id,
         kind="baseline" if baselines.is_baseline(model) else "model",
-        scored=scored, n_questions=n_questions, answered=len(pairs), cutoff=_cutoff(model, registry),
-        run=run.name,
+        scored=scored, n_questions=len(questions), answered=len(pairs), cutoff=_cutoff(model, registry),
+        run=run.name, tasks=aggregate.tasks_of(questions), meta=_meta(run),
         parse_failures=sum(p.parse_failure for p in preds),
         errors=sum(p.error is not None for p in preds),
         truncated=sum(p.truncated_tokens > 0 for p in preds),
@@ -143,41 +155,86 @@ def _run_row(run: Run, release: Release, registry: CutoffRegistry, after: date |
         cost_usd=float(sum(p.cost_usd for p in preds)),
         mean_context_tokens=_mean([q.context_tokens for q, _ in pairs]),
     )
+    return row, {q.id: p for q, p in pairs}
 
 
-def _computed_baseline_row(model: str, release: Release, after: date | None, progress: bool) -> LeaderboardRow:
+def _meta(run: Run) -> dict:
+    """Model metadata shown on the page: provider, when the run was made, its settings."""
+    model = run.summary.model
+    meta: dict = {"provider": model.split("/", 1)[0] if "/" in model else "", "created": run.summary.created}
+    settings = getattr(run.summary, "settings", None) or {}
+    for k, v in settings.items():
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            meta[str(k)] = v
+    return meta
+
+
+def _computed_baseline_row(model: str, release: Release, questions: list[Question],
+                           progress: bool) -> tuple[LeaderboardRow, dict[str, Prediction]]:
     """The row a ``scalar eval --model <baseline>`` run would give: the baseline answers here."""
-    questions = [q for q, _ in aggregate.after([(q, None) for q in release.questions], after)]
     shown = _progress(questions, f"computing {model}", progress and model == baselines.LEXICAL)
     preds = baselines.baseline_predictions(model, shown)
-    return aggregate.build_row(
+    row = aggregate.build_row(
         model=model, release_id=release.manifest.release_id, kind="baseline", computed=True,
         scored=[(q, 1.0 if p.correct else 0.0) for q, p in zip(questions, preds)],
-        n_questions=len(questions), answered=len(questions),
+        n_questions=len(questions), answered=len(questions), tasks=aggregate.tasks_of(questions),
         cutoff=CutoffInfo(status="n/a", source="baselines have no training data"),
+        meta={"provider": "baseline", "computed from": "the release (no run given)"},
         mean_context_tokens=_mean([q.context_tokens for q in questions]),
     )
+    return row, {q.id: p for q, p in zip(questions, preds)}
 
 
 def _mean(xs: list[int]) -> float:
     return float(sum(xs) / len(xs)) if xs else 0.0
 
 
-def _release_info(rel: Release) -> ReleaseInfo:
+def _release_info(rel: Release, questions: list[Question], audit: bool) -> ReleaseInfo:
     m = rel.manifest
+    tasks = aggregate.tasks_of(questions)
+    chance: dict[str, float] = {}
+    chance_by: dict[str, dict[str, dict[str, float]]] = {}
+    for task in tasks:
+        sub = [q for q in questions if aggregate.in_task(task)(q)]
+        chance[view_key(task)] = round(mean_chance(sub) or 0.0, 6)
+        for d in DIFFICULTIES:
+            c = mean_chance(q for q in sub if q.difficulty == d)
+            if c is not None:
+                chance[view_key(task, d)] = round(c, 6)
+        chance_by[task] = {axis: aggregate.ordered(axis, chance_groups(sub, key))
+                           for axis, key in aggregate.AXIS_KEYS.items()}
     return ReleaseInfo(
         release_id=m.release_id, venue=m.venue, build_date=m.build_date,
         generator_version=m.generator_version, seed=m.seed, source_cutoff=m.source_cutoff,
         counts=m.counts, n_questions=m.n_questions or len(rel.questions), n_papers=m.n_papers,
         questions_sha256=m.questions_sha256, token_mean=m.token_stats.mean, token_max=m.token_stats.max,
         manifest_file=f"manifests/{_safe(m.release_id)}.json",
+        chance=chance, chance_by=chance_by, budgets=list(chance_by.get("all", {}).get("budget", {})),
+        audit=_audit_summary(rel.path) if audit else {},
     )
+
+
+def _audit_summary(path: Path) -> dict[str, dict[str, float | None]]:
+    """The shortcut audit (`scalar audit`) of a release, one share per check and question group."""
+    from scalar.generate.audit import audit_release
+
+    report = audit_release(path, progress=False)
+    out = {}
+    for name, g in report.groups.items():
+        out[name] = {"questions": g.n_questions, "chance": g.chance,
+                     "lexical_baseline": g.lexical_accuracy.share,
+                     "gold_title_in_context": g.gold_title_in_context.share,
+                     "surface_name_match": g.surface_name_match.share,
+                     "gold_cited_elsewhere": g.gold_cited_elsewhere.share,
+                     "gold_longest": g.gold_longest.share,
+                     "answer_position_p": g.positions.p_value}
+    return out
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def _write(snapshot: Snapshot, releases: dict[str, Release], out_dir: Path) -> None:
+def _write(snapshot: Snapshot, releases: dict[str, Release], out_dir: Path, per_question: list | None = None) -> None:
     from scalar.leaderboard import plots, render
 
     if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir())
@@ -186,18 +243,18 @@ def _write(snapshot: Snapshot, releases: dict[str, Release], out_dir: Path) -> N
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
-        svgs = plots.render_plots(snapshot.rows, multi_release=len(releases) > 1)
+        svgs = plots.render_plots(snapshot.rows, snapshot.releases)
         (tmp / "plots").mkdir()
-        for name, data in svgs.items():
-            (tmp / "plots" / plots.PLOTS[name]).write_bytes(data)
-            snapshot.plots[name] = f"plots/{plots.PLOTS[name]}"
+        for name, (file, data) in svgs.items():
+            (tmp / "plots" / file).write_bytes(data)
+            snapshot.plots[name] = f"plots/{file}"
         (tmp / "manifests").mkdir()
         for rid, rel in releases.items():
             shutil.copyfile(rel.path / "manifest.json", tmp / "manifests" / f"{_safe(rid)}.json")
         (tmp / "leaderboard.json").write_text(render.to_json(snapshot), encoding="utf-8")
         (tmp / "leaderboard.csv").write_text(render.to_csv(snapshot), encoding="utf-8")
         (tmp / "leaderboard.md").write_text(render.to_markdown(snapshot), encoding="utf-8")
-        (tmp / "index.html").write_text(render.to_html(snapshot), encoding="utf-8")
+        (tmp / "index.html").write_text(render.to_html(snapshot, per_question), encoding="utf-8")
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a published folder is world-readable
         _swap_into_place(tmp, out_dir)
     except BaseException:

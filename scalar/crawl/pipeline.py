@@ -75,6 +75,7 @@ class CrawlRecord:
     resolved_by: dict[str, int] = field(default_factory=dict)
     with_fulltext: int = 0
     skipped: str | None = None
+    license: str | None = None  # the OpenReview note's licence (kept on the Paper too)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -204,7 +205,8 @@ class Crawl:
             rec.skipped = paper
             return None
         rec.text_source = paper.source
-        paper = paper.model_copy(update={"first_public_date": first})
+        rec.license = vp.license
+        paper = paper.model_copy(update={"first_public_date": first, "license": vp.license})
 
         resolutions = resolve_references(paper, self.session, self.client)
         rec.references = len(paper.references)

@@ -26,16 +26,18 @@ def _size_category(n: int) -> str:
     return "100K<n<1M"
 
 
-def render_card(manifest: ReleaseManifest, *, tasks: dict[str, int], papers: list[tuple[str, str, str | None]],
-                audit: dict[str, dict] | None, chance: dict[str, float]) -> str:
+def render_card(manifest: ReleaseManifest, *, tasks: dict[str, int], files: dict[str, str],
+                papers: list[tuple[str, str, str | None]], audit: dict[str, dict] | None,
+                chance: dict[str, float]) -> str:
     """``papers``: (paper id, title, licence) per citing paper; ``tasks``: task -> questions;
+    ``files``: task -> its data file;
     ``audit``: group -> check -> share (None: not run); ``chance``: task -> chance level."""
     import yaml
 
     lic = dataset_license([p[2] for p in papers])
     configs = [{"config_name": "all", "default": True,
-                "data_files": [{"split": "test", "path": [f"data/{t}.parquet" for t in tasks]}]}]
-    configs += [{"config_name": t, "data_files": [{"split": "test", "path": f"data/{t}.parquet"}]} for t in tasks]
+                "data_files": [{"split": "test", "path": [files[t] for t in tasks]}]}]
+    configs += [{"config_name": t, "data_files": [{"split": "test", "path": files[t]}]} for t in tasks]
     header = {
         "pretty_name": f"SCALAR — {manifest.venue} ({manifest.build_date})",
         "license": lic,

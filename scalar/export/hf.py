@@ -1,6 +1,6 @@
 """`scalar export --format hf`: a release -> a folder ``datasets.load_dataset(DIR)`` reads.
 
-Layout: ``data/<task>.parquet`` (one file per task, one schema for both, see ``records``) and a
+Layout: ``data/<task>-<release id>.parquet`` (one file per task, one schema for both, see ``records``) and a
 ``README.md`` dataset card whose YAML header declares the configs "all" (default: both tasks),
 "mcq" and "cloze", split "test". The folder is written next to ``out`` and renamed into place; an
 existing non-empty ``out`` is refused, so no file of the user's is ever replaced.
@@ -19,6 +19,14 @@ from scalar.export.licenses import license_of, paper_licenses
 from scalar.export.records import features, to_record
 from scalar.leaderboard.chance import mean_chance
 from scalar.schema import TASKS
+
+
+def data_file(task: str, release_id: str) -> str:
+    """``data/<task>-<release id>.parquet``: the release id (which carries the questions' SHA-256)
+    in the name keeps ``datasets``' cache, keyed by data-file names, from serving another
+    release's rows."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in release_id)
+    return f"data/{task}-{safe}.parquet"
 
 
 def _check_out(out: Path) -> None:
@@ -55,6 +63,7 @@ def export_hf(release_dir: str | Path, out: str | Path, *, audit: bool = True) -
     for q in questions:
         papers.setdefault(q.paper, (q.paper, q.title or "", license_of(q.paper, licenses)))
     card = render_card(manifest, tasks={t: len(qs) for t, qs in by_task.items()},
+                       files={t: data_file(t, manifest.release_id) for t in by_task},
                        papers=sorted(papers.values()), audit=audit_summary(release_dir) if audit else None,
                        chance={t: mean_chance(qs) or 0.0 for t, qs in by_task.items()})
 
@@ -66,7 +75,7 @@ def export_hf(release_dir: str | Path, out: str | Path, *, audit: bool = True) -
         for task, qs in by_task.items():
             rows = [to_record(q, release_id=manifest.release_id, license=license_of(q.paper, licenses)) for q in qs]
             # pyarrow writes the table datasets built (its schema carries the features), quietly
-            pq.write_table(Dataset.from_list(rows, features=feats).data.table, str(tmp / "data" / f"{task}.parquet"))
+            pq.write_table(Dataset.from_list(rows, features=feats).data.table, str(tmp / data_file(task, manifest.release_id)))
         (tmp / "README.md").write_text(card, encoding="utf-8")
         os.chmod(tmp, 0o755)
         if out.exists():

@@ -54,7 +54,7 @@ def export_lm_eval(release_dir: str | Path, out: str | Path, *, audit: bool = Tr
     out = export_hf(release_dir, out, audit=audit)
     folder = out / "lm_eval"
     folder.mkdir()
-    present = {p.stem for p in (out / "data").glob("*.parquet")}
+    present = {p.stem.split("-", 1)[0] for p in (out / "data").glob("*.parquet")}
     names = [n for n, (config, _) in TASKS.items() if config in present]
     for name in names:
         (folder / f"{name}.yaml").write_text(task_yaml(name, out), encoding="utf-8")

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from scalar.evaluate.scoring import clustered_score, length_bucket, month
-from scalar.leaderboard.schema import (AXES, TASK_VIEWS, VIEWS, CutoffInfo, LeaderboardRow, budget_label,
-                                       view_key)
+from scalar.leaderboard.schema import AXES, TASK_VIEWS, VIEWS, CutoffInfo, LeaderboardRow, budget_label, view_key
 from scalar.schema import DIFFICULTIES, Question, Score
 
 Scored = list[tuple[Question, float]]
@@ -80,6 +79,9 @@ def breakdowns(scored: Scored, tasks: list[str]) -> dict[str, dict[str, dict[str
     out: dict[str, dict[str, dict[str, Score]]] = {}
     for task in tasks:
         sub = [(q, v) for q, v in scored if in_task(task)(q)]
+        if task != "all" and len(sub) == len(scored) and "all" in out:
+            out[task] = out["all"]  # a single-task release: the same numbers, not resampled again
+            continue
         out[task] = {axis: ordered(axis, score_groups(sub, key)) for axis, key in AXIS_KEYS.items()}
     return out
 
@@ -90,7 +92,9 @@ def view_scores(scored: Scored, clean_pairs: Scored | None, tasks: list[str],
     out: dict[str, Score] = {}
     for task in tasks:
         sub = [(q, v) for q, v in scored if in_task(task)(q)]
-        if sub:
+        if sub and task != "all" and len(sub) == len(scored) and "all" in out:
+            out[view_key(task)] = out["all"]
+        elif sub:
             out[view_key(task)] = score(sub)
         for d, s in split[task]["difficulty"].items():
             out[view_key(task, d)] = s
@@ -98,6 +102,11 @@ def view_scores(scored: Scored, clean_pairs: Scored | None, tasks: list[str],
             continue
         csub = [(q, v) for q, v in clean_pairs if in_task(task)(q)]
         if not csub:
+            continue
+        if task != "all" and len(csub) == len(clean_pairs) and "all:clean" in out:
+            for d in ("all", *DIFFICULTIES):  # a single-task release: the "all" numbers
+                if view_key("all", d, True) in out:
+                    out[view_key(task, d, True)] = out[view_key("all", d, True)]
             continue
         if len(csub) == len(sub):  # the cutoff predates every question: reuse, don't resample
             for d in ("all", *DIFFICULTIES):

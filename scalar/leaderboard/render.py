@@ -130,9 +130,8 @@ def to_markdown(snapshot: Snapshot) -> str:
             out.append(f"**{TASK_NAMES[task]}** — chance {pct(rel.chance.get(task))}%\n")
             out.append("| Rank | Model | Accuracy | Easy | Medium | Hard | Clean (n) | Cutoff | n | Parse fail | Errors | Cost ($) |")
             out.append("|---:|---|---|---|---|---|---|---|---:|---:|---:|---:|")
-            for r in rows:
-                if not r.complete or view_score(r, task) is None:
-                    continue
+            ranked = [r for r in rows if r.complete and view_score(r, task) is not None]
+            for r in sorted(ranked, key=lambda r: (-r.scores[task].accuracy, r.model)):
                 clean = r.scores.get(view_key(task, clean=True))
                 clean_cell = "—" if clean is None or clean.n == 0 else f"{cell(clean)} ({clean.n})"
                 cutoff = r.cutoff.date.isoformat() if r.cutoff.date else r.cutoff.status

@@ -17,10 +17,18 @@ from pathlib import Path
 
 from scalar.errors import InputError
 from scalar.leaderboard import aggregate, baselines, paired, question_view
-from scalar.leaderboard.cutoffs import CutoffRegistry
-from scalar.leaderboard.runs import (Release, Run, find_run_dirs, join, load_release_dir, read_run, resolve_release,
-                                     unfinished_run_dirs)
 from scalar.leaderboard.chance import chance_groups, mean_chance
+from scalar.leaderboard.cutoffs import CutoffRegistry
+from scalar.leaderboard.runs import (
+    Release,
+    Run,
+    find_run_dirs,
+    join,
+    load_release_dir,
+    read_run,
+    resolve_release,
+    unfinished_run_dirs,
+)
 from scalar.leaderboard.schema import CutoffInfo, LeaderboardRow, ReleaseInfo, Snapshot, view_key
 from scalar.schema import DIFFICULTIES, Prediction, Question
 

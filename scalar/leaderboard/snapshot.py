@@ -9,6 +9,7 @@ snapshot) is regenerated.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -54,10 +55,15 @@ def build_snapshot(runs_dir: str | Path, out_dir: str | Path, *, after: date | N
     _check_consistent(runs, allow_mixed)
     questions = {rid: aggregate.after([(q, None) for q in rel.questions], after) for rid, rel in releases.items()}
     questions = {rid: [q for q, _ in pairs] for rid, pairs in questions.items()}
+    notes = []
+    for rid in sorted(releases):
+        questions[rid], note = _common_question_set(runs, rid, questions[rid])
+        notes += [note] if note else []
 
     scored: list[tuple[LeaderboardRow, dict]] = []  # row, question id -> Prediction
     for run in _progress(runs, "scoring runs", progress):
-        scored.append(_run_row(run, releases[run.summary.release_id], registry, after))
+        rid = run.summary.release_id
+        scored.append(_run_row(run, releases[rid], questions[rid], registry, after))
     for rid in sorted(releases):
         present = {r.model for r, _ in scored if r.release_id == rid}
         for model in baselines.BASELINES:
@@ -82,8 +88,8 @@ def build_snapshot(runs_dir: str | Path, out_dir: str | Path, *, after: date | N
         releases=[_release_info(releases[rid], questions[rid], audit) for rid in sorted(releases)],
         rows=rows,
         pairwise=pairwise,
-        warnings=[f"{d}: predictions.jsonl without summary.json (unfinished eval; re-run it to finish), "
-                  "not on the board" for d in unfinished_run_dirs(runs_dir)],
+        warnings=notes + [f"{d}: predictions.jsonl without summary.json (unfinished eval; re-run it to "
+                          "finish), not on the board" for d in unfinished_run_dirs(runs_dir)],
     )
     per_question = question_view.records(snapshot, questions, {id(r): predictions[id(r)] for r in rows})
     _write(snapshot, releases, out_dir, per_question)
@@ -143,12 +149,31 @@ def _cutoff(model: str, registry: CutoffRegistry) -> CutoffInfo:
     return CutoffInfo(date=c.date, status=c.origin, source=c.source)
 
 
-def _run_row(run: Run, release: Release, registry: CutoffRegistry,
+def _common_question_set(runs: list[Run], rid: str, questions: list[Question]) -> tuple[list[Question], str | None]:
+    """The questions a release is scored on: all of them, unless every model run answered the same
+    smaller set (e.g. all ran ``scalar eval --limit 50`` with one seed): then that set, so the runs
+    are ranked against each other, with baselines computed on the same questions, and a note says so."""
+    ids = {q.id for q in questions}
+    sets = {frozenset(run.predictions) & ids for run in runs
+            if run.summary.release_id == rid and not baselines.is_baseline(run.summary.model)}
+    if len(sets) != 1:
+        return questions, None
+    (common,) = sets
+    if not common or len(common) == len(ids):
+        return questions, None
+    n_models = sum(1 for run in runs if run.summary.release_id == rid and not baselines.is_baseline(run.summary.model))
+    note = (f"release {rid}: every model run ({n_models}) answered the same {len(common)} of {len(ids)} questions "
+            "(e.g. `scalar eval --limit`): rows are scored and ranked on those questions only")
+    return [q for q in questions if q.id in common], note
+
+
+def _run_row(run: Run, release: Release, questions: list[Question], registry: CutoffRegistry,
              after: date | None) -> tuple[LeaderboardRow, dict[str, Prediction]]:
-    pairs = aggregate.after(join(run, release), after)
+    """``questions``: the question set of the snapshot for this release (see _common_question_set)."""
+    keep = {q.id for q in questions}
+    pairs = [(q, p) for q, p in aggregate.after(join(run, release), after) if q.id in keep]
     scored = [(q, 1.0 if p.correct else 0.0) for q, p in pairs if p.error is None]
     preds = [p for _, p in pairs]
-    questions = [q for q, _ in aggregate.after([(q, None) for q in release.questions], after)]
     model = run.summary.model
     row = aggregate.build_row(
         model=model, release_id=release.manifest.release_id,
@@ -172,9 +197,18 @@ def _meta(run: Run) -> dict:
     meta: dict = {"provider": model.split("/", 1)[0] if "/" in model else "", "created": run.summary.created}
     settings = getattr(run.summary, "settings", None) or {}
     for k, v in settings.items():
-        if isinstance(v, (str, int, float, bool)) or v is None:
-            meta[str(k)] = v
+        if not (isinstance(v, (str, int, float, bool)) or v is None):
+            continue
+        # summary.json is redacted by the runner; still, a page never shows credential-like settings
+        if _SECRET_KEY.search(str(k)) or (isinstance(v, str) and (_SECRET_VALUE.search(v) or _SECRET_KEY.search(v))):
+            continue
+        meta[str(k)] = v
     return meta
+
+
+_SECRET_KEY = re.compile(r"(^|_)key($|_)|(^|_)token($|_)|secret|password|passwd|auth|credential|cookie|header",
+                         re.I)  # api_key, azure_ad_token, extra_headers ... but not max_tokens
+_SECRET_VALUE = re.compile(r"\bBearer\s|\bsk-[A-Za-z0-9]|\bhf_[A-Za-z0-9]{8}", re.I)
 
 
 def _computed_baseline_row(model: str, release: Release, questions: list[Question],

@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from lb_factory import PAPERS, make_mixed_questions, make_release, make_run
 
+LATE_PAPERS = {p for p, d in PAPERS.items() if d.year == 2025}
+
 from scalar.leaderboard.aggregate import tied_ranks
 from scalar.leaderboard.snapshot import build_snapshot
 from scalar.release import load_release
@@ -158,3 +160,39 @@ def test_about_section_model_metadata_and_question_records(tmp_path):
     assert first["answers"]["openai/gpt-4o-mini"]["state"] == "right"
     assert first["answers"]["baseline/random"]["state"] in ("right", "wrong")
     assert math.isclose(first["chance"], 0.25)
+
+
+def test_runs_on_the_same_subset_are_ranked_on_it(tmp_path, release):
+    """Every model ran the same 8 questions (as `scalar eval --limit 8` would): they are ranked
+    against each other on those, with the baselines computed on the same 8."""
+    runs = tmp_path / "runs"
+    make_run(runs, "a", "acme/a", release, lambda q: True, only=lambda q: q.difficulty == "easy")
+    make_run(runs, "b", "acme/b", release, lambda q: q.paper in LATE_PAPERS, only=lambda q: q.difficulty == "easy")
+    snap = build_snapshot(runs, tmp_path / "snap", audit=False)
+    a, b, rnd = _row(snap, "acme/a"), _row(snap, "acme/b"), _row(snap, "baseline/random")
+    assert a.complete and b.complete and a.n_questions == b.n_questions == rnd.n_questions == rnd.n == 8
+    assert a.rank == 1 and b.rank is not None
+    assert any("answered the same 8 of 24 questions" in w for w in snap.warnings)
+    # One model on everything, another on the subset: the subset run is partial, as before.
+    make_run(runs, "c", "acme/c", release, lambda q: True)
+    snap = build_snapshot(runs, tmp_path / "snap2", audit=False)
+    assert _row(snap, "acme/c").complete and not _row(snap, "acme/a").complete
+    assert _row(snap, "baseline/random").n == 24 and not snap.warnings
+
+
+def test_credential_like_settings_never_reach_the_page(tmp_path, release):
+    from scalar._util.io import atomic_write_json
+    from scalar.schema import RunSummary
+
+    run = make_run(tmp_path / "runs", "g", "openai/gpt-4o-mini", release, lambda q: True)
+    summary = RunSummary.model_validate_json((run / "summary.json").read_text())
+    summary.settings = {"template": "mcq", "api_key": "sk-abc123", "extra_headers": "Bearer xyz",
+                        "model_args": "{'api_key': 'plain-secret'}",
+                        "note": "Bearer leaked-token", "max_tokens": 512}
+    atomic_write_json(run / "summary.json", summary)
+    snap = build_snapshot(tmp_path / "runs", tmp_path / "snap", audit=False)
+    meta = _row(snap, "openai/gpt-4o-mini").meta
+    assert meta["template"] == "mcq" and meta["max_tokens"] == 512
+    assert not {"api_key", "extra_headers", "note", "model_args"} & set(meta)
+    page = (tmp_path / "snap" / "index.html").read_text() + (tmp_path / "snap" / "leaderboard.json").read_text()
+    assert "sk-abc123" not in page and "leaked-token" not in page and "xyz" not in page and "plain-secret" not in page

@@ -150,18 +150,19 @@ def _cutoff(model: str, registry: CutoffRegistry) -> CutoffInfo:
 
 
 def _common_question_set(runs: list[Run], rid: str, questions: list[Question]) -> tuple[list[Question], str | None]:
-    """The questions a release is scored on: all of them, unless every model run answered the same
-    smaller set (e.g. all ran ``scalar eval --limit 50`` with one seed): then that set, so the runs
+    """The questions a release is scored on: all of them, unless every model run (two or more)
+    answered the same smaller set (e.g. all ran ``scalar eval --limit 50`` with one seed): then that set, so the runs
     are ranked against each other, with baselines computed on the same questions, and a note says so."""
     ids = {q.id for q in questions}
-    sets = {frozenset(run.predictions) & ids for run in runs
-            if run.summary.release_id == rid and not baselines.is_baseline(run.summary.model)}
-    if len(sets) != 1:
+    model_runs = [run for run in runs if run.summary.release_id == rid and not baselines.is_baseline(run.summary.model)]
+    sets = {frozenset(run.predictions) & ids for run in model_runs}
+    # Two or more runs: a lone unfinished run (killed after the easy questions) is partial, not a sample.
+    if len(sets) != 1 or len(model_runs) < 2:
         return questions, None
     (common,) = sets
     if not common or len(common) == len(ids):
         return questions, None
-    n_models = sum(1 for run in runs if run.summary.release_id == rid and not baselines.is_baseline(run.summary.model))
+    n_models = len(model_runs)
     note = (f"release {rid}: every model run ({n_models}) answered the same {len(common)} of {len(ids)} questions "
             "(e.g. `scalar eval --limit`): rows are scored and ranked on those questions only")
     return [q for q in questions if q.id in common], note

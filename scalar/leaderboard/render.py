@@ -53,7 +53,7 @@ def model_label(r: LeaderboardRow) -> str:
 
 
 def release_tasks(rel: ReleaseInfo) -> list[str]:
-    """Tasks of a release, each on its own ("all" only when there is a single task... never)."""
+    """The tasks a release has questions of, mcq first (each reported on its own)."""
     return [t for t in ("mcq", "cloze") if t in rel.chance_by]
 
 

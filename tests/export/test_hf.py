@@ -108,3 +108,15 @@ def test_cli_hf_export_prints_where(tmp_path, sample_release):
     assert r.returncode == 0, r.stderr
     assert f"to {tmp_path / 'hf'}" in r.stdout
     assert "Not run for this export" in (tmp_path / "hf" / "README.md").read_text()
+
+
+def test_the_crawl_keeps_the_openreview_licence(sample_release):
+    """The licence the venue's OpenReview note states is kept on the citing Paper and in crawl.jsonl
+    (it used to be read and dropped)."""
+    from scalar.release import read_paper
+
+    papers = sorted((sample_release / "papers").glob("*.json"))
+    assert papers and all(read_paper(p).license == "CC BY 4.0" for p in papers)
+    used = [json.loads(line) for line in (sample_release / "crawl.jsonl").read_text().splitlines()
+            if '"skipped": null' in line]
+    assert used and all(rec["license"] == "CC BY 4.0" for rec in used)

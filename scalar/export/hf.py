@@ -1,6 +1,6 @@
 """`scalar export --format hf`: a release -> a folder ``datasets.load_dataset(DIR)`` reads.
 
-Layout: ``data/<task>-<release id>.parquet`` (one file per task, one schema for both, see ``records``) and a
+Layout: ``data/<task>-<release id>-<hash>.parquet`` (one file per task, one schema for both, see ``records``) and a
 ``README.md`` dataset card whose YAML header declares the configs "all" (default: both tasks),
 "mcq" and "cloze", split "test". The folder is written next to ``out`` and renamed into place; an
 existing non-empty ``out`` is refused, so no file of the user's is ever replaced.
@@ -21,12 +21,14 @@ from scalar.leaderboard.chance import mean_chance
 from scalar.schema import TASKS
 
 
-def data_file(task: str, release_id: str) -> str:
-    """``data/<task>-<release id>.parquet``: the release id (which carries the questions' SHA-256)
-    in the name keeps ``datasets``' cache, keyed by data-file names, from serving another
-    release's rows."""
+def data_file(task: str, release_id: str, data: bytes) -> str:
+    """``data/<task>-<release id>-<sha256 of the file, 8 hex>.parquet``. ``datasets`` caches a local
+    folder by its data-file names, not their content: names that change with the content keep it
+    from serving rows of another release, or of an earlier export of this one."""
+    import hashlib
+
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in release_id)
-    return f"data/{task}-{safe}.parquet"
+    return f"data/{task}-{safe}-{hashlib.sha256(data).hexdigest()[:8]}.parquet"
 
 
 def _check_out(out: Path) -> None:
@@ -48,6 +50,7 @@ def audit_summary(release_dir: Path) -> dict[str, dict]:
 def export_hf(release_dir: str | Path, out: str | Path, *, audit: bool = True) -> Path:
     """Write the dataset folder; returns ``out``. Raises InputError (nothing written) for a bad
     release or an ``out`` that is not new/empty."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
     from datasets import Dataset
 
@@ -62,20 +65,23 @@ def export_hf(release_dir: str | Path, out: str | Path, *, audit: bool = True) -
     papers: dict[str, tuple[str, str, str | None]] = {}
     for q in questions:
         papers.setdefault(q.paper, (q.paper, q.title or "", license_of(q.paper, licenses)))
-    card = render_card(manifest, tasks={t: len(qs) for t, qs in by_task.items()},
-                       files={t: data_file(t, manifest.release_id) for t in by_task},
-                       papers=sorted(papers.values()), audit=audit_summary(release_dir) if audit else None,
-                       chance={t: mean_chance(qs) or 0.0 for t, qs in by_task.items()})
-
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         (tmp / "data").mkdir()
         feats = features()
+        files = {}
         for task, qs in by_task.items():
             rows = [to_record(q, release_id=manifest.release_id, license=license_of(q.paper, licenses)) for q in qs]
             # pyarrow writes the table datasets built (its schema carries the features), quietly
-            pq.write_table(Dataset.from_list(rows, features=feats).data.table, str(tmp / data_file(task, manifest.release_id)))
+            buf = pa.BufferOutputStream()
+            pq.write_table(Dataset.from_list(rows, features=feats).data.table, buf)
+            data = buf.getvalue().to_pybytes()
+            files[task] = data_file(task, manifest.release_id, data)
+            (tmp / files[task]).write_bytes(data)
+        card = render_card(manifest, tasks={t: len(qs) for t, qs in by_task.items()}, files=files,
+                           papers=sorted(papers.values()), audit=audit_summary(release_dir) if audit else None,
+                           chance={t: mean_chance(qs) or 0.0 for t, qs in by_task.items()})
         (tmp / "README.md").write_text(card, encoding="utf-8")
         os.chmod(tmp, 0o755)
         if out.exists():

@@ -8,7 +8,6 @@ light on releases of thousands of questions.
 
 from __future__ import annotations
 
-from scalar.evaluate.prompting import CLOZE_MASK, MCQ_MASK
 from scalar.leaderboard.chance import question_chance
 from scalar.leaderboard.schema import Snapshot, budget_label
 from scalar.schema import Prediction, Question
@@ -17,12 +16,22 @@ EXCERPT_CHARS = 700  # either side of the first mask
 CANDIDATE_CHARS = 240
 
 
+def _mask_pattern():
+    try:  # the question-text contract, owned by scalar.schema once helper B's branch is merged
+        from scalar.schema import MASK_PATTERN
+    except ImportError:  # before that merge: the same placeholders, from the prompt module
+        import re
+
+        from scalar.evaluate.prompting import CLOZE_MASK, MCQ_MASK
+
+        return re.compile(re.escape(MCQ_MASK) + "|" + CLOZE_MASK.pattern)
+    return MASK_PATTERN
+
+
 def excerpt(context: str, width: int = EXCERPT_CHARS) -> str:
     """The context around its first mask ("…" where cut)."""
-    at = context.find(MCQ_MASK)
-    if at < 0:
-        m = CLOZE_MASK.search(context)
-        at = m.start() if m else 0
+    m = _mask_pattern().search(context)
+    at = m.start() if m else 0
     start, end = max(0, at - width), min(len(context), at + width)
     return ("…" if start else "") + context[start:end] + ("…" if end < len(context) else "")
 

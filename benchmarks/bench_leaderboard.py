@@ -4,9 +4,9 @@
 
 A release of N multiple-choice questions (10 per citing paper, dates spread over months, context
 lengths over every bucket) and M model runs are written with the package's own release I/O.
-Printed (medians): the whole snapshot when the baseline runs are present, the same when the lexical
-baseline must be computed from the release (BM25 per question), the three SVG plots alone, and the
-ratios.
+Printed (medians): the whole snapshot when the baseline runs are present (with and without the
+shortcut audit of the About section), the same when the lexical baseline must be computed from the
+release (BM25 per question), the SVG plots alone (four per task), and the ratios.
 """
 
 from __future__ import annotations
@@ -54,14 +54,18 @@ def main() -> None:
 
     build_snapshot(with_baselines, tmp / "warm")  # imports (matplotlib, pandas) out of the timing
     t_runs = median_time(lambda: build_snapshot(with_baselines, tmp / "a"), args.runs)
+    t_noaudit = median_time(lambda: build_snapshot(with_baselines, tmp / "a2", audit=False), args.runs)
     t_lex = median_time(lambda: build_snapshot(tmp / "runs", tmp / "b"), args.runs)
     snap = build_snapshot(tmp / "runs", tmp / "c")
-    t_plots = median_time(lambda: plots.render_plots(snap.rows, multi_release=False), args.runs)
+    t_plots = median_time(lambda: plots.render_plots(snap.rows, snap.releases), args.runs)
+    page_mb = (tmp / "c" / "index.html").stat().st_size / 1e6
 
     print(f"release: {args.questions} questions from {args.questions // 10} papers; {args.models} model runs")
     print(f"snapshot, baseline runs present     : {t_runs:7.2f} s")
+    print(f"  the same without the audit        : {t_noaudit:7.2f} s   audit share {1 - t_noaudit / t_runs:.0%}")
     print(f"snapshot, lexical computed (BM25)   : {t_lex:7.2f} s   ratio {t_lex / t_runs:.2f}x")
-    print(f"three SVG plots alone               : {t_plots:7.2f} s   share {t_plots / t_runs:.0%} of the snapshot")
+    print(f"SVG plots alone                     : {t_plots:7.2f} s   share {t_plots / t_runs:.0%} of the snapshot")
+    print(f"index.html (per-question view inline): {page_mb:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -127,6 +127,7 @@ class Paper(_Record):
     references: list[Reference] = Field(default_factory=list)
     source: str | None = None  # "arxiv-html" | "ar5iv" | "pdf" | "reference-import" | ...
     first_public_date: date | None = None
+    license: str | None = None  # as the venue (OpenReview note) or arXiv states it; None = not stated
 
     @model_validator(mode="after")
     def _refs_resolve(self) -> Paper:

@@ -1,5 +1,5 @@
 """Data flows one way: sources -> parse -> crawl -> models -> generate -> reference -> evaluate ->
-leaderboard. Nothing lower imports anything higher; the bottom (schema, errors, _util, release)
+leaderboard -> export -> integrations. Nothing lower imports anything higher; the bottom (schema, errors, _util, release)
 imports no layer; local/ (the 1-bit engine) imports no layer and is used by models/ and evaluate/
 only; cli/ is the top and nothing imports it."""
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import scalar
 
 PACKAGE = Path(scalar.__file__).parent
-LAYERS = ["sources", "parse", "crawl", "models", "generate", "reference", "evaluate", "leaderboard"]
+LAYERS = ["sources", "parse", "crawl", "models", "generate", "reference", "evaluate", "leaderboard", "export",
+          "integrations"]
 BOTTOM = {"schema", "errors", "_util", "release", "registry", "run_folder"}
 IMPORT = re.compile(r"^\s*(?:from|import)\s+scalar\.(\w+)", re.M)
 

@@ -43,6 +43,7 @@ from scalar.cli import (  # noqa: E402,F401
     build_cmd,
     convert_cmd,
     eval_cmd,
+    export_cmd,
     import_cmd,
     leaderboard_cmd,
     parse_cmd,

@@ -17,12 +17,14 @@ def leaderboard(
     require_cutoffs: bool = typer.Option(False, "--require-cutoffs", help="Fail when a model has no known cutoff."),
     title: str | None = typer.Option(None, "--title", help="Page title."),
     data: list[Path] = typer.Option([], "--data", help="Release folder to use for runs of its release id (repeatable); default: the data_dir in summary.json."),
+    no_audit: bool = typer.Option(False, "--no-audit", help="Skip the shortcut audit shown in the page's About section (slow on very large releases)."),
 ) -> None:
     """Aggregate runs into a leaderboard snapshot."""
     from scalar.leaderboard.snapshot import build_snapshot
 
     snapshot = build_snapshot(runs, out, after=_after_date(after), allow_mixed=allow_mixed, cutoffs_file=cutoffs,
-                              title=title, data_dirs=data, require_cutoffs=require_cutoffs, progress=True)
+                              title=title, data_dirs=data, require_cutoffs=require_cutoffs, progress=True,
+                              audit=not no_audit)
     _print(snapshot, out)
 
 
@@ -54,15 +56,24 @@ def _print(snapshot, out: Path) -> None:
         for w in r.warnings:
             err.print(f"[yellow]warning:[/] {r.model} ({r.release_id}): {w}")
     multi = len(snapshot.releases) > 1
+    tasks = [t for t in ("mcq", "cloze") if any(t in rel.chance_by for rel in snapshot.releases)]
     table = Table(title=snapshot.title)
-    for col in ["Rank", "Model", *(["Release"] if multi else []), "Accuracy % [95%]", "n", "Clean % (n)",
-                "Cutoff", "Parse fail", "Errors", "Cost $"]:
+    columns = ["Model", *(["Release"] if multi else [])]
+    for t in tasks:
+        columns += [f"{t} rank", f"{t} % [95%]"]
+    columns += ["n", "Cutoff", "Parse fail", "Errors", "Cost $"]
+    for col in columns:
         table.add_column(col, justify="left" if col in ("Model", "Release", "Cutoff") else "right")
     for r in snapshot.rows:
-        clean = "—" if r.clean is None or r.clean.n == 0 else f"{cell(r.clean)} ({r.clean.n})"
-        table.add_row(str(r.rank), model_label(r), *([r.release_id] if multi else []), cell(r.accuracy),
-                      str(r.n), clean, str(r.cutoff.date or r.cutoff.status), str(r.parse_failures),
-                      str(r.errors), f"{r.cost_usd:.2f}")
+        cells = [model_label(r) + ("" if r.complete else " (partial, not ranked)"), *([r.release_id] if multi else [])]
+        for t in tasks:
+            cells += [str(r.ranks.get(t) or "—"), cell(r.scores.get(t))]
+        cells += [str(r.n), str(r.cutoff.date or r.cutoff.status), str(r.parse_failures), str(r.errors),
+                  f"{r.cost_usd:.2f}"]
+        table.add_row(*cells)
+    for rel in snapshot.releases:
+        levels = ", ".join(f"{t} {100 * rel.chance[t]:.1f}%" for t in tasks if t in rel.chance)
+        table.caption = (table.caption + "; " if table.caption else "") + f"chance: {levels}"
     out_console = Console(width=None if sys.stdout.isatty() else 200)  # no wrapping in pipes/logs
     out_console.print(table)
     out_console.print(f"snapshot written to {out}", soft_wrap=True)

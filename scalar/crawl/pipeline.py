@@ -102,6 +102,7 @@ class CrawlRecord:
     s2: str | None = None  # what the Semantic Scholar step did: ok, not-found, circuit-open, an error class...
     searches_failed: int = 0  # arXiv title searches for bibliography entries that failed after retries
     cited_failed: dict[str, str] = field(default_factory=dict)  # arXiv id -> why that cited work is left out
+    license: str | None = None  # the OpenReview note's licence (kept on the Paper too)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -261,7 +262,9 @@ class Crawl:
 
         paper = self._text(rec.arxiv_id, rec.version, require_bibliography=True)  # raises _Skip
         rec.text_source = paper.source
-        paper = paper.model_copy(update={"first_public_date": first, **_pdf_front(paper, arxiv_title, arxiv_authors)})
+        rec.license = vp.license
+        paper = paper.model_copy(update={"first_public_date": first, "license": vp.license,
+                                         **_pdf_front(paper, arxiv_title, arxiv_authors)})
 
         status: dict[str, str] = {}
         resolutions = resolve_references(paper, self.session, self.client, status=status)

@@ -7,6 +7,7 @@ resamples papers, not questions.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -39,12 +40,20 @@ def clustered_score(correct: Iterable[bool], clusters: Iterable[str], *, n_boot:
         # One paper: no between-paper variation to resample; fall back to a Wilson interval.
         low, high = _wilson(acc, n, level)
     else:
-        rng = np.random.default_rng(derive_seed("bootstrap", seed, n, k))
-        draws = rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot).astype(np.float64)
+        draws = _draws(k, n_boot, derive_seed("bootstrap", seed, n, k))
         boot = (draws @ sums) / np.maximum(draws @ sizes, 1e-12)
         tail = (1.0 - level) / 2
         low, high = (float(x) for x in np.quantile(boot, [tail, 1 - tail]))
     return Score(accuracy=acc, low=min(low, acc), high=max(high, acc), n=n, n_papers=k)
+
+
+@functools.lru_cache(maxsize=512)
+def _draws(k: int, n_boot: int, seed: int) -> np.ndarray:
+    """Resampling weights (n_boot x k papers). Cached: a leaderboard scores every row on the same
+    question groups, so the same (n, k) draws recur row after row."""
+    draws = np.random.default_rng(seed).multinomial(k, np.full(k, 1.0 / k), size=n_boot).astype(np.float64)
+    draws.flags.writeable = False
+    return draws
 
 
 def _wilson(p: float, n: int, level: float) -> tuple[float, float]:

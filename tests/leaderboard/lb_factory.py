@@ -36,6 +36,24 @@ def make_questions(per_paper: int = 6) -> list[Question]:
     return qs
 
 
+def make_mixed_questions(per_paper: int = 6, budgets: tuple[int, ...] = (1000, 2000)) -> list[Question]:
+    """mcq questions as in make_questions, each fitted to every budget in ``budgets`` (one variant
+    per budget, like a release built with several --context-tokens), plus two cloze questions per
+    paper (4 candidates, 2 masks)."""
+    qs = []
+    for q in make_questions(per_paper):
+        for b in budgets:
+            qs.append(q.model_copy(update={"id": f"{q.id}@{b}", "context_budget": b, "context_tokens": b - 50}))
+    for pi, (paper, when) in enumerate(PAPERS.items()):
+        for j in range(2):
+            cands = [Candidate(key=f"bib.bib{k}", title=f"Paper {k}", text=f"About {TOPICS[k]}.") for k in range(4)]
+            qs.append(Question(id=f"{paper}-cloze{j}", task="cloze", difficulty=("easy", "hard")[j], paper=paper,
+                               first_public_date=when, context="A [MASK_1] and B [MASK_2] were compared.",
+                               candidates=cands, answer=[(pi + j) % 4, (pi + j + 1) % 4], context_tokens=900,
+                               context_budget=budgets[0]))
+    return qs
+
+
 def make_release(root: Path, release_id: str = "sample-2026-11-01", venue: str = "sample",
                  questions: list[Question] | None = None) -> Path:
     questions = questions if questions is not None else make_questions()
@@ -67,8 +85,9 @@ def make_run(runs_dir: Path, name: str, model: str, release: Path, correct, *, e
         err = "RateLimitError: retries exhausted" if q.id in error_ids else None
         pf = q.id in parse_fail_ids
         ok = bool(correct(q)) and not err and not pf
+        wrong = list(reversed(q.answer)) if isinstance(q.answer, list) else (q.answer + 1) % 4
         preds.append(Prediction(id=q.id, model=model, response="Answer: 1",
-                                prediction=None if (err or pf) else (q.answer if ok else (q.answer + 1) % 4),
+                                prediction=None if (err or pf) else (q.answer if ok else wrong),
                                 correct=ok, error=err, parse_failure=pf, prompt_tokens=q.context_tokens,
                                 completion_tokens=5, cost_usd=cost, truncated_tokens=0))
     write_jsonl_atomic(run / "predictions.jsonl", preds)

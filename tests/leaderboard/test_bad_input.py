@@ -177,6 +177,7 @@ def test_success_prints_a_table(tmp_path, release, scalar_cli):
                    "--after", "2024-10-01")
     assert r.returncode == 0, r.stderr
     assert "My board" in r.stdout and "openai/gpt-4o" in r.stdout and "baseline/random" in r.stdout
+    assert "mcq rank" in r.stdout and "chance: mcq 25.0%" in r.stdout
     snap = json.loads((out / "leaderboard.json").read_text())
     assert snap["title"] == "My board" and snap["after"] == "2024-10-01"
     assert (tmp_path / "leaderboards" / "index.html").is_file()

@@ -34,8 +34,9 @@ def test_snapshot_writes_every_file_and_recomputes_scores(tmp_path, release):
     snap = build_snapshot(runs, out)
 
     for name in ["index.html", "leaderboard.json", "leaderboard.csv", "leaderboard.md",
-                 "plots/accuracy_by_difficulty.svg", "plots/accuracy_by_context_length.svg",
-                 "plots/accuracy_by_month.svg", "manifests/sample-2026-11-01.json"]:
+                 "plots/accuracy_by_difficulty_mcq.svg", "plots/accuracy_by_context_length_mcq.svg",
+                 "plots/accuracy_by_month_mcq.svg", "plots/accuracy_by_budget_mcq.svg",
+                 "manifests/sample-2026-11-01.json"]:
         assert (out / name).is_file(), name
     row = _row(snap, "openai/gpt-4o-mini")
     assert row.n == 24 and row.n_questions == 24 and row.coverage == 1.0
@@ -59,12 +60,12 @@ def test_leaderboard_json_validates_against_shipped_schema(tmp_path, release):
     shipped = json.loads(SCHEMA_FILE.read_text())
     assert shipped == json_schema(), "regenerate with: python -m scalar.leaderboard.schema"
     jsonschema.validate(doc, shipped)
-    assert doc["schema_version"] == 1
-    doc["schema_version"] = 2  # a reader must refuse a version it does not know
+    assert doc["schema_version"] == 2
+    doc["schema_version"] = 3  # a reader must refuse a version it does not know
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, shipped)
     del doc["rows"][0]["accuracy"]["low"]
-    doc["schema_version"] = 1
+    doc["schema_version"] = 2
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, shipped)
 
@@ -197,9 +198,11 @@ def test_csv_and_markdown_tables(tmp_path, release):
     assert rows[0]["hard_accuracy"] == "0.0" and rows[0]["cutoff"] == "2023-10-31"
     md = (tmp_path / "snap" / "leaderboard.md").read_text().splitlines()
     table = [line for line in md if line.startswith("|")]
-    assert table[0].startswith("| Rank | Model | Overall | Easy | Medium | Hard | Clean (n)")
-    assert len(table) == 2 + 3
+    assert table[0].startswith("| Rank | Model | Accuracy | Easy | Medium | Hard | Clean (n)")
+    assert len(table) == 2 + 3 + 1  # header, rule, three rows, chance
     assert "| 1 | openai/gpt-4o-mini | 66.7 [" in table[2]
+    assert table[-1].startswith("| | *chance* | 25.0 | 25.0 |")
+    assert "**Multiple choice (mcq)** — chance 25.0%" in md
     assert "baseline/random (baseline, computed)" in md[-2] or any("baseline/random" in t for t in table)
 
 
@@ -208,12 +211,14 @@ def test_plots_are_svg_naming_each_model_and_deterministic(tmp_path, release, mo
     make_run(tmp_path / "runs", "gpt", "openai/gpt-4o-mini", release, lambda q: q.difficulty != "hard")
     build_snapshot(tmp_path / "runs", tmp_path / "a", title="T")
     build_snapshot(tmp_path / "runs", tmp_path / "b", title="T")
-    for name in ["accuracy_by_difficulty.svg", "accuracy_by_context_length.svg", "accuracy_by_month.svg"]:
+    for name in ["accuracy_by_difficulty_mcq.svg", "accuracy_by_context_length_mcq.svg",
+                 "accuracy_by_month_mcq.svg", "accuracy_by_budget_mcq.svg"]:
         data = (tmp_path / "a" / "plots" / name).read_bytes()
         root = ET.fromstring(data)
         assert root.tag.endswith("svg")
         text = data.decode()
         assert "openai/gpt-4o-mini" in text and "baseline/random" in text
+        assert "chance" in text and "multiple choice" in text  # chance on every plot, one task per plot
         assert data == (tmp_path / "b" / "plots" / name).read_bytes()
     for name in ["leaderboard.json", "leaderboard.csv", "leaderboard.md", "index.html"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -254,8 +259,8 @@ def test_snapshots_under_leaderboards_get_a_top_level_index(tmp_path, release):
     build_snapshot(tmp_path / "runs", root / "sample" / "2026-11-22", title="First")
     build_snapshot(tmp_path / "runs", root / "sample" / "2026-11-29", title="Second")
     page = (root / "index.html").read_text()
-    assert 'href="sample/2026-11-22/index.html"' in page and 'href="sample/2026-11-29/index.html"' in page
-    assert "First" in page and "Second" in page and "openai/gpt-4o-mini (100.0%)" in page
+    assert 'href="./sample/2026-11-22/index.html"' in page and 'href="./sample/2026-11-29/index.html"' in page
+    assert "First" in page and "Second" in page and "openai/gpt-4o-mini (100.0% mcq)" in page
     # Rewriting a snapshot replaces it whole and leaves no temporary folders behind.
     build_snapshot(tmp_path / "runs", root / "sample" / "2026-11-22", title="First again")
     assert "First again" in (root / "index.html").read_text()
@@ -273,7 +278,7 @@ def test_a_failure_while_writing_leaves_no_snapshot(tmp_path, release, monkeypat
     build_snapshot(tmp_path / "runs", out, title="old")
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    def boom(snapshot):
+    def boom(snapshot, *args):
         raise RuntimeError("disk full")
     monkeypatch.setattr(render, "to_html", boom)
     with pytest.raises(RuntimeError):

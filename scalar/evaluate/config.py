@@ -72,6 +72,11 @@ class EvalConfig(BaseModel):
     max_retries: int = Field(6, ge=0, description="Retries on rate limits and server errors.")
     retry_wait: float = Field(1.0, ge=0, description="First backoff in seconds (doubles per retry, capped at 60).")
     progress: bool = Field(True, description="Show a progress bar on stderr when it is a terminal.")
+    ray: str | None = Field(None, description="local/* models: spread the questions over Ray actors, one model "
+                            "load each. --ray alone starts Ray on this machine; --ray auto joins this node's "
+                            "cluster; --ray HOST:PORT or ray://HOST:10001 a remote one.")
+    ray_workers: int | None = Field(None, ge=1, description="Ray actors to start (default: the cluster's CPUs / "
+                                    "--model-arg threads, which defaults to 1 under --ray).")
 
     @field_validator("model_args", mode="before")
     @classmethod

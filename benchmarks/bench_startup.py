@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,13 +40,17 @@ def one():
 '''
 
 
-def timed(cmd: list[str], env: dict, cwd: Path) -> float:
+def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one process. On a loaded machine the CPU time (user + sys) is
+    close to what the wall time would be on an idle one: start-up is mostly one thread importing."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
     took = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"bench_startup: {' '.join(cmd[:6])} ... failed:\n{proc.stderr[-1500:]}")
-    return took
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -101,21 +106,30 @@ def main() -> None:
             print("(inspect eval skipped: pip install inspect-ai to compare)")
         rows = {k: v for k, v in rows.items() if v is not None}
         times: dict[str, list[float]] = {k: [] for k in rows}
+        cpu: dict[str, list[float]] = {k: [] for k in rows}
         for r in range(args.runs + 1):  # round 0 warms the OS file cache and numba's on-disk cache
             for name, cmd in rows.items():
                 out = tmp / f"run-{r}-{len(times[name])}-{abs(hash(name))}"
-                took = timed([c.replace("{out}", str(out)) for c in cmd], env, tmp)
+                took, used = timed([c.replace("{out}", str(out)) for c in cmd], env, tmp)
                 if r:
                     times[name].append(took)
+                    cpu[name].append(used)
         med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"start-up, whole process for one question, median of {args.runs} interleaved runs:")
+        med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+        load = os.getloadavg()[0]
+        print(f"start-up, whole process for one question, median of {args.runs} interleaved runs "
+              f"(load average {load:.1f} on {os.cpu_count()} CPUs):")
+        print(f"  {'':32s} {'wall':>7s} {'CPU':>7s}")
         for name, t in med.items():
-            print(f"  {name:32s} {t:6.2f} s")
+            print(f"  {name:32s} {t:6.2f}s {med_cpu[name]:6.2f}s")
         if "inspect eval (API)" in med:
-            print(f"scalar API / inspect: {med['scalar eval openai/... (API)'] / med['inspect eval (API)']:.2f}x "
+            api, insp = "scalar eval openai/... (API)", "inspect eval (API)"
+            print(f"scalar API / inspect: wall {med[api] / med[insp]:.2f}x, CPU {med_cpu[api] / med_cpu[insp]:.2f}x "
                   "(<= 1 is the target)")
-        print(f"baseline {med['scalar eval baseline/random']:.2f} s, local "
-              f"{med.get('scalar eval local/fbi-llm', float('nan')):.2f} s (target < 2 s each)")
+        local = "scalar eval local/fbi-llm"
+        print(f"baseline {med['scalar eval baseline/random']:.2f} s wall / "
+              f"{med_cpu['scalar eval baseline/random']:.2f} s CPU, local {med.get(local, float('nan')):.2f} s wall / "
+              f"{med_cpu.get(local, float('nan')):.2f} s CPU (target < 2 s each)")
     finally:
         if server is not None:
             server.terminate()

@@ -93,8 +93,9 @@ class RayBackend(Backend):
         self.address = address
         self._connected_here = connected_here
         self._actors = list(actors)
-        self._alive = len(actors)
-        self._free: asyncio.Queue | None = None  # made in the running event loop
+        self._live = list(actors)
+        self._free: asyncio.Queue | None = None  # idle live actors (None: all dead), for one event loop
+        self._free_loop: asyncio.AbstractEventLoop | None = None
         self._stats: dict[int, dict] = {}
         self._closed = False
 
@@ -120,25 +121,35 @@ class RayBackend(Backend):
     async def generate(self, prompt: str, *, max_tokens: int | None = None) -> Completion:
         return await self._call("generate", prompt, max_tokens)
 
+    def _queue(self) -> asyncio.Queue:
+        """The idle actors, as a queue of the running event loop (each asyncio.run gets its own)."""
+        loop = asyncio.get_running_loop()
+        if self._free is None or self._free_loop is not loop:
+            self._free, self._free_loop = asyncio.Queue(), loop
+            for actor in self._live or [None]:
+                self._free.put_nowait(actor)
+        return self._free
+
     async def _call(self, method: str, *args) -> Completion:
         from ray.exceptions import RayActorError
 
-        if self._free is None:
-            self._free = asyncio.Queue()
-            for actor in self._actors:
-                self._free.put_nowait(actor)
-        if self._alive == 0:
-            raise NetworkError("every Ray worker has died; answers so far are saved, re-run the same command")
-        actor = await self._free.get()
+        free = self._queue()
+        actor = await free.get()
+        if actor is None:  # every worker is gone; pass the news on to the next waiting call
+            free.put_nowait(None)
+            raise NetworkError("every Ray worker has died; answers so far are saved, re-run the same command "
+                               "to resume")
         try:
             status, payload, stats = await actor.call.remote(method, *args)
         except RayActorError as e:  # the worker is gone: never hand it out again
-            self._alive -= 1
-            if self._alive == 0:
-                raise NetworkError("every Ray worker has died (last: " + " ".join(str(e).split())[:200]
-                                   + "); answers so far are saved, re-run the same command to resume") from None
-            raise BackendError(f"a Ray worker died: {' '.join(str(e).split())[:200]}", retryable=True) from None
-        self._free.put_nowait(actor)
+            self._live.remove(actor)
+            why = " ".join(str(e).split())[:200]
+            if not self._live:
+                free.put_nowait(None)  # wakes the calls waiting for a worker
+                raise NetworkError(f"every Ray worker has died (last: {why}); answers so far are saved, "
+                                   "re-run the same command to resume") from None
+            raise BackendError(f"a Ray worker died: {why}", retryable=True) from None
+        free.put_nowait(actor)
         self._stats[self._actors.index(actor)] = stats
         if status == "ok":
             return payload

@@ -137,3 +137,38 @@ def test_ray_option_value_is_optional():
     assert _fill_optional_values(["eval", "--ray", "--limit", "3"]) == ["eval", "--ray", "local", "--limit", "3"]
     assert _fill_optional_values(["eval", "--ray", "auto"]) == ["eval", "--ray", "auto"]
     assert _fill_optional_values(["eval", "--ray=ray://head:10001"]) == ["eval", "--ray=ray://head:10001"]
+
+
+def test_a_dead_worker_is_dropped_and_its_call_retried_on_another(cluster, checkpoint):
+    """Kill one of two real actors: the call that hit it is retried on the survivor; with both
+    gone every call fails at once with one NetworkError instead of waiting forever."""
+    import asyncio
+
+    from scalar.errors import NetworkError
+    from scalar.evaluate.ray_runner import ray_backend
+    from scalar.models import RetryingBackend, RetryPolicy
+
+    backend = ray_backend("local/fbi-llm", {"checkpoint": str(checkpoint)}, address=cluster, workers=2,
+                          concurrency=4)
+    waits = []
+
+    async def no_wait(seconds):
+        waits.append(seconds)
+
+    retrying = RetryingBackend(backend, RetryPolicy(max_retries=3, first_wait=0.0, sleep=no_wait))
+    prefixes = [f"Answer: the {w} option is" for w in ("first", "second", "third", "fourth")]
+
+    async def score_all():
+        return await asyncio.gather(*[retrying.score_options(p, ["0", "1"]) for p in prefixes])
+
+    try:
+        first = asyncio.run(score_all())
+        ray.kill(backend._actors[0])
+        second = asyncio.run(score_all())
+        assert [s for c in second for s in c.scores] == pytest.approx([s for c in first for s in c.scores])
+        assert len(backend._live) == 1 and waits  # the killed actor's call was retried
+        ray.kill(backend._actors[1])
+        with pytest.raises(NetworkError, match="every Ray worker has died"):
+            asyncio.run(asyncio.wait_for(score_all(), timeout=60))
+    finally:
+        backend.close()

@@ -53,9 +53,9 @@ def main() -> None:
     args = ap.parse_args()
 
     import ray
-
     from _tiny_local import tiny_fbi_checkpoint
     from eval_fixtures import make_question, write_release
+
     from scalar.evaluate.runner import run_eval
 
     tmp = Path(tempfile.mkdtemp(prefix="scalar-bench-ray-"))

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scalar.errors import ConfigError
 from scalar.schema import RunSpec
@@ -83,6 +83,12 @@ class EvalConfig(BaseModel):
     def _parse_model_args(cls, v):
         return parse_model_args(v)
 
+    @model_validator(mode="after")
+    def _ray_workers_need_ray(self) -> "EvalConfig":
+        if self.ray_workers is not None and self.ray is None:
+            raise ValueError("--ray-workers needs --ray")
+        return self
+
     @classmethod
     def build(cls, **values) -> "EvalConfig":
         """Validate ``values``; a bad one is a ConfigError naming its ``--option``."""
@@ -109,7 +115,9 @@ class EvalConfig(BaseModel):
 def _message(e: ValidationError) -> str:
     err = e.errors()[0]
     field = str(err["loc"][0]) if err.get("loc") else ""
-    option = EvalConfig.option(field) if field else "a setting"
+    if not field:  # a rule across fields (model validator): its own message names the options
+        return str((err.get("ctx") or {}).get("error") or err.get("msg", "invalid settings"))
+    option = EvalConfig.option(field)
     if field == "after":
         return f"--after expects a date YYYY-MM-DD, got {err.get('input')!r}"
     if field == "scoring":

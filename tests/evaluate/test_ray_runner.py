@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from eval_fixtures import make_question, write_release
+
 from scalar._util.io import read_jsonl
 from scalar.errors import ConfigError
 from scalar.evaluate.runner import run_eval
@@ -172,3 +172,12 @@ def test_a_dead_worker_is_dropped_and_its_call_retried_on_another(cluster, check
             asyncio.run(asyncio.wait_for(score_all(), timeout=60))
     finally:
         backend.close()
+
+
+def test_ray_workers_without_ray_is_refused_in_one_line(tmp_path):
+    rel = write_release(tmp_path / "rel", [make_question(0)])
+    proc = subprocess.run([sys.executable, "-m", "scalar", "eval", "--model", "baseline/random", "--data", str(rel),
+                           "--out", str(tmp_path / "run"), "--ray-workers", "2"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and proc.stderr.strip() == "scalar: error: --ray-workers needs --ray"
+    assert not (tmp_path / "run").exists()

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from eval_fixtures import make_question, write_release
+
 from scalar._util.io import read_jsonl
 
 HEAVY = ("litellm", "scipy", "numba", "torch")

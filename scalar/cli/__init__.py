@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         # Standalone mode: Typer/click report bad flags themselves (usage line, exit 2).
-        app(args=argv, standalone_mode=True)
+        app(args=_fill_optional_values(sys.argv[1:] if argv is None else list(argv)), standalone_mode=True)
     except ScalarError as e:
         print(f"scalar: error: {_one_line(str(e))}", file=sys.stderr)
         sys.exit(2)
@@ -73,6 +73,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"scalar: unexpected error: {type(e).__name__}: {_one_line(str(e))} "
               "(set SCALAR_DEBUG=1 for the traceback)", file=sys.stderr)
         sys.exit(1)
+
+
+def _fill_optional_values(argv: list[str]) -> list[str]:
+    """``--ray`` with no value (last, or before another option) -> ``--ray local``."""
+    from scalar.cli.eval_cmd import OPTIONAL_VALUES
+
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        if arg == "--":
+            return out + argv[i + 1:]
+        if arg in OPTIONAL_VALUES and (i + 1 == len(argv) or argv[i + 1].startswith("-")):
+            out.append(OPTIONAL_VALUES[arg])
+    return out
 
 
 def _one_line(text: str) -> str:

@@ -10,6 +10,10 @@ from scalar.evaluate.config import EvalConfig
 
 _F = EvalConfig.model_fields
 
+# Options whose value may be left out, with the value they then take (Typer has no optional
+# values; scalar.cli.main fills these in before parsing).
+OPTIONAL_VALUES = {"--ray": "local"}
+
 
 def _opt(field: str, *names: str, default=...):
     """A typer option whose default and help come from EvalConfig (the one place they are written)."""
@@ -39,6 +43,9 @@ def eval_(
     no_cache: bool = typer.Option(False, "--no-cache", help=EvalConfig.help("use_cache")),
     max_retries: int = _opt("max_retries"),
     retry_wait: float = _opt("retry_wait"),
+    # `--ray` alone = "local" (see OPTIONAL_VALUES); `--ray ADDRESS` joins a cluster
+    ray: Optional[str] = typer.Option(None, "--ray", metavar="[ADDRESS]", help=EvalConfig.help("ray")),
+    ray_workers: Optional[int] = _opt("ray_workers"),
 ) -> None:
     """Evaluate a model on a release; re-running the same command resumes."""
     from rich.console import Console
@@ -51,7 +58,7 @@ def eval_(
                               limit=limit, model_args=model_arg, template=template, scoring=scoring, seed=seed,
                               max_tokens=max_tokens, max_cost=max_cost, dry_run=dry_run, after=after,
                               cache=cache, use_cache=not no_cache, max_retries=max_retries,
-                              retry_wait=retry_wait)
+                              retry_wait=retry_wait, ray=ray, ray_workers=ray_workers)
     try:
         result = run_eval(config)
     except KeyboardInterrupt:

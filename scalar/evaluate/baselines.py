@@ -92,7 +92,8 @@ def assign(scores: list[list[float]], fallback: list[int]) -> list[int]:
     (the seeded random assignment) wins, so masks whose words match nothing get the random
     candidates left over rather than the lowest indices."""
     import numpy as np
-    from scipy.optimize import linear_sum_assignment
+
+    from scalar._util.assignment import max_weight_assignment
 
     s = np.asarray(scores, dtype=np.float64)
     k, n = s.shape
@@ -101,10 +102,7 @@ def assign(scores: list[list[float]], fallback: list[int]) -> list[int]:
     rows = np.arange(k)
 
     def solve(matrix):
-        r, c = linear_sum_assignment(matrix, maximize=True)
-        out = np.empty(k, dtype=int)
-        out[r] = c
-        return out
+        return np.asarray(max_weight_assignment(matrix.tolist()), dtype=int)
 
     plain = solve(s)
     best_total = s[rows, plain].sum()

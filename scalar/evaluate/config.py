@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scalar.errors import ConfigError
 from scalar.schema import RunSpec
@@ -72,11 +72,22 @@ class EvalConfig(BaseModel):
     max_retries: int = Field(6, ge=0, description="Retries on rate limits and server errors.")
     retry_wait: float = Field(1.0, ge=0, description="First backoff in seconds (doubles per retry, capped at 60).")
     progress: bool = Field(True, description="Show a progress bar on stderr when it is a terminal.")
+    ray: str | None = Field(None, description="local/* models: spread the questions over Ray actors, one model "
+                            "load each. --ray alone starts Ray on this machine; --ray auto joins this node's "
+                            "cluster; --ray HOST:PORT or ray://HOST:10001 a remote one.")
+    ray_workers: int | None = Field(None, ge=1, description="Ray actors to start (default: the cluster's CPUs / "
+                                    "--model-arg threads, which defaults to 1 under --ray).")
 
     @field_validator("model_args", mode="before")
     @classmethod
     def _parse_model_args(cls, v):
         return parse_model_args(v)
+
+    @model_validator(mode="after")
+    def _ray_workers_need_ray(self) -> "EvalConfig":
+        if self.ray_workers is not None and self.ray is None:
+            raise ValueError("--ray-workers needs --ray")
+        return self
 
     @classmethod
     def build(cls, **values) -> EvalConfig:
@@ -104,7 +115,9 @@ class EvalConfig(BaseModel):
 def _message(e: ValidationError) -> str:
     err = e.errors()[0]
     field = str(err["loc"][0]) if err.get("loc") else ""
-    option = EvalConfig.option(field) if field else "a setting"
+    if not field:  # a rule across fields (model validator): its own message names the options
+        return str((err.get("ctx") or {}).get("error") or err.get("msg", "invalid settings"))
+    option = EvalConfig.option(field)
     if field == "after":
         return f"--after expects a date YYYY-MM-DD, got {err.get('input')!r}"
     if field == "scoring":

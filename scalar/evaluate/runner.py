@@ -313,7 +313,12 @@ _MODE_MISSING = {"generate": "does not generate text", "logprob": "cannot score 
 def _backend_for(cfg: EvalConfig) -> Backend:
     args = dict(cfg.model_args)
     args.setdefault("seed", cfg.seed)  # recorded and sent (dropped by providers without seeds)
-    backend = get_backend(cfg.model, api_base=cfg.api_base, model_args=args)
+    if cfg.ray is not None:  # the same runner; the model's calls run on Ray actors (ray_runner.py)
+        from scalar.evaluate.ray_runner import ray_backend
+
+        backend = ray_backend(cfg.model, args, address=cfg.ray, workers=cfg.ray_workers, concurrency=cfg.concurrency)
+    else:
+        backend = get_backend(cfg.model, api_base=cfg.api_base, model_args=args)
     scoring = cfg.scoring or backend.default_scoring
     if scoring not in backend.scoring_modes:
         raise ConfigError(f"{cfg.model} {_MODE_MISSING[scoring]}; use --scoring {backend.default_scoring}")
@@ -338,6 +343,9 @@ def _settings(cfg: EvalConfig, runner: Runner, selected: int, pending: int, poli
     if isinstance(backend, CachedBackend):
         s["cache_hits"] = backend.hits
     stats = backend.stats()
+    if cfg.ray is not None:
+        s["ray"] = cfg.ray
+        s["ray_workers"] = stats.get("workers")
     if stats:  # local models: tokens through the model this session and their rate
         s["model_tokens"] = stats.get("tokens")
         s["model_seconds"] = stats.get("seconds")
@@ -407,7 +415,10 @@ def run_eval(config: EvalConfig | str, data: str | Path | None = None, out: str 
     existing = folder.latest_predictions(keep_response=False)
     todo = [q for q in selected if q.id not in existing or existing[q.id].error is not None]
     if cfg.dry_run:
-        return estimate(cfg, raw, templates, todo, len(selected))
+        try:
+            return estimate(cfg, raw, templates, todo, len(selected))
+        finally:
+            asyncio.run(raw.aclose())
 
     if cfg.max_cost is not None and raw.price_per_token() is None:
         raise ConfigError(f"no price known for {cfg.model}: --max-cost needs --model-arg "

@@ -57,9 +57,9 @@ def _draws(k: int, n_boot: int, seed: int) -> np.ndarray:
 
 
 def _wilson(p: float, n: int, level: float) -> tuple[float, float]:
-    from scipy.stats import norm
+    from statistics import NormalDist  # not scipy.stats: it takes seconds to import
 
-    z = float(norm.ppf(0.5 + level / 2))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom

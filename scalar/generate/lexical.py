@@ -7,6 +7,8 @@ mask repeat the gold paper's vocabulary (names, title words) lets it score far a
 
 from __future__ import annotations
 
+import sys
+
 from scalar.schema import MCQ_MASK
 
 MASK = MCQ_MASK  # the placeholder contract lives in scalar.schema
@@ -41,17 +43,37 @@ def _has_word(piece: str) -> bool:
     return any(ch.isalnum() for ch in piece)
 
 
+# Optional accelerators bm25s imports when they are installed, although the numpy backends used
+# here need neither; together they take seconds to import (a baseline eval would start slowly).
+_BM25S_OPTIONAL = ("numba", "scipy")
+
+
+def _bm25s():
+    """bm25s, imported without its optional numba and scipy (when they are not loaded already)."""
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    hidden = [name for name in _BM25S_OPTIONAL if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
+    try:
+        import bm25s
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return bm25s
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased word tokens without English stopwords (no stemming: stays dependency-free)."""
-    import bm25s
-
+    bm25s = _bm25s()
     return bm25s.tokenize(texts, token_pattern=_TOKEN_PATTERN, stopwords="en",
                           return_ids=False, show_progress=False)
 
 
 def _model(query: str, candidate_texts: list[str]):
     """(bm25s model over the candidates, the query tokens it knows), or None when nothing can score."""
-    import bm25s
+    bm25s = _bm25s()
 
     corpus = tokenize(list(candidate_texts))
     query_tokens = tokenize([query])[0]
@@ -59,7 +81,7 @@ def _model(query: str, candidate_texts: list[str]):
         return None
     # An empty document would make bm25s drop it from the vocabulary; a placeholder keeps indices.
     corpus = [doc if doc else ["\x00empty"] for doc in corpus]
-    model = bm25s.BM25()
+    model = bm25s.BM25(backend="numpy", csc_backend="numpy")  # bm25s's defaults, pinned
     model.index(corpus, show_progress=False)
     vocab = model.vocab_dict
     known = [t for t in query_tokens if t in vocab]

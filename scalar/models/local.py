@@ -121,10 +121,16 @@ class LocalBackend(Backend):
         self.name = f"local/{kind}"
         self.model_args = dict(model_args)
         threads = _positive_int(model_args, "threads")
+        set_threads = None
         if threads:
             import numba
 
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            n_threads = min(threads, numba.config.NUMBA_NUM_THREADS)
+
+            def set_threads() -> None:
+                numba.set_num_threads(n_threads)
+
+            set_threads()
         self.checkpoint = Path(str(model_args["checkpoint"])).expanduser()
         self.model = load_model(kind, self.checkpoint, tokenizer=model_args.get("tokenizer"),
                                 require_tokenizer=True)
@@ -139,7 +145,8 @@ class LocalBackend(Backend):
             self.context_window = window
         else:
             self.context_window = _positive_int(model_args, "max_context") or _positive_int(model_args, "context_window")
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalar-local")
+        # numba's thread count is per calling thread: set it where the model runs, too
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalar-local", initializer=set_threads)
         self._lock = threading.Lock()
         # Throughput counters (shown by `stats()`), and tokens cut here beyond the harness's cut.
         self.tokens_processed = 0

@@ -44,8 +44,8 @@ def eval_(
     max_retries: int = _opt("max_retries"),
     retry_wait: float = _opt("retry_wait"),
     # `--ray` alone = "local" (see OPTIONAL_VALUES); `--ray ADDRESS` joins a cluster
-    ray: Optional[str] = typer.Option(None, "--ray", metavar="[ADDRESS]", help=EvalConfig.help("ray")),
-    ray_workers: Optional[int] = _opt("ray_workers"),
+    ray: str | None = typer.Option(None, "--ray", metavar="[ADDRESS]", help=EvalConfig.help("ray")),
+    ray_workers: int | None = _opt("ray_workers"),
 ) -> None:
     """Evaluate a model on a release; re-running the same command resumes."""
     from rich.console import Console

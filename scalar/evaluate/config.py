@@ -84,7 +84,7 @@ class EvalConfig(BaseModel):
         return parse_model_args(v)
 
     @model_validator(mode="after")
-    def _ray_workers_need_ray(self) -> "EvalConfig":
+    def _ray_workers_need_ray(self) -> EvalConfig:
         if self.ray_workers is not None and self.ray is None:
             raise ValueError("--ray-workers needs --ray")
         return self

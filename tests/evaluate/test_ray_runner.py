@@ -65,7 +65,7 @@ def test_ray_run_matches_the_in_process_run_and_records_its_workers(tmp_path, cl
     spread = run_eval("local/fbi-llm", rel, tmp_path / "ray", model_args=args, progress=False,
                       ray=cluster, ray_workers=2)
     a = {r["id"]: r for r in read_jsonl(tmp_path / "plain" / "predictions.jsonl")}
-    b = [r for r in read_jsonl(tmp_path / "ray" / "predictions.jsonl")]
+    b = list(read_jsonl(tmp_path / "ray" / "predictions.jsonl"))
     assert len(b) == len(qs) == len({r["id"] for r in b})  # every question once
     for row in b:
         assert row["error"] is None and row["prediction"] == a[row["id"]]["prediction"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from scalar.errors import InputError
-from scalar.local import kernels
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
+from scalar.local.head import OutputHead
 from scalar.local.layers import rms_norm, silu, softplus
 from scalar.local.ssd import causal_conv1d, selective_scan
 
@@ -145,6 +145,7 @@ class BiMamba:
         self.lm_head = d.get("lm_head.weight", self.embed)
         if self.lm_head is not self.embed and config.tied and np.array_equal(self.lm_head, self.embed):
             self.lm_head = self.embed  # tied: keep one copy
+        self.head = OutputHead(self.lm_head)
         self.norm_f = d["backbone.norm_f.weight"]
         self.layers = []
         for n in range(config.layers):
@@ -169,10 +170,14 @@ class BiMamba:
 
     @property
     def nbytes(self) -> int:
-        total = self.embed.nbytes + self.norm_f.nbytes + (0 if self.lm_head is self.embed else self.lm_head.nbytes)
+        total = self.embed.nbytes + self.norm_f.nbytes + (0 if self.head.weight is self.embed else self.head.nbytes)
         for layer in self.layers:
             total += sum(v.nbytes for v in layer.values())
         return int(total)
+
+    def set_head_precision(self, precision: str) -> None:
+        """Output head in "fp32" (exact) or "int8" (see ``scalar.local.head``)."""
+        self.head = OutputHead(self.lm_head, precision)
 
     def new_cache(self, capacity: int | None = None) -> MambaState:
         return MambaState(self.config)
@@ -205,13 +210,7 @@ class BiMamba:
         return np.concatenate(outputs)
 
     def logits(self, h: np.ndarray) -> np.ndarray:
-        normed = rms_norm(h, self.norm_f, self.config.eps)
-        if normed.ndim == 1:  # decode: numba GEMV, off BLAS (see kernels.dense_matvec)
-            out = np.empty(self.lm_head.shape[0], dtype=np.float32)
-            kernels.dense_matvec(self.lm_head, np.ascontiguousarray(normed, dtype=np.float32), out)
-        else:
-            out = normed @ self.lm_head.T
-        return out[..., : self.config.vocab]
+        return self.head(rms_norm(h, self.norm_f, self.config.eps))[..., : self.config.vocab]
 
     def _layer(self, index: int, h: np.ndarray, state: MambaState) -> np.ndarray:
         c = self.config

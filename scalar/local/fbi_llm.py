@@ -19,6 +19,7 @@ from scalar.local import kernels
 from scalar.local._blas import blas_threads
 from scalar.local.binary import LinearGroup
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
+from scalar.local.head import OutputHead
 from scalar.local.layers import rms_norm, silu
 
 ATTN_PROJ = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -135,6 +136,7 @@ class FBILLM:
         d = weights.dense
         self.embed = d["model.embed_tokens.weight"]
         self.lm_head = d.get("lm_head.weight", self.embed)
+        self.head = OutputHead(self.lm_head)
         self.norm = d["model.norm.weight"]
         self.layers = []
         for n in range(config.layers):
@@ -165,10 +167,14 @@ class FBILLM:
 
     @property
     def nbytes(self) -> int:
-        total = self.embed.nbytes + self.norm.nbytes + (0 if self.lm_head is self.embed else self.lm_head.nbytes)
+        total = self.embed.nbytes + self.norm.nbytes + (0 if self.head.weight is self.embed else self.head.nbytes)
         for in_norm, post_norm, lin in self.layers:
             total += in_norm.nbytes + post_norm.nbytes + sum(lin[name].nbytes for name in ATTN_PROJ + MLP_PROJ)
         return int(total)
+
+    def set_head_precision(self, precision: str) -> None:
+        """Output head in "fp32" (exact) or "int8" (see ``scalar.local.head``)."""
+        self.head = OutputHead(self.lm_head, precision)
 
     def new_cache(self, capacity: int | None = None) -> KVCache:
         return KVCache(self.config, min(capacity or self.max_positions, self.max_positions))
@@ -201,12 +207,7 @@ class FBILLM:
         return self.logits(h)
 
     def logits(self, h: np.ndarray) -> np.ndarray:
-        normed = rms_norm(h, self.norm, self.config.eps)
-        if normed.ndim == 1:
-            out = np.empty(self.lm_head.shape[0], dtype=np.float32)
-            kernels.dense_matvec(self.lm_head, np.ascontiguousarray(normed, dtype=np.float32), out)
-            return out
-        return normed @ self.lm_head.T
+        return self.head(rms_norm(h, self.norm, self.config.eps))
 
     # -- internals --------------------------------------------------------------------------
     def _rope(self, x: np.ndarray, pos0: int) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from scalar.errors import InputError
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
 from scalar.local.head import OutputHead
-from scalar.local.layers import rms_norm, silu, softplus
+from scalar.local.layers import gated_rms_norm, rms_norm, rms_norm_rows, softplus
 from scalar.local.ssd import causal_conv1d, selective_scan
 
 PREFILL_CHUNK = 2048  # tokens per chunk: bounds activation memory, state carries across chunks
@@ -216,7 +216,7 @@ class BiMamba:
         c = self.config
         layer = self.layers[index]
         t = h.shape[0]
-        zxbcdt = layer["in_proj"](rms_norm(h, layer["norm"], c.eps))
+        zxbcdt = layer["in_proj"](rms_norm_rows(h, layer["norm"], c.eps))
         z = zxbcdt[:, : c.d_inner]
         xbc = np.ascontiguousarray(zxbcdt[:, c.d_inner: c.d_inner + c.conv_dim])
         dt = softplus(zxbcdt[:, c.d_inner + c.conv_dim:] + layer["dt_bias"])
@@ -228,8 +228,7 @@ class BiMamba:
         C = np.ascontiguousarray(conv[:, c.d_inner + gn:]).reshape(t, c.ngroups, c.d_state)
         y = np.empty_like(x)
         selective_scan(x, np.ascontiguousarray(dt), layer["A"], B, C, layer["D"], state.ssm[index], y)
-        gated = (y.reshape(t, c.d_inner) * silu(z)).reshape(t, c.ngroups, c.d_inner // c.ngroups)
-        normed = rms_norm(gated, layer["gate_norm"].reshape(c.ngroups, -1), c.eps).reshape(t, c.d_inner)
+        normed = gated_rms_norm(y.reshape(t, c.d_inner), z, layer["gate_norm"], c.ngroups, c.eps)
         return h + layer["out_proj"](normed)
 
 

@@ -114,9 +114,20 @@ def _scratch(size: int) -> np.ndarray:
     return buf[:size]
 
 
+def _tables(tokens: int, groups: int) -> np.ndarray:
+    """This thread's reused buffer for ``permute`` tables, (tokens, groups, 16) float32."""
+    size = tokens * groups * 16
+    buf = getattr(_workspace, "tables", None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size, dtype=np.float32)
+        _workspace.tables = buf
+    return buf[:size].reshape(tokens, groups, 16)
+
+
 def release_workspace() -> None:
-    """Free this thread's unpack buffer (e.g. after a long prefill)."""
+    """Free this thread's unpack and table buffers (e.g. after a long prefill)."""
     _workspace.buf = None
+    _workspace.tables = None
 
 
 class _Helpers:
@@ -293,8 +304,10 @@ class BinaryLinear:
                 permute.matvec(tables, self.nib, 0, self.nib.shape[0], out)
         else:
             padded = -(-tokens // permute.TOKEN_TILE) * permute.TOKEN_TILE
-            build = permute.build_tables_parallel if tokens >= 256 else permute.build_tables
-            tables = build(x, self.alpha, width, padded)
+            tables = _tables(padded, width // 4)
+            tables[tokens:] = 0.0
+            fill = permute.fill_tables_parallel if tokens >= 256 else permute.fill_tables
+            fill(x, self.alpha, width, tables)
             out = np.empty((padded, out_rows), dtype=np.float32)
             permute.matmul_tokens(tables, self.nib, out)
         if out.shape == (tokens, self.out_features):

@@ -20,7 +20,7 @@ from scalar.local._blas import blas_threads
 from scalar.local.binary import LinearGroup
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
 from scalar.local.head import OutputHead
-from scalar.local.layers import rms_norm, silu
+from scalar.local.layers import rms_norm, rms_norm_rows, silu_mul
 
 ATTN_PROJ = ("q_proj", "k_proj", "v_proj", "o_proj")
 MLP_PROJ = ("gate_proj", "up_proj", "down_proj")
@@ -223,7 +223,7 @@ class FBILLM:
         cfg = self.config
         in_norm, post_norm, lin = self.layers[index]
         t = h.shape[0]
-        x = rms_norm(h, in_norm, cfg.eps)
+        x = rms_norm_rows(h, in_norm, cfg.eps)
         q, k, v = lin["qkv"](x)
         q = self._rope(q.reshape(t, cfg.heads, cfg.head_dim), pos0)
         k = self._rope(k.reshape(t, cfg.kv_heads, cfg.head_dim), pos0)
@@ -232,9 +232,9 @@ class FBILLM:
         cache.values[index, :, pos0:pos0 + t] = v.transpose(1, 0, 2)
         attn = self._attention(q, cache.keys[index], cache.values[index], pos0)
         h = h + lin["o_proj"](attn.reshape(t, cfg.heads * cfg.head_dim))
-        x = rms_norm(h, post_norm, cfg.eps)
+        x = rms_norm_rows(h, post_norm, cfg.eps)
         gate, up = lin["gate_up"](x)
-        return h + lin["down_proj"](silu(gate) * up)
+        return h + lin["down_proj"](silu_mul(gate, up))
 
     def _attention(self, q: np.ndarray, keys: np.ndarray, values: np.ndarray, pos0: int) -> np.ndarray:
         """Causal softmax attention of q (T, heads, d) over cached keys/values [0, pos0 + T)."""

@@ -159,23 +159,28 @@ def _fill_tables(x, alpha, width, tables, t0):
 
 @njit(cache=True)
 def build_tables(x, alpha, width, tokens_padded):
-    """Tables (tokens_padded, width/4, 16) float32 of ``x * alpha``; rows past len(x) are zero.
-    Serial: a few microseconds per token, less than a fork/join of the thread pool costs on a busy
-    machine (``build_tables_parallel`` for long inputs)."""
+    """Tables (tokens_padded, width/4, 16) float32 of ``x * alpha``; rows past len(x) are zero."""
     tables = np.zeros((tokens_padded, width // 4, 16), dtype=np.float32)
     _fill_tables(x, alpha, width, tables, 0)
     return tables
 
 
 @njit(cache=True, parallel=True)
-def build_tables_parallel(x, alpha, width, tokens_padded):
-    tables = np.zeros((tokens_padded, width // 4, 16), dtype=np.float32)
+def fill_tables_parallel(x, alpha, width, tables):
+    """``_fill_tables`` of every token into a caller's buffer (reused across layers: a fresh
+    array of this size would be page-faulted in every call), spread over the threads."""
     chunk = 64
     for c in prange((x.shape[0] + chunk - 1) // chunk):
         a = c * chunk
         b = min(x.shape[0], a + chunk)
         _fill_tables(x[a:b], alpha, width, tables, a)
-    return tables
+
+
+@njit(cache=True)
+def fill_tables(x, alpha, width, tables):
+    """Serial ``fill_tables_parallel``: a few microseconds per token, less than a fork/join of the
+    thread pool costs on a busy machine."""
+    _fill_tables(x, alpha, width, tables, 0)
 
 
 @njit(cache=True, parallel=True)

@@ -114,14 +114,14 @@ def _scratch(size: int) -> np.ndarray:
     return buf[:size]
 
 
-def _tables(tokens: int, groups: int) -> np.ndarray:
-    """This thread's reused buffer for ``permute`` tables, (tokens, groups, 16) float32."""
-    size = tokens * groups * 16
+def _tables(shape: tuple[int, ...]) -> np.ndarray:
+    """This thread's reused buffer for ``permute`` tables of this shape (float32)."""
+    size = int(np.prod(shape))
     buf = getattr(_workspace, "tables", None)
     if buf is None or buf.size < size:
         buf = np.empty(size, dtype=np.float32)
         _workspace.tables = buf
-    return buf[:size].reshape(tokens, groups, 16)
+    return buf[:size].reshape(shape)
 
 
 def release_workspace() -> None:
@@ -303,12 +303,12 @@ class BinaryLinear:
             else:
                 permute.matvec(tables, self.nib, 0, self.nib.shape[0], out)
         else:
-            padded = -(-tokens // permute.TOKEN_TILE) * permute.TOKEN_TILE
-            tables = _tables(padded, width // 4)
-            tables[tokens:] = 0.0
+            shape = permute.table_shape(tokens, width)
+            tables = _tables(shape)
+            tables[-1, :, tokens - (shape[0] - 1) * shape[2]:] = 0.0  # padding tokens of the last tile
             fill = permute.fill_tables_parallel if tokens >= 256 else permute.fill_tables
             fill(x, self.alpha, width, tables)
-            out = np.empty((padded, out_rows), dtype=np.float32)
+            out = np.empty((shape[0] * shape[2], out_rows), dtype=np.float32)
             permute.matmul_tokens(tables, self.nib, out)
         if out.shape == (tokens, self.out_features):
             return out

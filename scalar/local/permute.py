@@ -48,15 +48,15 @@ def available() -> bool:
 
 def _make_tile(tokens: int):
     """An intrinsic adding the lookups of groups [g0, g1) of one row block for ``tokens`` tokens
-    into out[t0:t0+tokens, 16*blk:16*blk+16] (accumulators stay in registers across groups)."""
+    into out[tokens*tile_index:+tokens, 16*blk:+16] (accumulators stay in registers across groups)."""
     f32x16 = ir.VectorType(ir.FloatType(), 16)
     i32x16 = ir.VectorType(ir.IntType(32), 16)
     i8x8 = ir.VectorType(ir.IntType(8), 8)
     i32x8 = ir.VectorType(ir.IntType(32), 8)
 
     @intrinsic
-    def tile(typingctx, tables, t0, nib, blk, g0, g1, out):
-        sig = types.void(tables, t0, nib, blk, g0, g1, out)
+    def tile(typingctx, tables, tile_index, nib, blk, g0, g1, out):
+        sig = types.void(tables, tile_index, nib, blk, g0, g1, out)
 
         def codegen(context, builder, signature, args):
             tab_t, _, nib_t, _, _, _, out_t = signature.args
@@ -65,15 +65,15 @@ def _make_tile(tokens: int):
             out_a = context.make_array(out_t)(context, builder, args[6])
             i64 = ir.IntType(64)
             t0v, blkv, g0v, g1v = (context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 3, 4, 5))
-            shape_tab = cgutils.unpack_tuple(builder, tables_a.shape, 3)
+            shape_tab = cgutils.unpack_tuple(builder, tables_a.shape, 4)
             shape_nib = cgutils.unpack_tuple(builder, nib_a.shape, 3)
             shape_out = cgutils.unpack_tuple(builder, out_a.shape, 2)
             groups = shape_tab[1]
-            tstride = builder.mul(groups, ir.Constant(i64, 16))
+            gstride = ir.Constant(i64, 16 * tokens)  # a group's tables of the tile's tokens are adjacent
             ostride = shape_out[1]
-            tab0 = builder.gep(tables_a.data, [builder.mul(t0v, tstride)])
+            tab0 = builder.gep(tables_a.data, [builder.mul(t0v, builder.mul(groups, gstride))])
             nib0 = builder.gep(nib_a.data, [builder.mul(builder.mul(blkv, shape_nib[1]), ir.Constant(i64, 8))])
-            out0 = builder.gep(out_a.data, [builder.add(builder.mul(t0v, ostride),
+            out0 = builder.gep(out_a.data, [builder.add(builder.mul(builder.mul(t0v, ir.Constant(i64, tokens)), ostride),
                                                         builder.mul(blkv, ir.Constant(i64, 16)))])
             perm = cgutils.get_or_insert_function(builder.module, ir.FunctionType(f32x16, [f32x16, i32x16]),
                                                   "llvm.x86.avx512.permvar.sf.512")
@@ -99,10 +99,10 @@ def _make_tile(tokens: int):
             low = builder.zext(raw, i32x8)
             high = builder.lshr(low, ir.Constant(i32x8, [4] * 8))
             index = builder.shuffle_vector(low, high, ir.Constant(i32x16, list(range(16))))
-            goff = builder.mul(g, ir.Constant(i64, 16))
+            goff = builder.mul(g, gstride)
             new = []
             for i, acc in enumerate(accs):
-                ptr = builder.gep(tab0, [builder.add(builder.mul(ir.Constant(i64, i), tstride), goff)])
+                ptr = builder.gep(tab0, [builder.add(ir.Constant(i64, 16 * i), goff)])
                 table = builder.load(builder.bitcast(ptr, vptr), align=4)
                 new.append(builder.fadd(acc, builder.call(perm, [table, index])))
             g_next = builder.add(g, ir.Constant(i64, 1))
@@ -126,13 +126,15 @@ _tile_one = _make_tile(1)
 
 @njit(cache=True)
 def _fill_tables(x, alpha, width, tables, t0):
-    """tables[t0 + t, g, 4*h + l] = hi[h] + lo[l]: lo the 4 signed sums of columns 4g, 4g+1, hi of
-    4g+2, 4g+3 (bit set = +1), each scaled by alpha; columns past len(alpha) are 0."""
+    """Tables of tokens t0.. of ``x * alpha``: entry n of group g is hi[n >> 2] + lo[n & 3], lo the
+    4 signed sums of columns 4g, 4g+1, hi of 4g+2, 4g+3 (bit set = +1); columns past len(alpha)
+    are 0. ``tables`` is (tiles, groups, tile, 16): token t at [t // tile, :, t % tile]."""
     k = alpha.shape[0]
     groups = width // 4
     full = k // 4
+    tile = tables.shape[2]
     for t in range(x.shape[0]):
-        row = tables[t0 + t]
+        row = tables[(t0 + t) // tile, :, (t0 + t) % tile]
         for g in range(groups):
             c = 4 * g
             if g < full:
@@ -157,10 +159,16 @@ def _fill_tables(x, alpha, width, tables, t0):
                 row[g, 4 * h + 3] = hv + lo3
 
 
+def table_shape(tokens: int, width: int) -> tuple[int, int, int, int]:
+    """Shape of the tables of ``tokens`` tokens (one token: decode; else padded to TOKEN_TILE)."""
+    tile = 1 if tokens == 1 else TOKEN_TILE
+    return (-(-tokens // tile), width // 4, tile, 16)
+
+
 @njit(cache=True)
-def build_tables(x, alpha, width, tokens_padded):
-    """Tables (tokens_padded, width/4, 16) float32 of ``x * alpha``; rows past len(x) are zero."""
-    tables = np.zeros((tokens_padded, width // 4, 16), dtype=np.float32)
+def build_tables(x, alpha, width, tile):
+    """Tables (ceil(T/tile), width/4, tile, 16) float32 of ``x * alpha``; padded tokens are zero."""
+    tables = np.zeros(((x.shape[0] + tile - 1) // tile, width // 4, tile, 16), dtype=np.float32)
     _fill_tables(x, alpha, width, tables, 0)
     return tables
 
@@ -185,12 +193,11 @@ def fill_tables(x, alpha, width, tables):
 
 @njit(cache=True, parallel=True)
 def matmul_tokens(tables, nib, out):
-    """out (Tp, 16*blocks) = lookups of every token tile x row block; Tp a multiple of TOKEN_TILE.
+    """out (tiles*TOKEN_TILE, 16*blocks) = lookups of every token tile x row block.
     Work items are (token tile, row-block range): each walks the groups in L1-sized chunks."""
-    tokens = tables.shape[0]
     groups = tables.shape[1]
     blocks = nib.shape[0]
-    tiles = tokens // TOKEN_TILE
+    tiles = tables.shape[0]
     # split rows too when there are few token tiles, so both cores have work
     parts = 1 if tiles >= 8 else 4
     span = (blocks + parts - 1) // parts
@@ -206,12 +213,12 @@ def matmul_tokens(tables, nib, out):
         for g0 in range(0, groups, GROUP_CHUNK):
             g1 = min(groups, g0 + GROUP_CHUNK)
             for b in range(b0, b1):
-                _tile_many(tables, t0, nib, b, g0, g1, out)
+                _tile_many(tables, tile, nib, b, g0, g1, out)
 
 
 @njit(cache=True, nogil=True)
 def matvec(tables, nib, b0, b1, out):
-    """Row blocks [b0, b1) of one token (tables (1, G, 16)) into out (1, 16*blocks)."""
+    """Row blocks [b0, b1) of one token (tables (1, G, 1, 16)) into out (1, 16*blocks)."""
     groups = tables.shape[1]
     for b in range(b0, b1):
         for r in range(ROWS):

@@ -197,13 +197,17 @@ def test_permute_tables_are_signed_sums_of_four_columns():
 
     x = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]], np.float32)
     alpha = np.array([1.0, 1.0, 1.0, 1.0, 0.5], np.float32)
-    tables = permute.build_tables(x, alpha, 64, 1)
-    assert tables.shape == (1, 16, 16)
+    tables = permute.build_tables(x, alpha, 64, 1)[0, :, 0]
+    assert tables.shape == (16, 16)
     for pattern in range(16):
         signs = np.array([1.0 if pattern >> j & 1 else -1.0 for j in range(4)], np.float32)
-        assert tables[0, 0, pattern] == float(signs @ x[0, :4])
+        assert tables[0, pattern] == float(signs @ x[0, :4])
     # the fifth column (alpha 0.5) and then zero padding
-    assert tables[0, 1, 1] == 8.0 and tables[0, 1, 0] == -8.0 and not tables[0, 2:].any()
+    assert tables[1, 1] == 8.0 and tables[1, 0] == -8.0 and not tables[2:].any()
+    # a tile of 8 tokens: token t at [t // 8, :, t % 8], padding tokens zero
+    many = permute.build_tables(np.tile(x, (10, 1)) * np.arange(1, 11, dtype=np.float32)[:, None], alpha, 64, 8)
+    assert many.shape == (2, 16, 8, 16)
+    assert many[1, 0, 1, 15] == 10 * 15.0 and many[0, 0, 2, 15] == 3 * 15.0 and not many[1, :, 2:].any()
 
 
 @pytest.mark.parametrize("rows", [1, 16, 17, 600])

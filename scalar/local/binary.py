@@ -94,6 +94,12 @@ class _CoreWatch:
 _cores = _CoreWatch()
 
 
+def decode_parallel() -> bool:
+    """Whether a decode-time kernel (GEMV, attention, output head) should use numba's threads now
+    (``GEMV_MODE``: "auto" = only while other processes leave the cores idle)."""
+    return _gemv_mode(_numba_threads(), 2) == "omp"
+
+
 def _gemv_mode(threads: int, items: int) -> str:
     if threads <= 1 or items <= 1:
         return "serial"

@@ -17,7 +17,7 @@ import numpy as np
 from scalar.errors import InputError
 from scalar.local import kernels
 from scalar.local._blas import blas_threads
-from scalar.local.binary import LinearGroup
+from scalar.local.binary import LinearGroup, decode_parallel
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
 from scalar.local.head import OutputHead
 from scalar.local.layers import rms_norm, rms_norm_rows, silu_mul
@@ -244,7 +244,7 @@ class FBILLM:
         qh = q.transpose(1, 0, 2) * np.float32(cfg.head_dim ** -0.5)  # (heads, T, d)
         if t == 1:  # decode: one numba kernel instead of small BLAS calls
             one = np.empty((cfg.heads, cfg.head_dim), dtype=np.float32)
-            kernels.attend_one(np.ascontiguousarray(qh[:, 0]), keys, values, pos0 + 1, one)
+            kernels.attend_one(np.ascontiguousarray(qh[:, 0]), keys, values, pos0 + 1, one, decode_parallel())
             return one[None]
         out = np.empty((t, cfg.heads, cfg.head_dim), dtype=np.float32)
         qh = np.ascontiguousarray(qh)

@@ -16,6 +16,7 @@ from numba import njit, prange
 
 from scalar.errors import ConfigError
 from scalar.local import kernels
+from scalar.local.binary import decode_parallel
 
 PRECISIONS = ("fp32", "int8")
 
@@ -74,13 +75,16 @@ class OutputHead:
             return int(self.weight.nbytes)
         return int(self.q.nbytes + self.scale.nbytes)
 
-    def __call__(self, normed: np.ndarray, parallel: bool = True) -> np.ndarray:
-        """normed (hidden,) or (T, hidden) float32 -> logits (vocab,) or (T, vocab)."""
+    def __call__(self, normed: np.ndarray, parallel: bool | None = None) -> np.ndarray:
+        """normed (hidden,) or (T, hidden) float32 -> logits (vocab,) or (T, vocab). ``parallel``:
+        numba's threads or the calling thread alone (default: ``binary.decode_parallel()``)."""
         x = np.ascontiguousarray(normed, dtype=np.float32)
+        if parallel is None:
+            parallel = decode_parallel()
         if self.weight is not None:
             if x.ndim == 1:  # decode: numba GEMV, off BLAS (see kernels.dense_matvec)
                 out = np.empty(self.rows, dtype=np.float32)
-                kernels.dense_matvec(self.weight, x, out)
+                kernels.dense_matvec(self.weight, x, out, parallel)
                 return out
             return x @ self.weight.T
         xx = x[None] if x.ndim == 1 else x

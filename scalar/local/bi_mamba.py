@@ -156,7 +156,7 @@ class BiMamba:
                 "norm": d[f"{p}.norm.weight"],
                 "in_proj": weights.linears[f"{p}.mixer.in_proj"],
                 "out_proj": weights.linears[f"{p}.mixer.out_proj"],
-                "conv_w": np.ascontiguousarray(d[f"{p}.mixer.conv1d.weight"][:, 0, :]),
+                "conv_w": np.ascontiguousarray(d[f"{p}.mixer.conv1d.weight"][:, 0, :].T),  # (K, C)
                 "conv_b": d[f"{p}.mixer.conv1d.bias"],
                 "dt_bias": d[f"{p}.mixer.dt_bias"],
                 "A": (-np.exp(d[f"{p}.mixer.A_log"].astype(np.float64))).astype(np.float32),
@@ -217,7 +217,6 @@ class BiMamba:
         layer = self.layers[index]
         t = h.shape[0]
         zxbcdt = layer["in_proj"](rms_norm_rows(h, layer["norm"], c.eps))
-        z = zxbcdt[:, : c.d_inner]
         xbc = np.ascontiguousarray(zxbcdt[:, c.d_inner: c.d_inner + c.conv_dim])
         dt = softplus(zxbcdt[:, c.d_inner + c.conv_dim:] + layer["dt_bias"])
         conv = np.empty_like(xbc)
@@ -228,7 +227,7 @@ class BiMamba:
         C = np.ascontiguousarray(conv[:, c.d_inner + gn:]).reshape(t, c.ngroups, c.d_state)
         y = np.empty_like(x)
         selective_scan(x, np.ascontiguousarray(dt), layer["A"], B, C, layer["D"], state.ssm[index], y)
-        normed = gated_rms_norm(y.reshape(t, c.d_inner), z, layer["gate_norm"], c.ngroups, c.eps)
+        normed = gated_rms_norm(y.reshape(t, c.d_inner), zxbcdt, layer["gate_norm"], c.ngroups, c.eps)
         return h + layer["out_proj"](normed)
 
 

@@ -54,6 +54,8 @@ def _silu_mul_span(gate, up, out, t0, t1):
 
 @njit(cache=True, fastmath=_FAST)
 def _gated_rms_span(y, z, weight, groups, eps, out, t0, t1):
+    # z: a C-contiguous array whose first y.shape[1] columns are the gate (a strided view would
+    # compile to a scalar loop)
     width = y.shape[1] // groups
     for t in range(t0, t1):
         for g in range(groups):
@@ -120,7 +122,9 @@ def silu_mul(gate: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 def gated_rms_norm(y: np.ndarray, z: np.ndarray, weight: np.ndarray, groups: int, eps: float) -> np.ndarray:
     """Mamba-2's gated RMSNorm (norm_before_gate=False): rms_norm(y * silu(z)) per group of
-    channels; y, z (T, D) (z may be a strided view), weight (D,)."""
+    channels; y (T, D), z (T, >= D) whose first D columns are the gate, weight (D,)."""
+    z = np.ascontiguousarray(z)
+    y = np.ascontiguousarray(y)
     out = np.empty(y.shape, dtype=np.float32)
     if y.shape[0] <= SERIAL_TOKENS:
         _gated_rms_span(y, z, weight, groups, eps, out, 0, y.shape[0])

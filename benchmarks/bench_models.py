@@ -170,7 +170,6 @@ def main() -> None:
         return
 
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     load = os.getloadavg()
@@ -221,7 +220,7 @@ def compare_mamba(args, lengths: list[int]) -> None:
           "peak RSS this / baseline |")
     print("|---|---|---|---|---|---|---|---|")
     for length in lengths:
-        def med(name, key):
+        def med(name, key, length=length):
             return statistics.median(run[key] for run in runs[(name, length)])
 
         this_w, base_w = length / med("this", "seconds"), length / med("baseline", "seconds")

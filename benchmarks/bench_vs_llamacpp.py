@@ -124,7 +124,7 @@ class OursWorker:
         sys.path.insert(0, str(HERE))
         from _synthetic import FBI_1_3B, random_weights
 
-        from scalar.local.fbi_llm import FBIConfig, FBILLM
+        from scalar.local.fbi_llm import FBILLM, FBIConfig
 
         config = FBIConfig.from_dict(dict(FBI_1_3B, num_hidden_layers=layers))
         self.model = FBILLM(config, random_weights(config.spec()))

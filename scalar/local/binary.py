@@ -26,6 +26,9 @@ from scalar.local.pack import pack_signs, padded_width, unpack_signs_reference
 
 # Up to this many tokens the LUT path runs once per token; above it, unpack + sgemm wins.
 LUT_MAX_TOKENS = 6
+# AVX-512 kernels: from this many tokens (8 tiles, one per work item) each tile builds its own
+# tables (``permute.matmul_fused``); fewer tokens share prebuilt tables over row-split items.
+FUSED_MIN_TOKENS = 64
 
 # How a decode GEMV uses the cores. "omp": row blocks spread over numba's threads with prange (a
 # fork/join: every call waits for the slowest thread, so it is the fastest mode when the other
@@ -308,6 +311,10 @@ class BinaryLinear:
                 permute.matvec_parallel(tables, self.nib, out)
             else:
                 permute.matvec(tables, self.nib, 0, self.nib.shape[0], out)
+        elif tokens >= FUSED_MIN_TOKENS:
+            padded = -(-tokens // permute.TOKEN_TILE) * permute.TOKEN_TILE
+            out = np.empty((padded, out_rows), dtype=np.float32)
+            permute.matmul_fused(x, self.alpha, width, self.nib, out)
         else:
             shape = permute.table_shape(tokens, width)
             tables = _tables(shape)

@@ -32,7 +32,7 @@ def _dense(w, alpha, beta):
 
 
 @pytest.mark.parametrize("out_f,in_f", [(64, 128), (37, 100), (5, 8), (130, 2048), (3, 1)])
-@pytest.mark.parametrize("tokens", [None, 1, 2, LUT_MAX_TOKENS + 1, 33])
+@pytest.mark.parametrize("tokens", [None, 1, 2, LUT_MAX_TOKENS + 1, 33, 70])
 def test_equals_dense_formula(out_f, in_f, tokens, kernel_set):
     rng = np.random.default_rng(out_f * 1000 + in_f)
     w, alpha, beta = _layer(rng, out_f, in_f)

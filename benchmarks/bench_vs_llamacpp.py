@@ -7,7 +7,7 @@
 A GGUF of FBI-LLM-1.3B's shapes (hidden 2048, intermediate 5632, vocab 32000, Llama layout) is
 written with the ``gguf`` package from random +/-1 weights, then quantised by llama.cpp itself
 (``llama_model_quantize`` through llama-cpp-python; TQ2_0 unless ``--types`` says otherwise; the
-quantised file is kept in ``--cache-dir``). Our engine runs a model of the same shapes with random
+quantised file and its F16 source are kept in ``--cache-dir``). Our engine runs a model of the same shapes with random
 packed signs (benchmarks/_synthetic.py).
 
 Each engine lives in its own worker process (its own OpenMP runtime and settings) and waits while
@@ -91,7 +91,7 @@ def write_gguf(path: Path, layers: int, context: int) -> None:
 
 
 def quantized_model(cache_dir: Path, layers: int, qtype: str, context: int, output_f32: bool) -> Path:
-    """The GGUF of ``qtype``, made once per shape and kept (the F16 source is deleted)."""
+    """The GGUF of ``qtype``, made once per shape and kept (with its F16 source, for other types)."""
     import llama_cpp
 
     cache_dir.mkdir(parents=True, exist_ok=True)

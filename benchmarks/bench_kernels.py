@@ -80,7 +80,11 @@ def measure(args) -> dict:
     latent = rng.standard_normal((out_f, in_f), dtype=np.float32)
     alpha = rng.uniform(0.5, 1.5, in_f).astype(np.float32)
     beta = rng.normal(0, 0.1, in_f).astype(np.float32)
-    layer = BinaryLinear.from_latent(latent, alpha, beta)
+    layer = BinaryLinear.from_latent(latent, alpha, beta)  # AVX-512 lookup tables where available
+    binary.KERNELS = "portable"
+    portable = BinaryLinear.from_latent(latent, alpha, beta)  # scalar LUT GEMV, unpack + sgemm
+    binary.KERNELS = "auto"
+    kind = "AVX-512 vpermps" if layer.nib is not None else "portable"
     dense = (alpha * np.sign(latent) + beta).astype(np.float32)  # torch.sign: sign(0) = 0
     del latent
     dense_t = torch.from_numpy(dense)
@@ -106,8 +110,14 @@ def measure(args) -> dict:
     modes = ("auto", "omp", "serial", "shared")
     for mode in modes:
         layer_in(mode)()
-    rounds = {f"1-bit LUT GEMV ({mode}{', default' if mode == default_mode else ''})": layer_in(mode)
+    rounds = {f"1-bit {kind} GEMV ({mode}{', default' if mode == default_mode else ''})": layer_in(mode)
               for mode in modes}
+
+    def portable_serial():
+        binary.GEMV_MODE = "serial"
+        return portable(x)
+
+    rounds["1-bit portable scalar-LUT GEMV (serial)"] = portable_serial
     rounds.update({
         "  of which the table build": lambda: kernels.build_luts(x, layer._alphas, nwords),
         "torch fp32 dense GEMV": lambda: dense_t @ x_t,
@@ -122,11 +132,12 @@ def measure(args) -> dict:
     xm_t = torch.from_numpy(xm)
     layer(xm)
     gemm = interleaved({
-        f"1-bit unpack + sgemm ({m} tokens)": lambda: layer(xm),
+        f"1-bit {kind} ({m} tokens)": lambda: layer(xm),
+        f"1-bit portable unpack + sgemm ({m} tokens)": lambda: portable(xm),
         f"numpy fp32 dense sgemm ({m} tokens)": lambda: xm @ dense.T,
         f"torch fp32 dense sgemm ({m} tokens)": lambda: xm_t @ dense_t.T,
     }, max(5, args.rounds // 20), block=5)
-    return {"default": f"1-bit LUT GEMV ({default_mode}, default)", "gemv": gemv, "tails": tails, "gemm": gemm, "rel_err": rel_err, "layer_bytes": layer.nbytes,
+    return {"default": f"1-bit {kind} GEMV ({default_mode}, default)", "gemv": gemv, "tails": tails, "gemm": gemm, "rel_err": rel_err, "layer_bytes": layer.nbytes,
             "fp32_bytes": out_f * in_f * 4, "threading": numba.threading_layer()}
 
 
@@ -179,13 +190,13 @@ def main() -> None:
         table.add_column(f"ms ({label})", justify="right")
         table.add_column("1-bit speed-up", justify="right")
     ours_key = first["default"]
-    gemm_key = f"1-bit unpack + sgemm ({args.prefill_tokens} tokens)"
+    gemm_key = next(name for name in first["gemm"] if name.startswith("1-bit"))
     for section, key in (("gemv", ours_key), ("gemm", gemm_key)):
         for name in first[section]:
             row = [name]
             for res in results.values():
                 ms = res[section][name]
-                ratio = "" if name.startswith(("1-bit", "  ")) else f"{ms / res[section][key]:.2f}x"
+                ratio = "" if name == key or name.startswith("  ") else f"{ms / res[section][key]:.2f}x"
                 row += [f"{ms:.3f}" if section == "gemv" else f"{ms:.1f}", ratio]
             table.add_row(*row)
     console.print(table)

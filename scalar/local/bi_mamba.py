@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from scalar.errors import InputError
-from scalar.local import kernels
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
-from scalar.local.layers import rms_norm, silu, softplus
+from scalar.local.head import OutputHead
+from scalar.local.layers import gated_rms_norm, rms_norm, rms_norm_rows, softplus
 from scalar.local.ssd import causal_conv1d, selective_scan
 
 PREFILL_CHUNK = 2048  # tokens per chunk: bounds activation memory, state carries across chunks
@@ -145,6 +145,7 @@ class BiMamba:
         self.lm_head = d.get("lm_head.weight", self.embed)
         if self.lm_head is not self.embed and config.tied and np.array_equal(self.lm_head, self.embed):
             self.lm_head = self.embed  # tied: keep one copy
+        self.head = OutputHead(self.lm_head)
         self.norm_f = d["backbone.norm_f.weight"]
         self.layers = []
         for n in range(config.layers):
@@ -155,7 +156,7 @@ class BiMamba:
                 "norm": d[f"{p}.norm.weight"],
                 "in_proj": weights.linears[f"{p}.mixer.in_proj"],
                 "out_proj": weights.linears[f"{p}.mixer.out_proj"],
-                "conv_w": np.ascontiguousarray(d[f"{p}.mixer.conv1d.weight"][:, 0, :]),
+                "conv_w": np.ascontiguousarray(d[f"{p}.mixer.conv1d.weight"][:, 0, :].T),  # (K, C)
                 "conv_b": d[f"{p}.mixer.conv1d.bias"],
                 "dt_bias": d[f"{p}.mixer.dt_bias"],
                 "A": (-np.exp(d[f"{p}.mixer.A_log"].astype(np.float64))).astype(np.float32),
@@ -169,10 +170,14 @@ class BiMamba:
 
     @property
     def nbytes(self) -> int:
-        total = self.embed.nbytes + self.norm_f.nbytes + (0 if self.lm_head is self.embed else self.lm_head.nbytes)
+        total = self.embed.nbytes + self.norm_f.nbytes + (0 if self.head.weight is self.embed else self.head.nbytes)
         for layer in self.layers:
             total += sum(v.nbytes for v in layer.values())
         return int(total)
+
+    def set_head_precision(self, precision: str) -> None:
+        """Output head in "fp32" (exact) or "int8" (see ``scalar.local.head``)."""
+        self.head = OutputHead(self.lm_head, precision)
 
     def new_cache(self, capacity: int | None = None) -> MambaState:
         return MambaState(self.config)
@@ -205,20 +210,13 @@ class BiMamba:
         return np.concatenate(outputs)
 
     def logits(self, h: np.ndarray) -> np.ndarray:
-        normed = rms_norm(h, self.norm_f, self.config.eps)
-        if normed.ndim == 1:  # decode: numba GEMV, off BLAS (see kernels.dense_matvec)
-            out = np.empty(self.lm_head.shape[0], dtype=np.float32)
-            kernels.dense_matvec(self.lm_head, np.ascontiguousarray(normed, dtype=np.float32), out)
-        else:
-            out = normed @ self.lm_head.T
-        return out[..., : self.config.vocab]
+        return self.head(rms_norm(h, self.norm_f, self.config.eps))[..., : self.config.vocab]
 
     def _layer(self, index: int, h: np.ndarray, state: MambaState) -> np.ndarray:
         c = self.config
         layer = self.layers[index]
         t = h.shape[0]
-        zxbcdt = layer["in_proj"](rms_norm(h, layer["norm"], c.eps))
-        z = zxbcdt[:, : c.d_inner]
+        zxbcdt = layer["in_proj"](rms_norm_rows(h, layer["norm"], c.eps))
         xbc = np.ascontiguousarray(zxbcdt[:, c.d_inner: c.d_inner + c.conv_dim])
         dt = softplus(zxbcdt[:, c.d_inner + c.conv_dim:] + layer["dt_bias"])
         conv = np.empty_like(xbc)
@@ -229,8 +227,7 @@ class BiMamba:
         C = np.ascontiguousarray(conv[:, c.d_inner + gn:]).reshape(t, c.ngroups, c.d_state)
         y = np.empty_like(x)
         selective_scan(x, np.ascontiguousarray(dt), layer["A"], B, C, layer["D"], state.ssm[index], y)
-        gated = (y.reshape(t, c.d_inner) * silu(z)).reshape(t, c.ngroups, c.d_inner // c.ngroups)
-        normed = rms_norm(gated, layer["gate_norm"].reshape(c.ngroups, -1), c.eps).reshape(t, c.d_inner)
+        normed = gated_rms_norm(y.reshape(t, c.d_inner), zxbcdt, layer["gate_norm"], c.ngroups, c.eps)
         return h + layer["out_proj"](normed)
 
 

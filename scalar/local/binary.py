@@ -5,8 +5,11 @@ alpha (``wscale``) and beta (``wbias``) hold one value per *input* column. That 
 ``y = S @ (alpha * x) + (beta . x)`` with S the sign matrix, so a layer is only the packed signs,
 two fp32 vectors and the (normally empty) list of exact-zero latent weights.
 
-Decode (few tokens): lookup-table GEMV per token. Prefill (many tokens): unpack this one layer to
-+/-1 float32 in a reused per-thread workspace and multiply with BLAS (numpy sgemm).
+On CPUs with AVX-512 (``permute.available()``) every input size goes through the in-register
+lookup tables of ``scalar.local.permute`` (16-entry tables, one ``vpermps`` per 16 rows x 4
+inputs), several times faster than either path below. Elsewhere (portable kernels): decode (few
+tokens) uses a scalar lookup-table GEMV per token, prefill unpacks this one layer to +/-1 float32
+in a reused per-thread workspace and multiplies with BLAS (numpy sgemm).
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ import time
 
 import numpy as np
 
-from scalar.local import kernels
+from scalar.local import kernels, permute
 from scalar.local.pack import pack_signs, padded_width, unpack_signs_reference
 
 # Up to this many tokens the LUT path runs once per token; above it, unpack + sgemm wins.
 LUT_MAX_TOKENS = 6
+# AVX-512 kernels: from this many tokens (8 tiles, one per work item) each tile builds its own
+# tables (``permute.matmul_fused``); fewer tokens share prebuilt tables over row-split items.
+FUSED_MIN_TOKENS = 64
 
 # How a decode GEMV uses the cores. "omp": row blocks spread over numba's threads with prange (a
 # fork/join: every call waits for the slowest thread, so it is the fastest mode when the other
@@ -34,6 +40,9 @@ LUT_MAX_TOKENS = 6
 # the waiting time, load that comes and goes gave "auto" a 3 ms p90 (fork/joins caught by it).
 # benchmarks/bench_kernels.py times the modes on a quiet machine and next to a busy process.
 GEMV_MODE = "auto"
+# Which kernels a BinaryLinear built from now on uses: "auto" (AVX-512 lookup tables when the CPU
+# has them), or "portable" (the scalar-LUT GEMV and unpack + sgemm, any x86/ARM CPU).
+KERNELS = "auto"
 OTHERS_BUSY_CORES = 0.25
 QUIET_SECONDS = 3.0
 
@@ -88,6 +97,12 @@ class _CoreWatch:
 _cores = _CoreWatch()
 
 
+def decode_parallel() -> bool:
+    """Whether a decode-time kernel (GEMV, attention, output head) should use numba's threads now
+    (``GEMV_MODE``: "auto" = only while other processes leave the cores idle)."""
+    return _gemv_mode(_numba_threads(), 2) == "omp"
+
+
 def _gemv_mode(threads: int, items: int) -> str:
     if threads <= 1 or items <= 1:
         return "serial"
@@ -108,9 +123,20 @@ def _scratch(size: int) -> np.ndarray:
     return buf[:size]
 
 
+def _tables(shape: tuple[int, ...]) -> np.ndarray:
+    """This thread's reused buffer for ``permute`` tables of this shape (float32)."""
+    size = int(np.prod(shape))
+    buf = getattr(_workspace, "tables", None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size, dtype=np.float32)
+        _workspace.tables = buf
+    return buf[:size].reshape(shape)
+
+
 def release_workspace() -> None:
-    """Free this thread's unpack buffer (e.g. after a long prefill)."""
+    """Free this thread's unpack and table buffers (e.g. after a long prefill)."""
     _workspace.buf = None
+    _workspace.tables = None
 
 
 class _Helpers:
@@ -186,8 +212,11 @@ class BinaryLinear:
         packed = np.ascontiguousarray(packed, dtype=np.uint8)
         if packed.ndim != 2 or packed.shape[1] != width // 8:
             raise ValueError(f"packed signs of shape {packed.shape} do not fit {in_f} input columns")
-        self.blocks = kernels.block_words(packed.view(np.uint64))
         self._nwords = width // 64
+        # one layout in memory: nibble blocks for the AVX-512 kernels, or the portable blocked words
+        fast = KERNELS == "auto" and permute.available()
+        self.nib = permute.nibble_blocks(packed) if fast else None
+        self.blocks = None if self.nib is not None else kernels.block_words(packed.view(np.uint64))
         self._items = _items(packed.shape[0])
         self._alphas = alpha[None]
         self.alpha = alpha
@@ -214,11 +243,14 @@ class BinaryLinear:
 
     @property
     def nbytes(self) -> int:
-        return int(self.blocks.nbytes + self.alpha.nbytes + self.beta.nbytes + self.zeros.nbytes)
+        signs = self.nib if self.nib is not None else self.blocks
+        return int(signs.nbytes + self.alpha.nbytes + self.beta.nbytes + self.zeros.nbytes)
 
     @property
     def packed(self) -> np.ndarray:
         """Row-major sign bytes (out, padded_in/8), the layout of the packed file format."""
+        if self.nib is not None:
+            return permute.packed_from_nibbles(self.nib, self.out_features)
         return kernels.unblock_words(self.blocks, self.out_features, self._nwords).view(np.uint8)
 
     @property
@@ -244,8 +276,14 @@ class BinaryLinear:
         tokens, in_f = x.shape
         if in_f != self.in_features:
             raise ValueError(f"input has {in_f} features, layer expects {self.in_features}")
-        xs = x * self.alpha  # (T, K): alpha folded into the activations
         shift = x @ self.beta  # (T,): the beta . x term shared by every output
+        if self.nib is not None:
+            y = self._permute(x)
+            if len(self.zeros):
+                kernels.add_zero_corrections(y, x * self.alpha, self.zeros)
+            y += shift[:, None]
+            return y
+        xs = x * self.alpha  # (T, K): alpha folded into the activations
         if tokens <= LUT_MAX_TOKENS:
             y = np.empty((tokens, self.out_features), dtype=np.float32)
             for t in range(tokens):
@@ -259,6 +297,35 @@ class BinaryLinear:
             kernels.add_zero_corrections(y, xs, self.zeros)
         y += shift[:, None]
         return y
+
+    def _permute(self, x: np.ndarray) -> np.ndarray:
+        """S @ (alpha * x) through the in-register lookup tables (``permute``)."""
+        tokens = x.shape[0]
+        x = np.ascontiguousarray(x)
+        width = self._nwords * 64
+        out_rows = self.nib.shape[0] * permute.ROWS
+        if tokens == 1:
+            tables = permute.build_tables(x, self.alpha, width, 1)
+            out = np.empty((1, out_rows), dtype=np.float32)
+            if _gemv_mode(_numba_threads(), self.nib.shape[0]) == "omp":
+                permute.matvec_parallel(tables, self.nib, out)
+            else:
+                permute.matvec(tables, self.nib, 0, self.nib.shape[0], out)
+        elif tokens >= FUSED_MIN_TOKENS:
+            padded = -(-tokens // permute.TOKEN_TILE) * permute.TOKEN_TILE
+            out = np.empty((padded, out_rows), dtype=np.float32)
+            permute.matmul_fused(x, self.alpha, width, self.nib, out)
+        else:
+            shape = permute.table_shape(tokens, width)
+            tables = _tables(shape)
+            tables[-1, :, tokens - (shape[0] - 1) * shape[2]:] = 0.0  # padding tokens of the last tile
+            fill = permute.fill_tables_parallel if tokens >= 256 else permute.fill_tables
+            fill(x, self.alpha, width, tables)
+            out = np.empty((shape[0] * shape[2], out_rows), dtype=np.float32)
+            permute.matmul_tokens(tables, self.nib, out)
+        if out.shape == (tokens, self.out_features):
+            return out
+        return np.ascontiguousarray(out[:tokens, :self.out_features])
 
     def __repr__(self) -> str:
         return (f"BinaryLinear(out={self.out_features}, in={self.in_features}, "
@@ -275,7 +342,8 @@ class LinearGroup:
     def __init__(self, members: list[BinaryLinear]):
         self.members = members
         in_f = {m.in_features for m in members}
-        self.fused = len(in_f) == 1
+        # the AVX-512 kernels need one table set per member anyway: members run one by one
+        self.fused = len(in_f) == 1 and all(m.nib is None for m in members)
         if not self.fused:
             return
         blocks = np.concatenate([m.blocks for m in members])

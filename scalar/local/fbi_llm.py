@@ -17,9 +17,10 @@ import numpy as np
 from scalar.errors import InputError
 from scalar.local import kernels
 from scalar.local._blas import blas_threads
-from scalar.local.binary import LinearGroup
+from scalar.local.binary import LinearGroup, decode_parallel
 from scalar.local.checkpoint import CheckpointError, ModelSpec, Weights, config_int
-from scalar.local.layers import rms_norm, silu
+from scalar.local.head import OutputHead
+from scalar.local.layers import rms_norm, rms_norm_rows, silu_mul
 
 ATTN_PROJ = ("q_proj", "k_proj", "v_proj", "o_proj")
 MLP_PROJ = ("gate_proj", "up_proj", "down_proj")
@@ -135,6 +136,7 @@ class FBILLM:
         d = weights.dense
         self.embed = d["model.embed_tokens.weight"]
         self.lm_head = d.get("lm_head.weight", self.embed)
+        self.head = OutputHead(self.lm_head)
         self.norm = d["model.norm.weight"]
         self.layers = []
         for n in range(config.layers):
@@ -165,10 +167,14 @@ class FBILLM:
 
     @property
     def nbytes(self) -> int:
-        total = self.embed.nbytes + self.norm.nbytes + (0 if self.lm_head is self.embed else self.lm_head.nbytes)
+        total = self.embed.nbytes + self.norm.nbytes + (0 if self.head.weight is self.embed else self.head.nbytes)
         for in_norm, post_norm, lin in self.layers:
             total += in_norm.nbytes + post_norm.nbytes + sum(lin[name].nbytes for name in ATTN_PROJ + MLP_PROJ)
         return int(total)
+
+    def set_head_precision(self, precision: str) -> None:
+        """Output head in "fp32" (exact) or "int8" (see ``scalar.local.head``)."""
+        self.head = OutputHead(self.lm_head, precision)
 
     def new_cache(self, capacity: int | None = None) -> KVCache:
         return KVCache(self.config, min(capacity or self.max_positions, self.max_positions))
@@ -201,12 +207,7 @@ class FBILLM:
         return self.logits(h)
 
     def logits(self, h: np.ndarray) -> np.ndarray:
-        normed = rms_norm(h, self.norm, self.config.eps)
-        if normed.ndim == 1:
-            out = np.empty(self.lm_head.shape[0], dtype=np.float32)
-            kernels.dense_matvec(self.lm_head, np.ascontiguousarray(normed, dtype=np.float32), out)
-            return out
-        return normed @ self.lm_head.T
+        return self.head(rms_norm(h, self.norm, self.config.eps))
 
     # -- internals --------------------------------------------------------------------------
     def _rope(self, x: np.ndarray, pos0: int) -> np.ndarray:
@@ -222,7 +223,7 @@ class FBILLM:
         cfg = self.config
         in_norm, post_norm, lin = self.layers[index]
         t = h.shape[0]
-        x = rms_norm(h, in_norm, cfg.eps)
+        x = rms_norm_rows(h, in_norm, cfg.eps)
         q, k, v = lin["qkv"](x)
         q = self._rope(q.reshape(t, cfg.heads, cfg.head_dim), pos0)
         k = self._rope(k.reshape(t, cfg.kv_heads, cfg.head_dim), pos0)
@@ -231,9 +232,9 @@ class FBILLM:
         cache.values[index, :, pos0:pos0 + t] = v.transpose(1, 0, 2)
         attn = self._attention(q, cache.keys[index], cache.values[index], pos0)
         h = h + lin["o_proj"](attn.reshape(t, cfg.heads * cfg.head_dim))
-        x = rms_norm(h, post_norm, cfg.eps)
+        x = rms_norm_rows(h, post_norm, cfg.eps)
         gate, up = lin["gate_up"](x)
-        return h + lin["down_proj"](silu(gate) * up)
+        return h + lin["down_proj"](silu_mul(gate, up))
 
     def _attention(self, q: np.ndarray, keys: np.ndarray, values: np.ndarray, pos0: int) -> np.ndarray:
         """Causal softmax attention of q (T, heads, d) over cached keys/values [0, pos0 + T)."""
@@ -243,7 +244,7 @@ class FBILLM:
         qh = q.transpose(1, 0, 2) * np.float32(cfg.head_dim ** -0.5)  # (heads, T, d)
         if t == 1:  # decode: one numba kernel instead of small BLAS calls
             one = np.empty((cfg.heads, cfg.head_dim), dtype=np.float32)
-            kernels.attend_one(np.ascontiguousarray(qh[:, 0]), keys, values, pos0 + 1, one)
+            kernels.attend_one(np.ascontiguousarray(qh[:, 0]), keys, values, pos0 + 1, one, decode_parallel())
             return one[None]
         out = np.empty((t, cfg.heads, cfg.head_dim), dtype=np.float32)
         qh = np.ascontiguousarray(qh)

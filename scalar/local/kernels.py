@@ -290,27 +290,39 @@ def add_zero_corrections(y, xs, zeros):
             y[t, r] += xs[t, c]
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def dense_matvec(weight, x, out):
-    """out = weight @ x for a float32 (O, K) matrix: the fp32 lm_head at decode time (kept off
-    BLAS so its spinning threads do not compete with numba's on two cores)."""
-    rows, cols = weight.shape
-    for r in prange(rows):
+@njit(cache=True, fastmath=True, nogil=True)
+def _matvec_rows(weight, x, out, r0, r1):
+    for r in range(r0, r1):
         acc = np.float32(0.0)
-        for c in range(cols):
+        for c in range(weight.shape[1]):
             acc += weight[r, c] * x[c]
         out[r] = acc
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def attend_one(q, keys, values, length, out):
-    """Single-query softmax attention: q (H, d) already scaled, keys/values (Hkv, cap, d) of which
-    the first ``length`` positions are valid; out (H, d)."""
+@njit(parallel=True, cache=True)
+def _matvec_parallel(weight, x, out):
+    rows = weight.shape[0]
+    parts = 16
+    for p in prange(parts):
+        _matvec_rows(weight, x, out, p * rows // parts, (p + 1) * rows // parts)
+
+
+def dense_matvec(weight, x, out, parallel: bool = True):
+    """out = weight @ x for a float32 (O, K) matrix: the fp32 lm_head at decode time (kept off
+    BLAS so its spinning threads do not compete with numba's on two cores)."""
+    if parallel:
+        _matvec_parallel(weight, x, out)
+    else:
+        _matvec_rows(weight, x, out, 0, weight.shape[0])
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def _attend_heads(q, keys, values, length, out, h0, h1):
     heads, dim = q.shape
     group = heads // keys.shape[0]
-    for h in prange(heads):
+    scores = np.empty(length, dtype=np.float32)
+    for h in range(h0, h1):
         kv = h // group
-        scores = np.empty(length, dtype=np.float32)
         best = np.float32(-np.inf)
         for j in range(length):
             acc = np.float32(0.0)
@@ -330,3 +342,19 @@ def attend_one(q, keys, values, length, out):
             w = scores[j] / total
             for i in range(dim):
                 out[h, i] += w * values[kv, j, i]
+
+
+@njit(parallel=True, cache=True)
+def _attend_parallel(q, keys, values, length, out):
+    heads = q.shape[0]
+    for h in prange(heads):
+        _attend_heads(q, keys, values, length, out, h, h + 1)
+
+
+def attend_one(q, keys, values, length, out, parallel: bool = True):
+    """Single-query softmax attention: q (H, d) already scaled, keys/values (Hkv, cap, d) of which
+    the first ``length`` positions are valid; out (H, d)."""
+    if parallel:
+        _attend_parallel(q, keys, values, length, out)
+    else:
+        _attend_heads(q, keys, values, length, out, 0, q.shape[0])

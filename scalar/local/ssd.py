@@ -67,7 +67,7 @@ def selective_scan(x, dt, A, B, C, D, state, y):
 
 def _conv_block(xbc, conv_state, weight, bias, out, c0, c1):
     T = xbc.shape[0]
-    K = weight.shape[1]
+    K = weight.shape[0]
     past = K - 1
     # tokens outer, channels inner: contiguous rows of (T, C), vectorizable over channels
     for t in range(T):
@@ -77,10 +77,10 @@ def _conv_block(xbc, conv_state, weight, bias, out, c0, c1):
             src = t - past + k  # input row this tap reads; < 0 means the carried state
             if src >= 0:
                 for c in range(c0, c1):
-                    out[t, c] += weight[c, k] * xbc[src, c]
+                    out[t, c] += weight[k, c] * xbc[src, c]
             else:
                 for c in range(c0, c1):
-                    out[t, c] += weight[c, k] * conv_state[past + src, c]
+                    out[t, c] += weight[k, c] * conv_state[past + src, c]
         for c in range(c0, c1):
             a = out[t, c]
             out[t, c] = a / (np.float32(1.0) + np.exp(-a))
@@ -113,7 +113,8 @@ def _conv_serial(xbc, conv_state, weight, bias, out):
 
 def causal_conv1d(xbc, conv_state, weight, bias, out):
     """Depthwise causal conv: xbc (T, C), conv_state (K-1, C) = the previous K-1 inputs (updated in
-    place), weight (C, K), bias (C,), out (T, C). Output is SiLU(conv + bias)."""
+    place), weight (K, C) (taps major: contiguous over channels, the vectorized loop), bias (C,),
+    out (T, C). Output is SiLU(conv + bias)."""
     if xbc.shape[0] <= SERIAL_TOKENS:
         _conv_serial(xbc, conv_state, weight, bias, out)
     else:

@@ -6,8 +6,10 @@ Model calls run on one dedicated worker thread: the numba kernels use both cores
 thread keeps one unpack workspace.
 
 model args: ``checkpoint=PATH`` (required; published or packed folder), ``tokenizer=PATH``
-(default: the checkpoint's tokenizer.model), ``add_bos=true``, ``context_window=N`` (FBI-LLM: at
-most its 2048 positions), ``max_context=N`` (Bi-Mamba: default unlimited), ``threads=N``.
+(default: the checkpoint's tokenizer.model), ``add_bos=true|false`` (default: as the model's
+authors evaluated it, ``scalar.local.protocol``: no BOS for both), ``context_window=N`` (FBI-LLM:
+at most its 2048 positions), ``max_context=N`` (Bi-Mamba: default unlimited), ``threads=N``,
+``head=fp32|int8`` (output head precision, ``scalar.local.head``; default fp32, exact).
 
 The window is in the model's SentencePiece tokens, so the harness fits prompts with this
 tokenizer (``prompt_tokenizer``), keeping the instruction and every candidate. Should a prompt
@@ -31,7 +33,7 @@ import numpy as np
 from scalar.errors import ConfigError
 from scalar.models.base import Backend, BackendError, Completion
 
-KNOWN_ARGS = {"checkpoint", "tokenizer", "add_bos", "context_window", "max_context", "threads"}
+KNOWN_ARGS = {"checkpoint", "tokenizer", "add_bos", "context_window", "max_context", "threads", "head"}
 
 
 def create_from_name(model: str, api_base: str | None, model_args: dict) -> LocalBackend:
@@ -116,6 +118,7 @@ class LocalBackend(Backend):
 
     def __init__(self, kind: str, model_args: dict):
         from scalar.local.models import load_model
+        from scalar.local.protocol import authors_protocol
 
         self.kind = kind
         self.name = f"local/{kind}"
@@ -136,7 +139,9 @@ class LocalBackend(Backend):
                                 require_tokenizer=True)
         self.tokenizer = self.model.tokenizer
         self.prompt_tokenizer = _PromptTokenizer(self.tokenizer)
-        self.add_bos = _flag(model_args, "add_bos", True)
+        if model_args.get("head"):
+            self.model.set_head_precision(str(model_args["head"]))
+        self.add_bos = _flag(model_args, "add_bos", authors_protocol(kind).add_bos)
         positions = getattr(self.model, "max_positions", None)
         if kind == "fbi-llm":
             window = _positive_int(model_args, "context_window") or positions
@@ -156,8 +161,11 @@ class LocalBackend(Backend):
 
     # ---------------------------------------------------------------- Backend API
     def cache_identity(self) -> dict:
-        return {"name": self.name, "checkpoint": str(self.checkpoint.resolve()), "weights": self._fingerprint(),
-                "add_bos": self.add_bos, "context_window": self.context_window}
+        identity = {"name": self.name, "checkpoint": str(self.checkpoint.resolve()), "weights": self._fingerprint(),
+                    "add_bos": self.add_bos, "context_window": self.context_window}
+        if self.model.head.precision != "fp32":
+            identity["head"] = self.model.head.precision
+        return identity
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in the model's own (SentencePiece) vocabulary."""

@@ -8,6 +8,15 @@ from scalar.local.binary import LUT_MAX_TOKENS, BinaryLinear
 from scalar.local.pack import pack_signs, padded_width, unpack_signs_reference
 
 
+@pytest.fixture(params=["auto", "portable"])
+def kernel_set(request, monkeypatch):
+    """Both kernel sets: "auto" (AVX-512 lookup tables where the CPU has them) and "portable"."""
+    from scalar.local import binary
+
+    monkeypatch.setattr(binary, "KERNELS", request.param)
+    return request.param
+
+
 def _layer(rng, out_f, in_f, zeros=()):
     w = rng.standard_normal((out_f, in_f)).astype(np.float32)
     for r, c in zeros:
@@ -23,8 +32,8 @@ def _dense(w, alpha, beta):
 
 
 @pytest.mark.parametrize("out_f,in_f", [(64, 128), (37, 100), (5, 8), (130, 2048), (3, 1)])
-@pytest.mark.parametrize("tokens", [None, 1, 2, LUT_MAX_TOKENS + 1, 33])
-def test_equals_dense_formula(out_f, in_f, tokens):
+@pytest.mark.parametrize("tokens", [None, 1, 2, LUT_MAX_TOKENS + 1, 33, 70])
+def test_equals_dense_formula(out_f, in_f, tokens, kernel_set):
     rng = np.random.default_rng(out_f * 1000 + in_f)
     w, alpha, beta = _layer(rng, out_f, in_f)
     layer = BinaryLinear.from_latent(w, alpha, beta)
@@ -37,7 +46,7 @@ def test_equals_dense_formula(out_f, in_f, tokens):
     assert np.abs(y - ref).max() <= 1e-5 * max(np.abs(ref).max(), 1.0)
 
 
-def test_exact_zero_weights_follow_sign_zero():
+def test_exact_zero_weights_follow_sign_zero(kernel_set):
     rng = np.random.default_rng(7)
     zeros = [(0, 0), (3, 17), (3, 18), (9, 63), (9, 64)]
     w, alpha, beta = _layer(rng, 10, 70, zeros)
@@ -53,7 +62,7 @@ def test_exact_zero_weights_follow_sign_zero():
     np.testing.assert_allclose(layer.dequantize(), _dense(w, alpha, beta), rtol=0, atol=1e-6)
 
 
-def test_packing_round_trip_and_memory():
+def test_packing_round_trip_and_memory(kernel_set):
     rng = np.random.default_rng(1)
     w = rng.standard_normal((1024, 2048)).astype(np.float32)
     packed, zeros = pack_signs(w)
@@ -80,7 +89,7 @@ def test_unpack_kernel_matches_reference_with_padding(rows, in_f):
     np.testing.assert_array_equal(kernels.unblock_words(blocks, rows, nwords).view(np.uint8), packed)
 
 
-def test_layer_gives_back_its_file_bytes():
+def test_layer_gives_back_its_file_bytes(kernel_set):
     # convert writes layer.packed: the tiled in-memory layout must round-trip to pack_signs' bytes
     rng = np.random.default_rng(3)
     w = rng.standard_normal((600, 700)).astype(np.float32)
@@ -90,7 +99,7 @@ def test_layer_gives_back_its_file_bytes():
 
 @pytest.mark.parametrize("mode", ["shared", "omp", "auto"])
 @pytest.mark.parametrize("out_f", [4, 7, 1030, 2050])
-def test_multithreaded_gemv_equals_serial(monkeypatch, mode, out_f):
+def test_multithreaded_gemv_equals_serial(monkeypatch, mode, out_f, kernel_set):
     # every work item is computed exactly once whichever thread claims it: bit-identical results
     from scalar.local import binary
 
@@ -153,6 +162,7 @@ def test_linear_group_equals_its_members(monkeypatch, mode):
     from scalar.local.binary import LinearGroup
 
     monkeypatch.setattr(binary, "GEMV_MODE", mode)
+    monkeypatch.setattr(binary, "KERNELS", "portable")  # fusion is a portable-kernel feature
     rng = np.random.default_rng(5)
     shapes = [(300, 96), (30, 96), (7, 96)]  # the first one spans two row blocks
     parts = [_layer(rng, o, k, zeros=[(1, 2)]) for o, k in shapes]
@@ -167,3 +177,45 @@ def test_linear_group_equals_its_members(monkeypatch, mode):
     x = rng.standard_normal(96).astype(np.float32)
     np.testing.assert_allclose(group.members[1](x), x @ dense[1].T, rtol=1e-5, atol=1e-5)
     assert group.members[1].blocks.base is not None
+
+
+def test_avx512_kernels_are_used_where_available():
+    from scalar.local import permute
+
+    if not permute.available():
+        pytest.skip("this CPU has no AVX-512F: the portable kernels are the only ones")
+    rng = np.random.default_rng(11)
+    w, alpha, beta = _layer(rng, 40, 72)
+    layer = BinaryLinear.from_latent(w, alpha, beta)
+    assert layer.nib is not None and layer.blocks is None
+    # 1 bit per weight in memory, like the file format (rows padded to 16, columns to 64)
+    assert layer.nib.nbytes == 48 * 128 // 8
+
+
+def test_permute_tables_are_signed_sums_of_four_columns():
+    from scalar.local import permute
+
+    x = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]], np.float32)
+    alpha = np.array([1.0, 1.0, 1.0, 1.0, 0.5], np.float32)
+    tables = permute.build_tables(x, alpha, 64, 1)[0, :, 0]
+    assert tables.shape == (16, 16)
+    for pattern in range(16):
+        signs = np.array([1.0 if pattern >> j & 1 else -1.0 for j in range(4)], np.float32)
+        assert tables[0, pattern] == float(signs @ x[0, :4])
+    # the fifth column (alpha 0.5) and then zero padding
+    assert tables[1, 1] == 8.0 and tables[1, 0] == -8.0 and not tables[2:].any()
+    # a tile of 8 tokens: token t at [t // 8, :, t % 8], padding tokens zero
+    many = permute.build_tables(np.tile(x, (10, 1)) * np.arange(1, 11, dtype=np.float32)[:, None], alpha, 64, 8)
+    assert many.shape == (2, 16, 8, 16)
+    assert many[1, 0, 1, 15] == 10 * 15.0 and many[0, 0, 2, 15] == 3 * 15.0 and not many[1, :, 2:].any()
+
+
+@pytest.mark.parametrize("rows", [1, 16, 17, 600])
+def test_nibble_blocks_round_trip(rows):
+    from scalar.local import permute
+
+    rng = np.random.default_rng(rows)
+    packed = rng.integers(0, 256, (rows, 24), dtype=np.uint8)
+    nib = permute.nibble_blocks(packed)
+    assert nib.shape == (-(-rows // 16), 48, 8)
+    np.testing.assert_array_equal(permute.packed_from_nibbles(nib, rows), packed)

@@ -33,8 +33,8 @@ def _certain_checkpoint(tmp_path, sp_model, target: int):
 
 def test_logprob_scoring_picks_the_certain_option(tmp_path, sp_model):
     tok = SentencePieceTokenizer(sp_model)
-    context = tok.encode(PREFIX, bos=True)
-    whole = tok.encode(PREFIX + "1", bos=True)
+    context = tok.encode(PREFIX, bos=False)
+    whole = tok.encode(PREFIX + "1", bos=False)
     assert whole[: len(context)] == context
     target = whole[len(context)]
     backend = get_backend("local/fbi-llm", model_args={"checkpoint": str(_certain_checkpoint(tmp_path, sp_model, target))})
@@ -59,11 +59,11 @@ def test_option_scores_equal_recomputation_from_scratch(tmp_path, sp_model, kind
     options = [" the first option is correct", " binary networks", "7", " state space models carry a state"]
     scores = backend.score_options_sync(PREFIX, options).scores
     tok, model = backend.tokenizer, backend.model
-    context = tok.encode(PREFIX, bos=True)
+    context = tok.encode(PREFIX, bos=False)
     for option, score in zip(options, scores):
-        whole = tok.encode(PREFIX + option, bos=True)
+        whole = tok.encode(PREFIX + option, bos=False)
         start = min(len(context), min(
-            next((i for i, (a, b) in enumerate(zip(context, tok.encode(PREFIX + o, bos=True))) if a != b), len(context))
+            next((i for i, (a, b) in enumerate(zip(context, tok.encode(PREFIX + o, bos=False))) if a != b), len(context))
             for o in options))
         logits = model.forward(whole)
         z = logits.astype(np.float64)
@@ -80,7 +80,7 @@ def test_generate_is_greedy_and_stops(tmp_path, sp_model):
     backend = create_local_backend("fbi-llm", {"checkpoint": str(_certain_checkpoint(tmp_path, sp_model, target))})
     done = asyncio.run(backend.generate("Question: which paper?", max_tokens=5))
     assert done.completion_tokens == 5 and done.raw["tokens"] == [target] * 5
-    assert done.prompt_tokens == len(tok.encode("Question: which paper?", bos=True))
+    assert done.prompt_tokens == len(tok.encode("Question: which paper?", bos=False))
 
 
 def test_long_prompt_is_cut_to_the_window(tmp_path, sp_model):
@@ -109,6 +109,45 @@ def test_bad_backend_configuration_is_a_scalar_error(tmp_path, sp_model):
         create_local_backend("fbi-llm", {"checkpoint": str(folder)})
     with pytest.raises(ScalarError, match="unknown --model-arg"):
         create_local_backend("fbi-llm", {"checkpoint": str(folder), "temperature": 1})
+
+
+@pytest.mark.parametrize("kind", ["fbi-llm", "bi-mamba"])
+def test_bos_follows_the_authors_protocol(tmp_path, sp_model, kind):
+    # FBI-LLM and Bi-Mamba were evaluated by lm-eval 0.4 HFLM with add_bos_token=False: no BOS
+    from scalar.local.protocol import authors_protocol
+
+    if kind == "fbi-llm":
+        config = fbi_config(num_hidden_layers=1)
+        state = fbi_state(config, seed=3)
+    else:
+        config = mamba_config(n_layer=1)
+        state = mamba_state(config, seed=3)
+    folder = write_checkpoint(tmp_path / "m", config, state, "bin", sp_model)
+    default = create_local_backend(kind, {"checkpoint": str(folder)})
+    assert authors_protocol(kind).add_bos is False and default.add_bos is False
+    with_bos = create_local_backend(kind, {"checkpoint": str(folder), "add_bos": "true"})
+    tok = default.tokenizer
+    prompt = "Question: which paper?"
+    assert default.generate_sync(prompt, 1).prompt_tokens == len(tok.encode(prompt))
+    assert with_bos.generate_sync(prompt, 1).prompt_tokens == len(tok.encode(prompt)) + 1
+    # the two protocols score differently, and each is recorded in the cache identity
+    options = [" one", " two"]
+    assert default.score_options_sync(PREFIX, options) != with_bos.score_options_sync(PREFIX, options)
+    assert default.cache_identity()["add_bos"] is False and with_bos.cache_identity()["add_bos"] is True
+
+
+def test_int8_head_model_arg(tmp_path, sp_model):
+    config = fbi_config(num_hidden_layers=1)
+    folder = write_checkpoint(tmp_path / "m", config, fbi_state(config, seed=4), "bin", sp_model)
+    exact = create_local_backend("fbi-llm", {"checkpoint": str(folder)})
+    int8 = create_local_backend("fbi-llm", {"checkpoint": str(folder), "head": "int8"})
+    assert int8.model.head.precision == "int8" and int8.cache_identity()["head"] == "int8"
+    assert "head" not in exact.cache_identity()
+    options = [" the first option is correct", " binary networks"]
+    a, b = exact.score_options_sync(PREFIX, options), int8.score_options_sync(PREFIX, options)
+    assert a != b and np.allclose(a, b, rtol=0.05, atol=0.05)
+    with pytest.raises(ScalarError, match="precision"):
+        create_local_backend("fbi-llm", {"checkpoint": str(folder), "head": "fp8"})
 
 
 def test_bi_mamba_max_context(tmp_path, sp_model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 Difficulty = Literal["easy", "medium", "hard"]
 Task = Literal["mcq", "cloze"]
@@ -139,6 +139,16 @@ class Question(_Record):
     gold_key: str | list[str] | None = None
     title: str | None = None  # citing paper title, kept for prompts
     source: str | None = None  # "scalar" | "reference-import"
+    # the gold's rank (1 = picked) under each shortcut scorer ("bm25_10", ..., "length"), computed
+    # on the untrimmed texts at generation; absent from files when not computed
+    shortcut_ranks: dict[str, int] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_ranks(self, handler):
+        data = handler(self)
+        if isinstance(data, dict) and data.get("shortcut_ranks", 0) is None:
+            del data["shortcut_ranks"]  # files without ranks stay byte-identical to older ones
+        return data
 
     @model_validator(mode="after")
     def _answer_in_range(self) -> "Question":

@@ -105,7 +105,7 @@ def starts_with_title(text: str, title: str | None) -> bool:
 #     ``window`` words of the mask ("layer normalization [MASK]").
 # Words are counted within the mask's paragraph only (a heading above it is not "next to" it).
 
-_MASK_TOKEN = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]|\[TITLE\]")
+_MASK_TOKEN = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]|\[TITLE\]|\[REF-\d+\]")
 _EDGE = "([{\\*:;,\"'“”‘’)]}!?.~_"
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|al|vs|cf|etc|fig|figs|eq|eqs|sec|ref|refs|resp|approx|no)|"
                            r"(?<![^\W\d_])[^\W\d_])\.$", re.IGNORECASE)
@@ -259,6 +259,28 @@ def surface_name_hit(context: str, mask: str, titles: list[str | None], gold: in
             if h not in hits:
                 hits.append(h)
     return hits
+
+
+# --------------------------------------------------------------------------- sentences
+
+_SENTENCE_END = re.compile(r"[.!?][)\]\"'”’*]*\s+(?=[\[(“\"'*]*[A-Z0-9])")
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of ``text`` around ``text[start:end]`` (a citation) as (begin, stop): from
+    after the last sentence end before ``start`` to the first one after ``end``. A full stop of an
+    abbreviation ("et al.", "e.g.", "Fig.") or an initial ("J. Smith") ends nothing."""
+    begin, stop = 0, len(text)
+    for m in _SENTENCE_END.finditer(text):
+        piece = text[max(0, m.start() - 12):m.start() + 1].split()
+        if piece and _ABBREVIATION.search(piece[-1].rstrip(")]}\"'”’*")):
+            continue
+        if m.end() <= start:
+            begin = m.end()
+        elif m.start() >= end:
+            stop = m.start() + 1
+            break
+    return begin, stop
 
 
 # --------------------------------------------------------------------------- unmasked occurrences

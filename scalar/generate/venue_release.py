@@ -33,15 +33,19 @@ def run_build(
     refresh: bool = False,
     progress: bool = True,
     limits: Any = None,
+    generation: dict | None = None,
 ) -> ReleaseManifest:
     """Build a release of ``venue`` into ``out``; returns its manifest.
 
     ``refresh``: fetch every URL again once (a venue whose listing still changes) and update the
-    cache. ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
+    cache. ``generation``: further GenerationConfig options (e.g. ``{"distractors": "original"}``),
+    validated before anything is crawled. ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
     sample recorder pass limiters on a fake clock so that mocked services are not paced."""
     v = get_venue(venue)
     diffs = _check_difficulties(difficulties)
     budgets = _check_budgets(context_tokens)
+    generation = dict(generation or {})
+    GenerationConfig(**generation)  # a bad option fails before the crawl, not after it
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     out = Path(out)
@@ -63,7 +67,8 @@ def run_build(
                 crawl = Crawl(v, session, bars, since=since, limit=limit)
                 citing = crawl.run()
                 manifest = _generate_and_write(v, out, citing, crawl, seed=seed, difficulties=diffs,
-                                               budgets=budgets, since=since, mode=mode, bars=bars)
+                                               budgets=budgets, since=since, mode=mode, bars=bars,
+                                               generation=generation)
         finally:
             cache_db = adapter_of(session).cache
             if cache_db is not None:
@@ -96,11 +101,11 @@ def _check_budgets(context_tokens) -> list[int]:
 
 def _generate_and_write(v: Venue, out: Path, citing: list[CitingPaper], crawl: Crawl, *, seed: int,
                         difficulties: list[str], budgets: list[int], since: date | None, mode: str,
-                        bars: "StageProgress") -> ReleaseManifest:
+                        bars: "StageProgress", generation: dict | None = None) -> ReleaseManifest:
     if not citing:
         reasons = ", ".join(f"{k}: {n}" for k, n in sorted(crawl.skipped.items())) or "none listed"
         raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")
-    cfg_kwargs: dict[str, Any] = {"seed": seed, "difficulties": tuple(difficulties)}
+    cfg_kwargs: dict[str, Any] = {**(generation or {}), "seed": seed, "difficulties": tuple(difficulties)}
     if budgets:
         cfg_kwargs["context_budgets"] = tuple(budgets)
     config = GenerationConfig(**cfg_kwargs)

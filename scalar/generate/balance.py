@@ -1,0 +1,218 @@
+"""Balanced distractors: choose each question's distractors so that, across a release, the gold's
+rank under every shortcut scorer is uniform over 1..n (``--distractors balanced``, the default).
+
+Per question (``options``): the pool's works are split by how they score against the gold under
+the *topical* scorers (BM25 over every window, and dense when enabled) jointly — ``above`` a work
+that beats the gold under all of them, ``below`` one that loses under all of them (a work above
+under one scorer and below under another is not used) — and separately by length (longer or
+shorter than the gold). A target (t, u) asks for t distractors from ``above`` and n-1-t from
+``below``, u of the n-1 longer than the gold; the gold then ranks t+1 under every topical scorer
+and u+1 by length. Every candidate set is checked exactly as the question will be scored (BM25
+with the 4 candidates as the corpus), so the recorded ranks are the ranks the audit finds.
+Because distractors straddle the gold under all topical scorers at once, not only under each
+one, a scorer correlated with them (another window, another chunking, another encoder) ranks the
+gold where they do.
+
+Per release (``assign_targets``): within each difficulty, every question gets a target such that
+each topical rank and each length rank is used equally often (counts differ by at most one), by
+capacity-constrained bipartite matching over the seeded question order; a question no balanced
+assignment can place is dropped and counted (``shortcut_unbalanceable``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+
+from scalar._util.seeds import rng
+from scalar.generate.shortcuts import DENSE, LENGTH, TermCounts, bm25, bm25_name, compare
+
+MAX_TRIES = 200  # candidate sets checked per target and question
+
+
+def pool_relations(gold: str, pool: list[str], topical: dict[str, dict[str, float]],
+                   length: dict[str, float]) -> tuple[list[str], list[str], set[str]]:
+    """(above, below, longer): pool works above / below the gold under every topical scorer, and
+    the works longer than the gold. ``topical``: scorer -> work -> score (the gold included)."""
+    above, below = [], []
+    for w in pool:
+        signs = {compare(s[gold], s[w]) for s in topical.values()}
+        if signs == {1}:
+            above.append(w)
+        elif signs == {-1}:
+            below.append(w)
+    longer = {w for w in pool if compare(length[gold], length[w]) > 0}
+    return above, below, longer
+
+
+def options(gold: str, above: list[str], below: list[str], longer: set[str], k: int,
+            check: Callable[[list[str]], dict[str, int] | None], shorter_ties: set[str]) -> dict:
+    """Target (t, u) -> (distractors, ranks) for every target some candidate set reaches.
+    ``check(distractors)`` returns the gold's exact ranks under every scorer, or None when the set
+    is unusable (a surface-name leak); ``above``/``below`` are in preference order."""
+    out: dict = {}
+    for t in range(k + 1):
+        if t > len(above) or k - t > len(below):
+            continue
+        tries = 0
+        for hi in itertools.combinations(above, t):
+            for lo in itertools.combinations(below, k - t):
+                if tries >= MAX_TRIES:
+                    break
+                chosen = list(hi) + list(lo)
+                if any(w in shorter_ties for w in chosen):
+                    continue
+                u = sum(w in longer for w in chosen)
+                if (t, u) in out:
+                    continue
+                tries += 1
+                ranks = check(chosen)
+                if ranks is None:
+                    continue
+                topical = [r for name, r in ranks.items() if name != LENGTH]
+                if all(r == t + 1 for r in topical) and ranks[LENGTH] == u + 1:
+                    out[(t, u)] = (chosen, ranks)
+            if tries >= MAX_TRIES:
+                break
+    return out
+
+
+def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense: dict[str, float] | None,
+                gold: str, chosen: Sequence[str]) -> dict[str, int]:
+    """The gold's rank under every scorer for the candidate set gold + chosen, BM25 over exactly
+    these candidates (as the audit and ``baseline/lexical`` score them)."""
+    works = [gold, *chosen]
+    ranks = {}
+    for words, q in query.items():
+        s = bm25(q, [docs[w] for w in works])
+        ranks[bm25_name(words)] = 1 + sum(compare(s[0], x) > 0 for x in s[1:])
+    if dense is not None:
+        ranks[DENSE] = 1 + sum(compare(dense[gold], dense[w]) > 0 for w in chosen)
+    ranks[LENGTH] = 1 + sum(compare(float(docs[gold].chars), float(docs[w].chars)) > 0 for w in chosen)
+    return ranks
+
+
+# --------------------------------------------------------------------------- release level
+
+
+def _match(items: list, choices: dict, n: int, cap: int) -> dict:
+    """Assign items to buckets 0..n-1 (item -> bucket among ``choices[item]``), each bucket at
+    most ``cap``, as many items as possible (augmenting paths, items in the given order)."""
+    bucket: dict[int, list] = {b: [] for b in range(n)}
+    where: dict = {}
+
+    def place(item, seen: set[int]) -> bool:
+        for b in choices[item]:
+            if b in seen:
+                continue
+            seen.add(b)
+            if len(bucket[b]) < cap:
+                bucket[b].append(item)
+                where[item] = b
+                return True
+            for other in list(bucket[b]):
+                if place_elsewhere(other, b, seen):
+                    bucket[b].remove(other)
+                    bucket[b].append(item)
+                    where[item] = b
+                    return True
+        return False
+
+    def place_elsewhere(item, current: int, seen: set[int]) -> bool:
+        for b in choices[item]:
+            if b == current or b in seen:
+                continue
+            seen.add(b)
+            if len(bucket[b]) < cap:
+                bucket[b].append(item)
+                where[item] = b
+                return True
+            for other in list(bucket[b]):
+                if place_elsewhere(other, b, seen):
+                    bucket[b].remove(other)
+                    bucket[b].append(item)
+                    where[item] = b
+                    return True
+        return False
+
+    for item in items:
+        place(item, set())
+    return where
+
+
+def balanced_assignment(items: list, choices: dict, n: int) -> dict:
+    """Item -> bucket with every bucket used equally often, plus at most n-1 buckets holding one
+    more; the largest such assignment the matching finds. Items left out are not in the result."""
+    lo, hi = 0, len(items) // n
+    best: dict = {}
+    while lo <= hi:  # the largest per-bucket count every bucket can reach
+        mid = (lo + hi) // 2
+        got = _match(items, choices, n, mid)
+        if len(got) == n * mid:
+            best, lo = got, mid + 1
+        else:
+            hi = mid - 1
+    m = len(best) // n if best else 0
+    # one more item per bucket for up to n-1 buckets (counts then differ by at most one)
+    extra = _match(items, choices, n, m + 1)
+    counts = Counter(extra.values())
+    if extra and len(extra) > len(best) and sum(1 for c in counts.values() if c > m) < n:
+        return extra
+    if extra and len(extra) > len(best):
+        # every bucket reached m+1: that is a balanced assignment with a larger m; take it
+        if all(counts.get(b, 0) == m + 1 for b in range(n)):
+            return extra
+    return best
+
+
+def assign_targets(drafts: list, n: int, seed: int, rejected: Counter) -> list:
+    """Give each balanced mcq draft one of its targets so that, per difficulty, each topical rank
+    and each length rank is used equally often; set its distractors and ranks. Returns the drafts
+    kept (others are counted in ``rejected['shortcut_unbalanceable']``)."""
+    groups: dict[str, list] = defaultdict(list)
+    for d in drafts:
+        groups[d.difficulty].append(d)
+    kept = []
+    for difficulty, group in groups.items():
+        group.sort(key=lambda d: d.base_id)
+        rng(seed, difficulty, "shortcut-order").shuffle(group)
+        alive = [d for d in group if d.options]
+        rejected["shortcut_no_target"] += len(group) - len(alive)
+        chosen: dict = {}
+        for _round in range(20):
+            # topical rank first, then length rank among the targets left by the topical choice;
+            # a question the second step cannot place is dropped and both steps run again
+            order = {d.base_id: _pref(d, seed, "t") for d in alive}
+            t_of = balanced_assignment([d.base_id for d in alive],
+                                       {d.base_id: order[d.base_id] for d in alive}, n)
+            alive = [d for d in alive if d.base_id in t_of]
+            u_choices = {d.base_id: [u for u in _pref(d, seed, "u") if (t_of[d.base_id], u) in d.options]
+                         for d in alive}
+            u_of = balanced_assignment([d.base_id for d in alive], u_choices, n)
+            left = [d for d in alive if d.base_id in u_of]
+            chosen = {d.base_id: (t_of[d.base_id], u_of[d.base_id]) for d in left}
+            if len(left) == len(alive) and _balanced(Counter(t for t, _ in chosen.values()), n) \
+                    and _balanced(Counter(u for _, u in chosen.values()), n):
+                alive = left
+                break
+            alive = left
+        rejected["shortcut_unbalanceable"] += sum(1 for d in group if d.options) - len(alive)
+        for d in alive:
+            d.distractors, d.shortcut_ranks = d.options[chosen[d.base_id]]
+            d.distractors = list(d.distractors)
+            kept.append(d)
+    return kept
+
+
+def _balanced(counts: Counter, n: int) -> bool:
+    row = [counts.get(b, 0) for b in range(n)]
+    return max(row) - min(row) <= 1
+
+
+def _pref(d, seed: int, what: str) -> list[int]:
+    """The draft's reachable ranks of one kind in a seeded order (which of several possible
+    targets a question prefers must not follow from its scores)."""
+    vals = sorted({t if what == "t" else u for t, u in d.options})
+    rng(seed, d.base_id, "target", what).shuffle(vals)
+    return vals

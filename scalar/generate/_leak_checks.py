@@ -306,3 +306,21 @@ def visible_occurrences(context_squashed: str, paper: Paper, key: str, pad: int 
 
 
 squash = _squash
+
+
+def cited_with(paper: Paper, gold_keys: set[str], rivals: set[str]) -> tuple[set[str], set[str]]:
+    """(rivals cited in a sentence that cites a gold, rivals cited in a paragraph that does): in
+    the question every gold occurrence is masked, so these are the candidates a reader meets right
+    next to a mask."""
+    sentence, paragraph = set(), set()
+    for section in paper.sections:
+        for para in section.paragraphs:
+            golds = [c for c in para.citations if c.ref in gold_keys]
+            if not golds:
+                continue
+            others = [c for c in para.citations if c.ref in rivals]
+            paragraph.update(c.ref for c in others)
+            for gc in golds:
+                lo, hi = sentence_bounds(para.text, gc.start, gc.end)
+                sentence.update(c.ref for c in others if c.start < hi and c.end > lo)
+    return sentence, paragraph

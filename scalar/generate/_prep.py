@@ -179,7 +179,7 @@ def paper_label(cp: CitingPaper) -> str:
 
 
 def prepare_paper(cp: CitingPaper, counter: TokenCounter, typer, *, max_candidate_tokens: int,
-                  include_appendix: bool = False) -> PaperPrep:
+                  include_appendix: bool = False, clean: bool = False) -> PaperPrep:
     paper = cp.paper
     occurrences = extract_occurrences(paper, include_appendix=include_appendix)
     assign_types(paper, occurrences, typer)
@@ -191,7 +191,7 @@ def prepare_paper(cp: CitingPaper, counter: TokenCounter, typer, *, max_candidat
         if key not in cited_keys:
             continue  # never cited in the text we show: cannot be a gold, and no position
         view = build_ref_view(key, refs_by_key.get(key), cp.cited[key], counter,
-                              include_appendix=False)
+                              include_appendix=False, clean=clean)
         if view is None:
             unusable["no_full_text"] += 1
             continue

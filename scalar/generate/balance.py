@@ -32,15 +32,19 @@ MAX_TRIES = 200  # candidate sets checked per target and question
 
 
 def pool_relations(gold: str, pool: list[str], topical: dict[str, dict[str, float]],
-                   length: dict[str, float]) -> tuple[list[str], list[str], set[str]]:
+                   length: dict[str, float], guards: dict[str, dict[str, float]] | None = None
+                   ) -> tuple[list[str], list[str], set[str]]:
     """(above, below, longer): pool works above / below the gold under every topical scorer, and
-    the works longer than the gold. ``topical``: scorer -> work -> score (the gold included)."""
+    the works longer than the gold. ``topical``: scorer -> work -> score (the gold included).
+    ``guards``: more scorers of the same kind that may tie with the gold (a short window often
+    scores nothing) but never contradict: an ``above`` work is not below the gold under any."""
     above, below = [], []
     for w in pool:
         signs = {compare(s[gold], s[w]) for s in topical.values()}
-        if signs == {1}:
+        guard = {compare(s[gold], s[w]) for s in (guards or {}).values()}
+        if signs == {1} and -1 not in guard:
             above.append(w)
-        elif signs == {-1}:
+        elif signs == {-1} and 1 not in guard:
             below.append(w)
     longer = {w for w in pool if compare(length[gold], length[w]) > 0}
     return above, below, longer
@@ -70,8 +74,13 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
                 ranks = check(chosen)
                 if ranks is None:
                     continue
+                guard = [v for name, v in ranks.items() if isinstance(name, tuple)]
+                ranks = {name: r for name, r in ranks.items() if not isinstance(name, tuple)}
                 topical = [r for name, r in ranks.items() if name != LENGTH]
-                if all(r == t + 1 for r in topical) and ranks[LENGTH] == u + 1:
+                # a guard may tie but never flip: the first t chosen are above, the rest below
+                flipped = any(ab[i] for ab, _ in guard for i in range(t, k)) or \
+                    any(be[i] for _, be in guard for i in range(t))
+                if not flipped and all(r == t + 1 for r in topical) and ranks[LENGTH] == u + 1:
                     out[(t, u)] = (chosen, ranks)
             if tries >= MAX_TRIES:
                 break
@@ -79,13 +88,17 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
 
 
 def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense: dict[str, float] | None,
-                gold: str, chosen: Sequence[str]) -> dict[str, int]:
+                gold: str, chosen: Sequence[str], guards: Sequence[int] = ()) -> dict:
     """The gold's rank under every scorer for the candidate set gold + chosen, BM25 over exactly
-    these candidates (as the audit and ``baseline/lexical`` score them)."""
+    these candidates (as the audit and ``baseline/lexical`` score them). Guard windows give
+    (above, below) flags per distractor under key ("guard", words) instead of a rank."""
     works = [gold, *chosen]
-    ranks = {}
+    ranks: dict = {}
     for words, q in query.items():
         s = bm25(q, [docs[w] for w in works])
+        if words in guards:
+            ranks[("guard", words)] = ([compare(s[0], x) > 0 for x in s[1:]], [compare(s[0], x) < 0 for x in s[1:]])
+            continue
         ranks[bm25_name(words)] = 1 + sum(compare(s[0], x) > 0 for x in s[1:])
     if dense is not None:
         ranks[DENSE] = 1 + sum(compare(dense[gold], dense[w]) > 0 for w in chosen)

@@ -47,7 +47,7 @@ class GenerationConfig(BaseModel):
     distractors: Literal["balanced", "original"] = "balanced"
     shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
     shortcut_model: str | None = None  # dense scorer balanced too (sentence-transformers id/folder)
-    hard_pool: int = 10  # balanced hard: distractors among the works cited nearest to the mask
+    hard_pool: int = 20  # balanced hard: distractors among the works cited nearest to the mask
     # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
     citation_markers: Literal["opaque", "visible"] | None = None
 

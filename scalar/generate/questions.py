@@ -39,6 +39,9 @@ from scalar.schema import DIFFICULTIES, TASKS, Candidate, CitingPaper, Question
 
 MASK = "**[MASKED_CITATION]**"
 GENERATOR = "scalar-generator/1"
+# BM25 windows that balanced distractors must straddle the gold under besides the recorded
+# ones (config.shortcut_windows): a window of 5 words or of 100 must not find what 10/25/50 hide
+GUARD_WINDOWS = (5, 15, 35, 100)
 
 
 class GenerationResult(BaseModel):
@@ -61,7 +64,7 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     kept: dict[str, tuple[CitingPaper, list[Draft], Counter, dict]] = {}  # paper id -> its results
     for cp in papers:
         prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
-                             include_appendix=config.include_appendix)
+                             include_appendix=config.include_appendix, clean=config.balanced)
         local_rejected: Counter[str] = Counter()
         local_stats: dict = defaultdict(int)
         _count_paper(prep, local_stats)
@@ -222,7 +225,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
     can reach (``balance.options``); ``balance.assign_targets`` picks one per draft release-wide."""
     from scalar.generate import balance
     from scalar.generate.lexical import masked_window
-    from scalar.generate.shortcuts import DENSE_WINDOW, TermCounts, bm25, bm25_name, query_tokens
+    from scalar.generate.shortcuts import DENSE_WINDOW, TermCounts, bm25, bm25_name, query_tokens, scorer_names
 
     seed, pid = config.seed, prep.paper_id
     k = config.n_candidates - 1
@@ -240,13 +243,18 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
         if len(others) < k:
             rejected["too_few_distractors"] += 1
             continue
+        if view == "body" and _title_revealed(work_ref(prep, gold)):
+            rejected["hidden_title_revealed"] += 1  # the audit's own check, on the gold's hidden title
+            continue
         stats["mcq_checked_for_surface_match"] += 1
         stats[f"mcq_checked_for_surface_match_{difficulty}"] += 1
         opaque = config.opaque_markers
         leak_alone = surface_leak(prep, {gold: MASK}, gold, [], config.leak_window_words, opaque) \
             if config.reject_surface_matches else []
         context = _masked_text(prep, gold, opaque)
-        queries = {w: query_tokens(context, w) for w in config.shortcut_windows}
+        # balanced against the recorded windows and, so as not to fit to them, a spread of others
+        windows = sorted(set(config.shortcut_windows) | set(GUARD_WINDOWS))
+        queries = {w: query_tokens(context, w) for w in windows}
         works = [gold, *others]
         docs = {}
         for w in works:
@@ -255,10 +263,11 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                 prep._terms[(w, view)] = TermCounts.of((ref.body if view == "body" else ref.full).text)
             docs[w] = prep._terms[(w, view)]
         # pool-wide scores sort works into above / below the gold (the exact check follows)
-        topical = {}
+        topical, guards = {}, {}
+        guard_windows = tuple(w for w in windows if w not in config.shortcut_windows)
         for words_, q in queries.items():
-            scores = bm25(q, [docs[w] for w in works])
-            topical[bm25_name(words_)] = dict(zip(works, scores))
+            scores = dict(zip(works, bm25(q, [docs[w] for w in works])))
+            (guards if words_ in guard_windows else topical)[bm25_name(words_)] = scores
         dense = None
         if config.shortcut_model:
             from scalar.generate.dense import dense_scorer
@@ -269,13 +278,13 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                 masked_window(context, MASK, DENSE_WINDOW), texts)))
             topical[DENSE] = dense
         length = {w: float(docs[w].chars) for w in works}
-        above, below, longer = balance.pool_relations(gold, others, topical, length)
+        above, below, longer = balance.pool_relations(gold, others, topical, length, guards)
         ties = {w for w in others if length[w] == length[gold]}
 
         def check(chosen: list[str]) -> dict[str, int] | None:
             if leak_alone and surface_leak(prep, {gold: MASK}, gold, chosen, config.leak_window_words, opaque):
                 return None
-            return balance.exact_ranks(queries, docs, dense, gold, chosen)
+            return balance.exact_ranks(queries, docs, dense, gold, chosen, guard_windows)
 
         if leak_alone and surface_leak(prep, {gold: MASK}, gold, others, config.leak_window_words, opaque):
             # every rival together cannot hide the match: no candidate set can
@@ -283,6 +292,8 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             stats[f"surface_name_match_{difficulty}"] += 1
             continue
         opts = balance.options(gold, above, below, longer, k, check, ties)
+        recorded = set(scorer_names(config.shortcut_windows, dense is not None))
+        opts = {t: (ds, {n: r for n, r in ranks.items() if n in recorded}) for t, (ds, ranks) in opts.items()}
         base = stable_id("mcq", pid, gold, anchor.uid, difficulty)
         d = Draft(prep=prep, task="mcq", difficulty=difficulty, anchors=[anchor], golds=[gold],
                   distractors=[], view=view, citation_type=want, base_id=base, options=opts)
@@ -290,6 +301,12 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             d.distractors = list(next(iter(sorted(opts.items())))[1][0])  # provisional (budget check)
         out.append(d)
     return out
+
+
+def _title_revealed(ref) -> bool:
+    from scalar.generate import _leak_checks as checks
+
+    return bool(checks.title_words(ref.title)) and checks.title_in(checks.NgramIndex(ref.body.text), ref.title)
 
 
 def _masked_text(prep: PaperPrep, gold: str, opaque: bool) -> str:

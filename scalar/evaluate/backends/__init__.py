@@ -47,8 +47,12 @@ def _baseline(model: str, api_base: str | None, model_args: dict) -> Backend:
     from scalar.evaluate.backends.baselines import LexicalBaseline, RandomBaseline
 
     kinds = {"baseline/random": RandomBaseline, "baseline/lexical": LexicalBaseline}
+    if model == "baseline/dense":  # its own module: needs the [dense] extra
+        from scalar.evaluate.backends.dense import DenseBaseline
+
+        return DenseBaseline(model_args)
     if model not in kinds:
-        raise ConfigError(f"unknown baseline {model!r} (known: {', '.join(sorted(kinds))})")
+        raise ConfigError(f"unknown baseline {model!r} (known: {', '.join(sorted([*kinds, 'baseline/dense']))})")
     return kinds[model](model_args)
 
 

@@ -46,6 +46,9 @@ class GenerationConfig(BaseModel):
     # SCALAR rules (random / nearest-cited), so published numbers stay comparable
     distractors: Literal["balanced", "original"] = "balanced"
     shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
+    # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
+    # a window the release was not balanced on does not find what the recorded ones hide
+    shortcut_guard_windows: list[int] = Field(default_factory=list)
     shortcut_model: str | None = None  # dense scorer balanced too (sentence-transformers id/folder)
     hard_pool: int = 20  # balanced hard: distractors among the works cited nearest to the mask
     # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
@@ -72,10 +75,10 @@ class GenerationConfig(BaseModel):
             return self.balanced
         return self.citation_markers == "opaque"
 
-    @field_validator("shortcut_windows")
+    @field_validator("shortcut_windows", "shortcut_guard_windows")
     @classmethod
     def _windows(cls, v: list[int]) -> list[int]:
-        if not v or any(w < 1 for w in v):
+        if any(w < 1 for w in v):
             raise ValueError("shortcut windows must be positive word counts")
         return sorted(set(v))
 

@@ -39,9 +39,6 @@ from scalar.schema import DIFFICULTIES, TASKS, Candidate, CitingPaper, Question
 
 MASK = "**[MASKED_CITATION]**"
 GENERATOR = "scalar-generator/1"
-# BM25 windows that balanced distractors must straddle the gold under besides the recorded
-# ones (config.shortcut_windows): a window of 5 words or of 100 must not find what 10/25/50 hide
-GUARD_WINDOWS = (5, 15, 35, 100)
 
 
 class GenerationResult(BaseModel):
@@ -253,7 +250,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             if config.reject_surface_matches else []
         context = _masked_text(prep, gold, opaque)
         # balanced against the recorded windows and, so as not to fit to them, a spread of others
-        windows = sorted(set(config.shortcut_windows) | set(GUARD_WINDOWS))
+        windows = sorted(set(config.shortcut_windows) | set(config.shortcut_guard_windows))
         queries = {w: query_tokens(context, w) for w in windows}
         works = [gold, *others]
         docs = {}

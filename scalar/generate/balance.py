@@ -50,45 +50,62 @@ def pool_relations(gold: str, pool: list[str], topical: dict[str, dict[str, floa
     return above, below, longer
 
 
+def most_robust_first(gold: str, works: list[str], prefer: dict[str, dict[str, float]], side: int) -> list[str]:
+    """``works`` (all on one ``side`` of the gold: +1 above, -1 below) with those that stay on
+    that side under most ``prefer`` scorers first, the given order breaking ties: a distractor
+    that beats the gold under every window is still above it under a window nobody balanced."""
+    def agree(w: str) -> int:
+        return sum(compare(s[gold], s[w]) == side for s in prefer.values())
+
+    return sorted(works, key=lambda w: -agree(w))  # stable: keeps the seeded / nearest order
+
+
 def options(gold: str, above: list[str], below: list[str], longer: set[str], k: int,
-            check: Callable[[list[str]], dict[str, int] | None], shorter_ties: set[str]) -> dict:
+            check: Callable[[list[str]], dict | None], shorter_ties: set[str]) -> dict:
     """Target (t, u) -> (distractors, ranks) for every target some candidate set reaches.
     ``check(distractors)`` returns the gold's exact ranks under every scorer, or None when the set
-    is unusable (a surface-name leak); ``above``/``below`` are in preference order."""
+    is unusable (a surface-name leak); ``above``/``below`` are in preference order. Among the sets
+    reaching a target, the first that also agrees with every preference window (``("prefer", w)``
+    flags: the gold on top there exactly when t = 0) wins, else the one agreeing with most."""
     out: dict = {}
+    quality: dict = {}
     for t in range(k + 1):
         if t > len(above) or k - t > len(below):
             continue
-        tries = 0
+        tries = Counter()
         for hi in itertools.combinations(above, t):
             for lo in itertools.combinations(below, k - t):
-                if tries >= MAX_TRIES:
-                    break
                 chosen = list(hi) + list(lo)
                 if any(w in shorter_ties for w in chosen):
                     continue
                 u = sum(w in longer for w in chosen)
-                if (t, u) in out:
+                if tries[u] >= MAX_TRIES or quality.get((t, u)) == 0:
                     continue
-                tries += 1
+                tries[u] += 1
                 ranks = check(chosen)
                 if ranks is None:
                     continue
-                guard = [v for name, v in ranks.items() if isinstance(name, tuple)]
+                flags = {name: v for name, v in ranks.items() if isinstance(name, tuple)}
                 ranks = {name: r for name, r in ranks.items() if not isinstance(name, tuple)}
                 topical = [r for name, r in ranks.items() if name != LENGTH]
                 # a guard may tie but never flip: the first t chosen are above, the rest below
-                flipped = any(ab[i] for ab, _ in guard for i in range(t, k)) or \
-                    any(be[i] for _, be in guard for i in range(t))
-                if not flipped and all(r == t + 1 for r in topical) and ranks[LENGTH] == u + 1:
+                flipped = any(ab[i] for (kind, _), (ab, be) in flags.items() if kind == "guard" for i in range(t, k)) \
+                    or any(be[i] for (kind, _), (ab, be) in flags.items() if kind == "guard" for i in range(t))
+                if flipped or not all(r == t + 1 for r in topical) or ranks[LENGTH] != u + 1:
+                    continue
+                # preference windows: the gold should be picked there exactly when t = 0
+                misses = sum((any(ab) if t == 0 else not any(ab))
+                             for (kind, _), (ab, _be) in flags.items() if kind == "prefer")
+                if (t, u) not in out or misses < quality[(t, u)]:
                     out[(t, u)] = (chosen, ranks)
-            if tries >= MAX_TRIES:
+                    quality[(t, u)] = misses
+            if all(quality.get((t, u)) == 0 or tries[u] >= MAX_TRIES for u in range(k + 1)):
                 break
     return out
 
 
 def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense: dict[str, float] | None,
-                gold: str, chosen: Sequence[str], guards: Sequence[int] = ()) -> dict:
+                gold: str, chosen: Sequence[str], guards: Sequence[int] = (), prefer: Sequence[int] = ()) -> dict:
     """The gold's rank under every scorer for the candidate set gold + chosen, BM25 over exactly
     these candidates (as the audit and ``baseline/lexical`` score them). Guard windows give
     (above, below) flags per distractor under key ("guard", words) instead of a rank."""
@@ -96,8 +113,8 @@ def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense:
     ranks: dict = {}
     for words, q in query.items():
         s = bm25(q, [docs[w] for w in works])
-        if words in guards:
-            ranks[("guard", words)] = ([compare(s[0], x) > 0 for x in s[1:]], [compare(s[0], x) < 0 for x in s[1:]])
+        if words in guards or words in prefer:
+            ranks[("guard" if words in guards else "prefer", words)] = ([compare(s[0], x) > 0 for x in s[1:]], [compare(s[0], x) < 0 for x in s[1:]])
             continue
         ranks[bm25_name(words)] = 1 + sum(compare(s[0], x) > 0 for x in s[1:])
     if dense is not None:

@@ -49,8 +49,11 @@ class GenerationConfig(BaseModel):
     # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
     # a window the release was not balanced on does not find what the recorded ones hide
     shortcut_guard_windows: list[int] = Field(default_factory=list)
+    # windows that only order the choice: distractors that stay on their side of the gold under
+    # these too are tried first (no question is lost to them; variants of the scorers agree more)
+    shortcut_prefer_windows: list[int] = Field(default_factory=lambda: [5, 15, 35, 100])
     shortcut_model: str | None = None  # dense scorer balanced too (sentence-transformers id/folder)
-    hard_pool: int = 20  # balanced hard: distractors among the works cited nearest to the mask
+    hard_pool: int = 30  # balanced hard: distractors among the works cited nearest to the mask
     # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
     citation_markers: Literal["opaque", "visible"] | None = None
 
@@ -75,7 +78,7 @@ class GenerationConfig(BaseModel):
             return self.balanced
         return self.citation_markers == "opaque"
 
-    @field_validator("shortcut_windows", "shortcut_guard_windows")
+    @field_validator("shortcut_windows", "shortcut_guard_windows", "shortcut_prefer_windows")
     @classmethod
     def _windows(cls, v: list[int]) -> list[int]:
         if any(w < 1 for w in v):

@@ -250,7 +250,8 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             if config.reject_surface_matches else []
         context = _masked_text(prep, gold, opaque)
         # balanced against the recorded windows and, so as not to fit to them, a spread of others
-        windows = sorted(set(config.shortcut_windows) | set(config.shortcut_guard_windows))
+        windows = sorted(set(config.shortcut_windows) | set(config.shortcut_guard_windows)
+                         | set(config.shortcut_prefer_windows))
         queries = {w: query_tokens(context, w) for w in windows}
         works = [gold, *others]
         docs = {}
@@ -260,11 +261,18 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                 prep._terms[(w, view)] = TermCounts.of((ref.body if view == "body" else ref.full).text)
             docs[w] = prep._terms[(w, view)]
         # pool-wide scores sort works into above / below the gold (the exact check follows)
-        topical, guards = {}, {}
-        guard_windows = tuple(w for w in windows if w not in config.shortcut_windows)
+        topical, guards, prefer = {}, {}, {}
+        guard_windows = tuple(w for w in config.shortcut_guard_windows if w not in config.shortcut_windows)
+        prefer_windows = tuple(w for w in config.shortcut_prefer_windows
+                               if w not in config.shortcut_windows and w not in guard_windows)
         for words_, q in queries.items():
             scores = dict(zip(works, bm25(q, [docs[w] for w in works])))
-            (guards if words_ in guard_windows else topical)[bm25_name(words_)] = scores
+            if words_ in config.shortcut_windows:
+                topical[bm25_name(words_)] = scores
+            elif words_ in guard_windows:
+                guards[bm25_name(words_)] = scores
+            else:
+                prefer[bm25_name(words_)] = scores
         dense = None
         if config.shortcut_model:
             from scalar.generate.dense import dense_scorer
@@ -276,12 +284,14 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             topical[DENSE] = dense
         length = {w: float(docs[w].chars) for w in works}
         above, below, longer = balance.pool_relations(gold, others, topical, length, guards)
+        above = balance.most_robust_first(gold, above, prefer, +1)
+        below = balance.most_robust_first(gold, below, prefer, -1)
         ties = {w for w in others if length[w] == length[gold]}
 
         def check(chosen: list[str]) -> dict[str, int] | None:
             if leak_alone and surface_leak(prep, {gold: MASK}, gold, chosen, config.leak_window_words, opaque):
                 return None
-            return balance.exact_ranks(queries, docs, dense, gold, chosen, guard_windows)
+            return balance.exact_ranks(queries, docs, dense, gold, chosen, guard_windows, prefer_windows)
 
         if leak_alone and surface_leak(prep, {gold: MASK}, gold, others, config.leak_window_words, opaque):
             # every rival together cannot hide the match: no candidate set can

@@ -62,7 +62,8 @@ def most_robust_first(gold: str, works: list[str], prefer: dict[str, dict[str, f
 
 def options(gold: str, above: list[str], below: list[str], longer: set[str], k: int,
             check: Callable[[list[str]], dict | None], shorter_ties: set[str]) -> dict:
-    """Target (t, u) -> (distractors, ranks) for every target some candidate set reaches.
+    """Target (t, u) -> (distractors, ranks, misses) for every target some candidate set reaches
+    (misses: preference windows that disagree with the target).
     ``check(distractors)`` returns the gold's exact ranks under every scorer, or None when the set
     is unusable (a surface-name leak); ``above``/``below`` are in preference order. Among the sets
     reaching a target, the first that also agrees with every preference window (``("prefer", w)``
@@ -101,7 +102,7 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
                     quality[(t, u)] = misses
             if all(quality.get((t, u)) == 0 or tries[u] >= MAX_TRIES for u in range(k + 1)):
                 break
-    return out
+    return {key: (chosen, ranks, quality[key]) for key, (chosen, ranks) in out.items()}
 
 
 def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense: dict[str, float] | None,
@@ -196,7 +197,7 @@ def balanced_assignment(items: list, choices: dict, n: int) -> dict:
     return best
 
 
-def rank_one_first(items: list, choices: dict, n: int) -> dict:
+def rank_one_first(items: list, choices: dict, n: int, top_first: dict | None = None) -> dict:
     """Item -> bucket (gold rank - 1) such that bucket 0 (the scorer picks the gold) holds a 1/n
     share of the items kept, to within one item, keeping as many items as possible; the other
     buckets are then filled as evenly as the items' choices allow. Exactly uniform ranks would
@@ -210,6 +211,8 @@ def rank_one_first(items: list, choices: dict, n: int) -> dict:
     only_top = [i for i in top_able if i not in rest_set]
     both = [i for i in top_able if i in rest_set]
     only_rest = [i for i in rest_able if 0 not in choices[i]]
+    if top_first:  # who goes on top among those who could go either way (stable: seeded order)
+        both.sort(key=lambda i: -top_first.get(i, 0))
     best = (0, 0, 0)
     for t in range(len(top_able), -1, -1):
         from_both = max(0, t - len(only_top))
@@ -259,7 +262,11 @@ def assign_targets(drafts: list, n: int, seed: int, rejected: Counter) -> list:
             # topical rank first, then length rank among the targets the topical choice leaves;
             # a question the second step cannot place is dropped and both steps run again
             ids = [d.base_id for d in alive]
-            t_of = rank_one_first(ids, {d.base_id: _pref(d, seed, "t") for d in alive}, n)
+            # a question whose lower-rank sets still let a preference window pick the gold is
+            # better used with the gold on top
+            misses = {d.base_id: min((q for (t, _u), (_c, _r, q) in d.options.items() if t > 0), default=0)
+                      for d in alive}
+            t_of = rank_one_first(ids, {d.base_id: _pref(d, seed, "t") for d in alive}, n, misses)
             alive = [d for d in alive if d.base_id in t_of]
             ids = [d.base_id for d in alive]
             u_choices = {d.base_id: [u for u in _pref(d, seed, "u") if (t_of[d.base_id], u) in d.options]
@@ -274,7 +281,7 @@ def assign_targets(drafts: list, n: int, seed: int, rejected: Counter) -> list:
                 break
         rejected["shortcut_unbalanceable"] += sum(1 for d in group if d.options) - len(alive)
         for d in alive:
-            d.distractors, d.shortcut_ranks = d.options[chosen[d.base_id]]
+            d.distractors, d.shortcut_ranks, _ = d.options[chosen[d.base_id]]
             d.distractors = list(d.distractors)
             kept.append(d)
     return kept

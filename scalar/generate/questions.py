@@ -300,7 +300,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             continue
         opts = balance.options(gold, above, below, longer, k, check, ties)
         recorded = set(scorer_names(config.shortcut_windows, dense is not None))
-        opts = {t: (ds, {n: r for n, r in ranks.items() if n in recorded}) for t, (ds, ranks) in opts.items()}
+        opts = {t: (ds, {n: r for n, r in ranks.items() if n in recorded}, q) for t, (ds, ranks, q) in opts.items()}
         base = stable_id("mcq", pid, gold, anchor.uid, difficulty)
         d = Draft(prep=prep, task="mcq", difficulty=difficulty, anchors=[anchor], golds=[gold],
                   distractors=[], view=view, citation_type=want, base_id=base, options=opts)

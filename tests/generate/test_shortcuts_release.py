@@ -7,6 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -34,6 +35,10 @@ def test_sample_build_balanced_is_deterministic_and_gated(tmp_path):
     questions = [json.loads(line) for line in data.decode().splitlines()]
     mcq = [q for q in questions if q["task"] == "mcq"]
     assert mcq and all(q["shortcut_ranks"] for q in mcq)
+    for difficulty in ("easy", "medium", "hard"):  # gold positions stay exactly balanced
+        counts = Counter(q["answer"] for q in mcq if q["difficulty"] == difficulty)
+        row = [counts.get(i, 0) for i in range(4)]
+        assert max(row) - min(row) <= 1, (difficulty, row)
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert "shortcut_unbalanceable" in manifest["rejected"] or "shortcut_no_target" in manifest["rejected"]
     # the audit gate: a margin no release can meet fails with exit 1 and one line on stderr

@@ -12,6 +12,8 @@ from collections import Counter
 import pytest
 
 ORIGINAL_SAMPLE_SHA = "7a1ff50ce9a754bf80f20afa2aa8b310c3b1fef4ba0291af5113cea804b79f28"
+# the sample release with balanced distractors (the default since issue 10)
+BALANCED_SAMPLE_SHA = "1dcbc93e2cabe0fd2fcf600e1d6e67717c9a2ede4bc4fee99b771fa3094f8b32"
 
 
 def _scalar(*args, timeout=900):
@@ -32,6 +34,7 @@ def test_sample_build_balanced_is_deterministic_and_gated(tmp_path):
     r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "b"))
     assert r.returncode == 0, r.stderr
     data = (tmp_path / "b" / "questions.jsonl").read_bytes()
+    assert _sha(tmp_path / "b" / "questions.jsonl") == BALANCED_SAMPLE_SHA
     questions = [json.loads(line) for line in data.decode().splitlines()]
     mcq = [q for q in questions if q["task"] == "mcq"]
     assert mcq and all(q["shortcut_ranks"] for q in mcq)

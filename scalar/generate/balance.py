@@ -133,24 +133,8 @@ def _match(items: list, choices: dict, n: int, cap: int) -> dict:
     bucket: dict[int, list] = {b: [] for b in range(n)}
     where: dict = {}
 
-    def place(item, seen: set[int]) -> bool:
-        for b in choices[item]:
-            if b in seen:
-                continue
-            seen.add(b)
-            if len(bucket[b]) < cap:
-                bucket[b].append(item)
-                where[item] = b
-                return True
-            for other in list(bucket[b]):
-                if place_elsewhere(other, b, seen):
-                    bucket[b].remove(other)
-                    bucket[b].append(item)
-                    where[item] = b
-                    return True
-        return False
-
-    def place_elsewhere(item, current: int, seen: set[int]) -> bool:
+    def place(item, seen: set[int], current: int | None = None) -> bool:
+        """Put ``item`` in a bucket with room, moving others along an augmenting path."""
         for b in choices[item]:
             if b == current or b in seen:
                 continue
@@ -160,7 +144,7 @@ def _match(items: list, choices: dict, n: int, cap: int) -> dict:
                 where[item] = b
                 return True
             for other in list(bucket[b]):
-                if place_elsewhere(other, b, seen):
+                if place(other, seen, b):
                     bucket[b].remove(other)
                     bucket[b].append(item)
                     where[item] = b

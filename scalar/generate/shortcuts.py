@@ -60,6 +60,23 @@ class TermCounts:
         return cls(Counter(toks), len(toks), len(text))
 
 
+_TERMS: dict[bytes, TermCounts] = {}
+
+
+def _term_counts(text: str) -> TermCounts:
+    """TermCounts memoised by content digest: a release repeats candidate texts across
+    questions, and tokenising a 40,000-token paper is the audit's main cost."""
+    import hashlib
+
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    got = _TERMS.get(key)
+    if got is None:
+        if len(_TERMS) > 256:  # questions come grouped by paper: a small cache catches the repeats
+            _TERMS.clear()
+        got = _TERMS[key] = TermCounts.of(text)
+    return got
+
+
 def bm25(query: list[str], docs: Sequence[TermCounts]) -> list[float]:
     """BM25 of the query tokens against each doc, the docs being the whole corpus (as
     ``lexical.rank_candidates`` scores a question's candidates). A repeated query word counts
@@ -104,7 +121,7 @@ def candidate_scores(context: str, texts: Sequence[str], mask: str = MASK,
                      windows: Sequence[int] = DEFAULT_WINDOWS, dense=None) -> dict[str, list[float]]:
     """Every scorer's scores of ``texts`` for the mask ``mask`` in ``context``. ``dense``: a
     ``DenseScorer`` (or None to leave the dense scorer out)."""
-    docs = [TermCounts.of(t) for t in texts]
+    docs = [_term_counts(t) for t in texts]
     out = {bm25_name(w): bm25(query_tokens(context, w, mask), docs) for w in windows}
     if dense is not None:
         out[DENSE] = dense.scores(masked_window(context, mask, DENSE_WINDOW), list(texts))

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 Difficulty = Literal["easy", "medium", "hard"]
 Task = Literal["mcq", "cloze"]
@@ -29,6 +29,10 @@ MCQ_MASK = "**[MASKED_CITATION]**"
 CLOZE_MASK_FORMAT = "[MASK_{}]"
 CLOZE_MASK_PATTERN = re.compile(r"\[MASK_\d+\]")
 MASK_PATTERN = re.compile(r"\*\*\[MASKED_CITATION\]\*\*|\[MASK_\d+\]")  # any placeholder
+# Every other visible citation marker may be rewritten to an opaque label, the same label for the
+# same cited work ("[REF-3]"), so that a marker such as "(Hazan et al., 2019)" cannot rule a candidate out.
+OPAQUE_LABEL_FORMAT = "[REF-{}]"
+OPAQUE_LABEL_PATTERN = re.compile(r"\[REF-\d+\]")
 
 
 def cloze_mask(i: int) -> str:
@@ -182,6 +186,16 @@ class Question(_Record):
     gold_key: str | list[str] | None = None
     title: str | None = None  # citing paper title, kept for prompts
     source: str | None = None  # "scalar" | "reference-import"
+    # the gold's rank (1 = picked) under each shortcut scorer ("bm25_10", ..., "length"), computed
+    # on the untrimmed texts at generation; absent from files when not computed
+    shortcut_ranks: dict[str, int] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_ranks(self, handler):
+        data = handler(self)
+        if isinstance(data, dict) and data.get("shortcut_ranks", 0) is None:
+            del data["shortcut_ranks"]  # files without ranks stay byte-identical to older ones
+        return data
 
     @property
     def masks(self) -> list[str]:

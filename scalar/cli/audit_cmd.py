@@ -11,12 +11,40 @@ from scalar.cli import app
 def audit(
     data: Path = typer.Option(..., "--data", help="Release folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    window: list[int] = typer.Option([], "--window", help="BM25 shortcut window in words either side of the "
+                                     "mask (repeatable; default 10, 25 and 50)."),
+    dense: bool = typer.Option(False, "--dense", help="Add the dense shortcut scorer (all-MiniLM-L6-v2 unless "
+                               "--dense-model; needs the [dense] extra)."),
+    dense_model: str | None = typer.Option(None, "--dense-model", help="sentence-transformers id or folder "
+                                              "for the dense scorer (implies --dense)."),
+    dense_max_chunks: int = typer.Option(4, "--dense-max-chunks", min=1, help="Chunks of each candidate the "
+                                         "dense scorer reads (200 words each, from the start; best chunk wins)."),
+    max_shortcut_margin: float | None = typer.Option(
+        None, "--max-shortcut-margin", help="Gate: exit 1 when any shortcut scorer beats chance by more than "
+        "this many points on an mcq difficulty (the refresh workflow's audit gate)."),
 ) -> None:
     """Leak and shortcut audit of a release."""
-    from scalar.generate.audit import audit_release, render_report
+    from scalar.errors import ConfigError
+    from scalar.generate.audit import audit_release, render_report, shortcut_margins
+    from scalar.generate.shortcuts import DEFAULT_WINDOWS
 
-    report = audit_release(data)
+    if any(w < 1 for w in window):
+        raise ConfigError("--window must be a positive number of words")
+    scorer = None
+    if dense or dense_model:
+        from scalar.generate.dense import DenseScorer
+
+        scorer = DenseScorer(dense_model, max_chunks=dense_max_chunks)
+    report = audit_release(data, windows=tuple(sorted(set(window))) or DEFAULT_WINDOWS, dense=scorer)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
         render_report(report)
+    if max_shortcut_margin is not None:
+        over = [m for m in shortcut_margins(report) if m[2] > max_shortcut_margin]
+        if over:
+            import sys
+
+            worst = ", ".join(f"{s} on {g} +{v:g}" for g, s, v in over[:5])
+            print(f"scalar audit: shortcut margin above {max_shortcut_margin:g} points: {worst}", file=sys.stderr)
+            raise typer.Exit(1)

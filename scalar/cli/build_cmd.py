@@ -26,6 +26,12 @@ def build(
     difficulty: list[str] = typer.Option([], "--difficulty", help="easy/medium/hard (repeatable; default all)."),
     context_tokens: list[int] = typer.Option([], "--context-tokens", help="Context budgets in tokens "
                                              "(repeatable; default: each question's full length)."),
+    distractors: str | None = typer.Option(None, "--distractors", help="balanced (default: the gold's rank "
+                                             "under every shortcut scorer uniform per difficulty) or original "
+                                             "(the original SCALAR rules, comparable with published numbers)."),
+    shortcut_model: str | None = typer.Option(None, "--shortcut-model", help="Also balance against the dense "
+                                                 "scorer with this sentence-transformers model ('all-MiniLM-L6-v2' "
+                                                 "= the bundled default; needs the [dense] extra)."),
 ) -> None:
     """Crawl a venue, parse, resolve references and generate a release."""
     from scalar.generate.venue_release import run_build
@@ -33,7 +39,7 @@ def build(
     try:
         manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
                              since=_date(since), difficulties=difficulty, context_tokens=context_tokens,
-                             refresh=refresh)
+                             refresh=refresh, generation=generation_options(distractors, shortcut_model))
     except KeyboardInterrupt:
         # Every response fetched so far is in the cache: the same command resumes from there.
         import sys
@@ -41,6 +47,16 @@ def build(
         print("scalar: interrupted; run the same command again to resume from the HTTP cache", file=sys.stderr)
         raise typer.Exit(130) from None
     _summary(manifest, out)
+
+
+def generation_options(distractors: str | None, shortcut_model: str | None) -> dict:
+    """The generation options given on the command line (validated by GenerationConfig)."""
+    out: dict = {}
+    if distractors is not None:
+        out["distractors"] = distractors
+    if shortcut_model is not None:
+        out["shortcut_model"] = shortcut_model
+    return out
 
 
 def _date(text: str | None) -> date | None:

@@ -120,6 +120,7 @@ def assign(scores: list[list[float]], fallback: list[int]) -> list[int]:
 BASELINES: Registry[type[_Baseline]] = Registry("baseline")
 BASELINES.register("baseline/random", RandomBaseline)
 BASELINES.register("baseline/lexical", LexicalBaseline)
+BASELINES.register("baseline/dense", "scalar.evaluate.dense_baseline:DenseBaseline")  # needs the [dense] extra
 
 
 def create_from_name(model: str, api_base: str | None, model_args: dict) -> Backend:

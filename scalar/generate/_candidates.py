@@ -117,9 +117,34 @@ def work_identity(ref: Reference | None, cited: Paper, key: str) -> str:
     return "title:" + norm if norm else "key:" + key
 
 
+_AR5IV_LINK = re.compile(r"\[([^\[\]]*)\]\((?:https?://(?:ar5iv\.(?:labs\.arxiv\.)?org|arxiv\.org)/[^\s)]*)"
+                         r"(?:\s+\"[^\"]*\")?\)")
+_TRAIL_MIDDLE = re.compile(r"\s*‣[^‣]*?(?=\s*‣)")
+
+
+def strip_residue(text: str, title: str) -> str:
+    """``text`` without ar5iv cross-reference residue: a link to the page itself keeps only its
+    text ('[3(a)](https://ar5iv.org/html/...#x "Figure 3 ‣ 4 Method ‣ Title")' -> '3(a)'), and a
+    bare trail 'Lemma 5.9 (...). ‣ 5 Proof ‣ Title' loses its section names and the title that
+    ends it (LaTeXML trails end with the document's title)."""
+    if "](" in text:
+        text = _AR5IV_LINK.sub(lambda m: m.group(1), text)
+    if "‣" not in text:
+        return text
+    text = _TRAIL_MIDDLE.sub("", text)
+    n = len(title.split()) or 1
+
+    def last(m: re.Match) -> str:
+        words = m.group(1).split(" ")
+        return " " + " ".join(words[n:]) if len(words) > n else ""
+
+    return re.sub(r"\s*‣\s*([^‣]*)", last, text)
+
+
 def build_ref_view(key: str, ref: Reference | None, cited: Paper, counter: TokenCounter, *,
-                   include_appendix: bool = False) -> RefView | None:
-    """Both views of one cited paper; None when it has no full text (no section with text)."""
+                   include_appendix: bool = False, clean: bool = False) -> RefView | None:
+    """Both views of one cited paper; None when it has no full text (no section with text).
+    ``clean``: ar5iv cross-reference residue removed (``strip_residue``)."""
     title = " ".join((cited.title or (ref.title if ref else "") or "").split())
     sections = _body_sections(cited, frame=True, include_appendix=include_appendix)
     if not sections:
@@ -129,12 +154,16 @@ def build_ref_view(key: str, ref: Reference | None, cited: Paper, counter: Token
         blocks.append(title)
     if cited.abstract.strip():
         blocks.append("Abstract: " + " ".join(cited.abstract.split()))
+    if clean:
+        sections = [(strip_residue(name, title), [strip_residue(p, title) for p in paras]) for name, paras in sections]
     for name, paras in sections:
         blocks.append("## " + name)
         blocks.extend(paras)
     patterns = title_patterns(title)
     body_blocks = []
     for name, paras in _body_sections(cited, frame=False, include_appendix=include_appendix):
+        if clean:
+            name, paras = strip_residue(name, title), [strip_residue(p, title) for p in paras]
         body_blocks.append("## " + scrub_title(name, patterns))
         body_blocks.extend(scrub_title(p, patterns) for p in paras)
     body_blocks = [b for b in body_blocks if b.strip()]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from scalar.generate._candidates import TITLE_MASK
 from scalar.generate.citation_types import is_name_token
-from scalar.schema import MASK_PATTERN, Paper
+from scalar.schema import MASK_PATTERN, OPAQUE_LABEL_PATTERN, Paper
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -106,7 +106,7 @@ def starts_with_title(text: str, title: str | None) -> bool:
 #     ``window`` words of the mask ("layer normalization [MASK]").
 # Words are counted within the mask's paragraph only (a heading above it is not "next to" it).
 
-_MASK_TOKEN = re.compile(f"{MASK_PATTERN.pattern}|{re.escape(TITLE_MASK)}")
+_MASK_TOKEN = re.compile(f"{MASK_PATTERN.pattern}|{re.escape(TITLE_MASK)}|{OPAQUE_LABEL_PATTERN.pattern}")
 _EDGE = "([{\\*:;,\"'“”‘’)]}!?.~_"
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|al|vs|cf|etc|fig|figs|eq|eqs|sec|ref|refs|resp|approx|no)|"
                            r"(?<![^\W\d_])[^\W\d_])\.$", re.IGNORECASE)
@@ -262,6 +262,28 @@ def surface_name_hit(context: str, mask: str, titles: list[str | None], gold: in
     return hits
 
 
+# --------------------------------------------------------------------------- sentences
+
+_SENTENCE_END = re.compile(r"[.!?][)\]\"'”’*]*\s+(?=[\[(“\"'*]*[A-Z0-9])")
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of ``text`` around ``text[start:end]`` (a citation) as (begin, stop): from
+    after the last sentence end before ``start`` to the first one after ``end``. A full stop of an
+    abbreviation ("et al.", "e.g.", "Fig.") or an initial ("J. Smith") ends nothing."""
+    begin, stop = 0, len(text)
+    for m in _SENTENCE_END.finditer(text):
+        piece = text[max(0, m.start() - 12):m.start() + 1].split()
+        if piece and _ABBREVIATION.search(piece[-1].rstrip(")]}\"'”’*")):
+            continue
+        if m.end() <= start:
+            begin = m.end()
+        elif m.start() >= end:
+            stop = m.start() + 1
+            break
+    return begin, stop
+
+
 # --------------------------------------------------------------------------- unmasked occurrences
 
 
@@ -285,3 +307,21 @@ def visible_occurrences(context_squashed: str, paper: Paper, key: str, pad: int 
 
 
 squash = _squash
+
+
+def cited_with(paper: Paper, gold_keys: set[str], rivals: set[str]) -> tuple[set[str], set[str]]:
+    """(rivals cited in a sentence that cites a gold, rivals cited in a paragraph that does): in
+    the question every gold occurrence is masked, so these are the candidates a reader meets right
+    next to a mask."""
+    sentence, paragraph = set(), set()
+    for section in paper.sections:
+        for para in section.paragraphs:
+            golds = [c for c in para.citations if c.ref in gold_keys]
+            if not golds:
+                continue
+            others = [c for c in para.citations if c.ref in rivals]
+            paragraph.update(c.ref for c in others)
+            for gc in golds:
+                lo, hi = sentence_bounds(para.text, gc.start, gc.end)
+                sentence.update(c.ref for c in others if c.start < hi and c.end > lo)
+    return sentence, paragraph

@@ -12,10 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scalar.generate._candidates import RefView, build_ref_view, scrub_title, title_patterns
-from scalar.generate._leak_checks import surface_name_hit
+from scalar.generate._leak_checks import sentence_bounds, surface_name_hit
 from scalar.generate._occurrences import Occurrence, assign_types, extract_occurrences
 from scalar.generate._tokens import TokenCounter
-from scalar.schema import CitingPaper
+from scalar.schema import OPAQUE_LABEL_FORMAT, CitingPaper
 
 
 @dataclass
@@ -36,6 +36,9 @@ class PaperPrep:
     _at: dict = field(default_factory=dict, repr=False)  # (section, paragraph) -> occurrences there
     _locs: dict = field(default_factory=dict, repr=False)
     _title_patterns: dict = field(default_factory=dict, repr=False)
+    _opaque: dict = field(default_factory=dict, repr=False)
+    _same_sentence: dict = field(default_factory=dict, repr=False)
+    _terms: dict = field(default_factory=dict, repr=False)  # (work, view) -> shortcuts.TermCounts
 
     def title_hits(self, work: str) -> tuple[list[re.Pattern], set]:
         """The work's title patterns and the paragraphs (and "header") where one matches; computed
@@ -56,6 +59,40 @@ class PaperPrep:
         got = self._title_patterns.get(work)
         if got is None:
             got = self._title_patterns[work] = gold_title_patterns(self, [work])
+        return got
+
+    def cited_identity(self, key: str) -> str:
+        """The work a citation key stands for: its work when usable, else the key itself."""
+        return self.work_of.get(key) or "key:" + key
+
+    def opaque_labels(self) -> dict[str, str]:
+        """Cited identity -> opaque label ("[REF-3]"), numbered by first citation in reading order:
+        the same label for every citation of one work, nothing of its authors, year or number."""
+        if not self._opaque:
+            for o in self.occurrences:
+                ident = self.cited_identity(o.key)
+                if ident not in self._opaque:
+                    self._opaque[ident] = OPAQUE_LABEL.format(len(self._opaque) + 1)
+        return self._opaque
+
+    def same_sentence_works(self, work: str) -> set[str]:
+        """Works cited in a sentence that also cites ``work`` (any occurrence, grouped or not):
+        such a work may be interchangeable with it, so it is never its distractor."""
+        got = self._same_sentence.get(work)
+        if got is None:
+            got = set()
+            for o in self.occurrences:
+                if self.work_of.get(o.key) != work:
+                    continue
+                text = self.paragraphs.get((o.section, o.paragraph))
+                if text is None:
+                    continue
+                lo, hi = sentence_bounds(text, o.start, o.end)
+                for other in self.occurrences_at((o.section, o.paragraph)):
+                    w = self.work_of.get(other.key)
+                    if w and w != work and other.start < hi and other.end > lo:
+                        got.add(w)
+            self._same_sentence[work] = got
         return got
 
     def keys_of(self, work: str) -> list[str]:
@@ -92,17 +129,24 @@ class PaperPrep:
                                              if self._masks_work(o, (work,))})
         return got
 
-    def masked(self, loc: tuple[int, int], labels: dict[str, str]) -> str:
-        """Paragraph ``loc`` with every occurrence of a work in ``labels`` replaced by its label."""
+    def masked(self, loc: tuple[int, int], labels: dict[str, str], opaque: bool = False) -> str:
+        """Paragraph ``loc`` with every occurrence of a work in ``labels`` replaced by its label;
+        with ``opaque``, every other citation replaced by its work's opaque label."""
         text = self.paragraphs[loc]
         edits = []
+        others = self.opaque_labels() if opaque else {}
         for o in self.occurrences_at(loc):
             w = self._masks_work(o, labels)
             if w is not None:
                 edits.append((o.start, o.end, labels[w]))
+            elif opaque:
+                edits.append((o.start, o.end, others[self.cited_identity(o.key)]))
         for start, end, label in sorted(edits, reverse=True):
             text = text[:start] + label + text[end:]
         return text
+
+
+OPAQUE_LABEL = OPAQUE_LABEL_FORMAT
 
 
 @dataclass
@@ -120,6 +164,9 @@ class Draft:
     base_id: str
     order: list[str] = field(default_factory=list)  # candidate works in final order
     answer: int | list[int] = 0
+    # balanced mode: shortcut target (topical rank - 1, length rank - 1) -> (distractors, ranks)
+    options: dict = field(default_factory=dict)
+    shortcut_ranks: dict[str, int] | None = None
 
 
 def paper_label(cp: CitingPaper) -> str:
@@ -132,7 +179,7 @@ def paper_label(cp: CitingPaper) -> str:
 
 
 def prepare_paper(cp: CitingPaper, counter: TokenCounter, typer, *, max_candidate_tokens: int,
-                  include_appendix: bool = False) -> PaperPrep:
+                  include_appendix: bool = False, clean: bool = False) -> PaperPrep:
     paper = cp.paper
     occurrences = extract_occurrences(paper, include_appendix=include_appendix)
     assign_types(paper, occurrences, typer)
@@ -144,7 +191,7 @@ def prepare_paper(cp: CitingPaper, counter: TokenCounter, typer, *, max_candidat
         if key not in cited_keys:
             continue  # never cited in the text we show: cannot be a gold, and no position
         view = build_ref_view(key, refs_by_key.get(key), cp.cited[key], counter,
-                              include_appendix=False)
+                              include_appendix=False, clean=clean)
         if view is None:
             unusable["no_full_text"] += 1
             continue
@@ -176,7 +223,8 @@ def work_ref(prep: PaperPrep, work: str) -> RefView:
     return prep.refs[prep.keys_of(work)[0]]
 
 
-def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: list[str], window: int) -> list[str]:
+def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: list[str], window: int,
+                 opaque: bool = False) -> list[str]:
     """The surface-name rule — ``_leak_checks.surface_name_hit``, the very function ``scalar audit``
     counts with — on every paragraph holding a mask of ``gold``, as the question shows it: each work in
     ``labels`` masked with its label, before and after the golds' titles are redacted (a title
@@ -186,7 +234,7 @@ def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: lis
     label = labels[gold]
     hits: list[str] = []
     for loc in prep.locs_of_work(gold):
-        texts = [prep.masked(loc, labels)]
+        texts = [prep.masked(loc, labels, opaque)]
         scrubbed = scrub_title(texts[0], [p for w in labels for p in prep.title_patterns_of(w)])
         if scrubbed != texts[0]:
             texts.append(scrubbed)

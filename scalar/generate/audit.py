@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, computed_field
 from scalar._util.progress import progress_bar
 from scalar.generate import _leak_checks as checks
 from scalar.generate.lexical import deciding_terms, masked_window, rank_candidates
+from scalar.generate.shortcuts import DEFAULT_WINDOWS, candidate_scores, gold_rank
 from scalar.schema import Paper, Question
 
 EXAMPLES_PER_CHECK = 10
@@ -63,6 +64,18 @@ class TokenPercentiles(BaseModel):
     mean: float = 0
 
 
+class ShortcutStats(BaseModel):
+    """One shortcut scorer on one group: accuracy when it answers (ties at the top count
+    fractionally), a 95% Wilson interval, and where it ranks the gold (1 = picked)."""
+
+    accuracy: Rate = Field(default_factory=Rate)
+    low: float | None = None
+    high: float | None = None
+    ranks: list[int] = Field(default_factory=list)  # gold rank r -> count at index r-1
+    chi2: float | None = None
+    p_value: float | None = None
+
+
 class GroupAudit(BaseModel):
     n_questions: int = 0
     n_targets: int = 0  # masks (1 per mcq question, several per cloze question)
@@ -78,6 +91,12 @@ class GroupAudit(BaseModel):
     gold_longest: Rate = Field(default_factory=Rate)
     reused_candidate_sets: int = 0
     tokens: TokenPercentiles = Field(default_factory=TokenPercentiles)
+    # every shortcut scorer (bm25_<w>, dense, length) and the long-context gain: BM25 over the
+    # windows of all masked occurrences of the gold pooled, next to the single (first) window
+    shortcuts: dict[str, ShortcutStats] = Field(default_factory=dict)
+    pooled_lexical_accuracy: Rate = Field(default_factory=Rate)
+    distractor_in_masked_sentence: Rate = Field(default_factory=Rate)
+    distractor_in_masked_paragraph: Rate = Field(default_factory=Rate)
 
 
 class LexicalEvidence(BaseModel):
@@ -104,8 +123,11 @@ class AuditReport(BaseModel):
 # --------------------------------------------------------------------------- running
 
 
-def audit_release(data_dir: str | Path, *, progress: bool = True) -> AuditReport:
-    """Audit the release folder ``data_dir`` (manifest and SHA-256 are checked when read)."""
+def audit_release(data_dir: str | Path, *, progress: bool = True, windows=DEFAULT_WINDOWS,
+                  dense=None) -> AuditReport:
+    """Audit the release folder ``data_dir`` (manifest and SHA-256 are checked when read).
+    ``windows``: BM25 windows of the shortcut scorers; ``dense``: a ``dense.DenseScorer`` to add
+    the dense scorer (None: left out)."""
     from scalar.release import load_release
 
     manifest, questions = load_release(data_dir)
@@ -123,7 +145,8 @@ def audit_release(data_dir: str | Path, *, progress: bool = True) -> AuditReport
     with progress_bar(progress, "auditing", len(questions)) as advance:
         audited = {}
         for name in order:
-            audited[name] = _audit_group(groups[name], papers, examples, advance, evidence)
+            audited[name] = _audit_group(groups[name], papers, examples, advance, evidence,
+                                         windows=tuple(windows), dense=dense)
     if len(order) > 1:
         audited["all"] = _merge(list(audited.values()), [q for name in order for q in groups[name]])
     report.groups = audited
@@ -188,8 +211,11 @@ def _tokens(text: str) -> int:
 
 
 def _audit_group(questions: list[Question], papers: _PaperCache, examples, advance,
-                 evidence: list[LexicalEvidence] | None = None) -> GroupAudit:
+                 evidence: list[LexicalEvidence] | None = None, *, windows=DEFAULT_WINDOWS,
+                 dense=None) -> GroupAudit:
     g = GroupAudit(n_questions=len(questions))
+    shortcut_hits: dict[str, list[float]] = defaultdict(list)
+    shortcut_ranks: dict[str, Counter] = defaultdict(Counter)
     positions: Counter[int] = Counter()
     width = max((len(q.candidates) for q in questions), default=0)
     seen_sets: dict[tuple[str, tuple[str, ...]], set[tuple[str, ...]]] = defaultdict(set)
@@ -213,6 +239,11 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
                 examples["surface_name_match"].append(f"{q.id} {'/'.join(hits)}")
             window = masked_window(q.context, mask)
             scores = rank_candidates(window, texts)
+            for name, sc in candidate_scores(q.context, texts, mask, windows, dense).items():
+                shortcut_hits[name].append(_tie_hit(sc, gold))
+                shortcut_ranks[name][gold_rank(sc, gold)] += 1
+            pooled = " ".join(masked_window(part, mask) for part in _each_mask(q.context, mask))
+            g.pooled_lexical_accuracy.add(_tie_hit(rank_candidates(pooled, texts), gold))
             top = max(scores) if scores else 0
             tied = [i for i, s in enumerate(scores) if s == top]
             g.lexical_accuracy.add(1 / len(tied) if gold in tied else 0)
@@ -241,6 +272,13 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
             g.gold_cited_elsewhere.add(bool(visible))
             if visible:
                 examples["gold_cited_elsewhere"].append(f"{q.id} {visible[0]}")
+            golds_k = set(_gold_keys(q))
+            rivals = {c.key for c in q.candidates} - golds_k
+            in_sentence, in_paragraph = checks.cited_with(paper, golds_k, rivals)
+            g.distractor_in_masked_sentence.add(bool(in_sentence))
+            g.distractor_in_masked_paragraph.add(bool(in_paragraph))
+            if in_sentence:
+                examples["distractor_in_masked_sentence"].append(f"{q.id} {sorted(in_sentence)[0]}")
         cand_set = (q.paper, tuple(sorted(c.key for c in q.candidates)))
         golds = frozenset(gold for _, gold in targets)
         gold_keys = tuple(sorted(q.candidates[i].key for i in golds))
@@ -253,7 +291,58 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
     g.positions = _positions(positions, width, uniform=g.n_candidates is not None)
     g.chance = sum(chance) / len(chance) if chance else None
     g.tokens = _percentiles(lengths)
+    width_ranks = g.n_candidates or width
+    for name, hits in shortcut_hits.items():
+        g.shortcuts[name] = _shortcut_stats(hits, shortcut_ranks[name], width_ranks)
     return g
+
+
+def _tie_hit(scores: list[float], gold: int) -> float:
+    """What picking the top score earns, a tie at the top shared (a coin between the tied)."""
+    if not scores:
+        return 0.0
+    top = max(scores)
+    tied = [i for i, s in enumerate(scores) if s == top]
+    return 1 / len(tied) if gold in tied else 0.0
+
+
+def _each_mask(context: str, mask: str, words: int = 50) -> list[str]:
+    """Per occurrence of ``mask``: the stretch of context around it with that occurrence the
+    first mask (earlier ones blanked), so ``masked_window`` reads around each in turn."""
+    span = 40 * words + 200 + len(mask)
+    out = []
+    at = context.find(mask)
+    while at >= 0:
+        before = context[max(0, at - span):at].replace(mask, " ")
+        out.append(before + context[at:at + len(mask) + span])
+        at = context.find(mask, at + len(mask))
+    return out
+
+
+def wilson(hits: float, n: int, z: float = 1.96) -> tuple[float | None, float | None]:
+    """95% Wilson score interval of a proportion (fractional hits allowed)."""
+    if not n:
+        return None, None
+    p = hits / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _shortcut_stats(hits: list[float], ranks: Counter, width: int) -> ShortcutStats:
+    st = ShortcutStats()
+    for h in hits:
+        st.accuracy.add(h)
+    st.low, st.high = wilson(st.accuracy.hits, st.accuracy.n)
+    row = [ranks.get(r, 0) for r in range(1, max(width, max(ranks, default=0)) + 1)]
+    st.ranks = row
+    if len(row) >= 2 and sum(row):
+        from scipy.stats import chisquare
+
+        res = chisquare(row)
+        st.chi2, st.p_value = float(res.statistic), float(res.pvalue)
+    return st
 
 
 def _positions(counts: Counter, width: int, uniform: bool = True) -> PositionStats:
@@ -294,7 +383,8 @@ def _merge(parts: list[GroupAudit], questions: list[Question]) -> GroupAudit:
         for i, c in enumerate(p.positions.counts):
             pos[i] += c
         for field in ("gold_title_in_context", "surface_name_match", "gold_cited_elsewhere", "lexical_accuracy",
-                      "hidden_title_revealed", "candidate_residue", "gold_longest"):
+                      "hidden_title_revealed", "candidate_residue", "gold_longest", "pooled_lexical_accuracy",
+                      "distractor_in_masked_sentence", "distractor_in_masked_paragraph"):
             a, b = getattr(out, field), getattr(p, field)
             a.hits += b.hits
             a.n += b.n
@@ -302,6 +392,18 @@ def _merge(parts: list[GroupAudit], questions: list[Question]) -> GroupAudit:
     out.n_candidates = sizes.pop() if len(sizes) == 1 else None
     out.positions = _positions(pos, width, uniform=out.n_candidates is not None)
     out.chance = chance_sum / out.n_targets if out.n_targets else None
+    for name in {n for p in parts for n in p.shortcuts}:
+        st = ShortcutStats()
+        ranks: Counter = Counter()
+        for p in parts:
+            if name in p.shortcuts:
+                st.accuracy.hits += p.shortcuts[name].accuracy.hits
+                st.accuracy.n += p.shortcuts[name].accuracy.n
+                for i, c in enumerate(p.shortcuts[name].ranks):
+                    ranks[i + 1] += c
+        st.low, st.high = wilson(st.accuracy.hits, st.accuracy.n)
+        st.ranks = [ranks.get(r, 0) for r in range(1, max(ranks, default=0) + 1)]
+        out.shortcuts[name] = st  # no chi-square: groups with different widths are pooled
     out.tokens = _percentiles([_tokens(q.context) + sum(_tokens(c.text) for c in q.candidates) for q in questions])
     return out
 
@@ -317,6 +419,9 @@ _ROWS = [
     ("ar5iv residue (candidates)", "candidate_residue"),
     ("gold is longest", "gold_longest"),
     ("BM25 baseline accuracy", "lexical_accuracy"),
+    ("BM25, all gold windows pooled", "pooled_lexical_accuracy"),
+    ("distractor cited in masked sentence", "distractor_in_masked_sentence"),
+    ("distractor cited in masked paragraph", "distractor_in_masked_paragraph"),
 ]
 
 
@@ -325,6 +430,39 @@ def _fmt_rate(r: Rate) -> str:
         return "n/a"
     hits = f"{r.hits:g}" if r.hits != int(r.hits) else str(int(r.hits))
     return f"{100 * r.share:.0f}% ({hits}/{r.n})"
+
+
+def _scorer_order(name: str) -> tuple:
+    if name.startswith("bm25_"):
+        return (0, int(name.split("_")[1]))
+    return (1 if name == "dense" else 2, 0)
+
+
+def _fmt_shortcut(st: ShortcutStats | None) -> str:
+    if st is None or not st.accuracy.n:
+        return "n/a"
+    return f"{100 * st.accuracy.share:.0f}% [{100 * st.low:.0f}-{100 * st.high:.0f}]"
+
+
+def _fmt_ranks(st: ShortcutStats | None) -> str:
+    if st is None or not st.ranks:
+        return "n/a"
+    p = "" if st.p_value is None else f" ({st.p_value:.2f})"
+    return "/".join(map(str, st.ranks)) + p
+
+
+def shortcut_margins(report: AuditReport, groups=("easy", "medium", "hard")) -> list[tuple[str, str, float]]:
+    """(group, scorer, accuracy minus chance in points) for every shortcut scorer on every group
+    in ``groups`` the report has, largest first."""
+    out = []
+    for name in groups:
+        g = report.groups.get(name)
+        if g is None or g.chance is None:
+            continue
+        for scorer, st in g.shortcuts.items():
+            if st.accuracy.n:
+                out.append((name, scorer, round(100 * (st.accuracy.share - g.chance), 1)))
+    return sorted(out, key=lambda x: -x[2])
 
 
 def render_report(report: AuditReport, console=None) -> None:
@@ -347,6 +485,12 @@ def render_report(report: AuditReport, console=None) -> None:
         t.add_row(label, *[_fmt_rate(getattr(report.groups[n], field)) for n in names])
     t.add_row("  (chance accuracy)", *[
         "n/a" if report.groups[n].chance is None else f"{100 * report.groups[n].chance:.0f}%" for n in names])
+    scorers = sorted({n for g in report.groups.values() for n in g.shortcuts}, key=_scorer_order)
+    for name in scorers:
+        t.add_row(f"shortcut {name}: accuracy [95% CI]", *[_fmt_shortcut(report.groups[n].shortcuts.get(name))
+                                                         for n in names])
+        t.add_row(f"  {name}: gold ranks (chi-sq p)", *[_fmt_ranks(report.groups[n].shortcuts.get(name))
+                                                       for n in names])
     t.add_row("reused candidate sets", *[str(report.groups[n].reused_candidate_sets) for n in names])
     for label, attr in (("tokens p10", "p10"), ("tokens p50", "p50"), ("tokens p90", "p90"), ("tokens max", "max")):
         t.add_row(label, *[f"{getattr(report.groups[n].tokens, attr):,.0f}" for n in names])

@@ -72,6 +72,9 @@ def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctyp
     pool = set(eligible_works(prep, difficulty))
     golds = [w for w in works if w in pool]
     others = sorted(pool - set(golds))
+    if config.balanced:  # a work cited in a masked sentence may be interchangeable with its gold
+        banned = set().union(*(prep.same_sentence_works(g) for g in golds)) if golds else set()
+        others = [w for w in others if w not in banned]
     k = config.cloze_distractors
     if difficulty == "hard":
         anchors = [firsts[w] for w in golds]
@@ -82,7 +85,7 @@ def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctyp
         rejected["cloze_too_few_references"] += 1
         return None
     if config.reject_surface_matches:
-        kept = drop_surface_matches(prep, golds, distractors, config.leak_window_words)
+        kept = drop_surface_matches(prep, golds, distractors, config.leak_window_words, config.opaque_markers)
         stats["cloze_masks_checked_for_surface_match"] += len(golds)
         stats["cloze_masks_dropped_surface_match"] += len(golds) - len(kept)
         if len(kept) < 2:
@@ -96,7 +99,8 @@ def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctyp
                  citation_type=ctype, base_id=base)
 
 
-def drop_surface_matches(prep: PaperPrep, golds: list[str], distractors: list[str], window: int) -> list[str]:
+def drop_surface_matches(prep: PaperPrep, golds: list[str], distractors: list[str], window: int,
+                         opaque: bool = False) -> list[str]:
     """The golds left masked once every mask a string matcher resolves is dropped. A dropped work's
     citation becomes visible text next to the other masks, so the check repeats on what is left
     until nothing more is dropped (each mask checked as the question will show it)."""
@@ -104,7 +108,7 @@ def drop_surface_matches(prep: PaperPrep, golds: list[str], distractors: list[st
     while len(kept) >= 2:
         labels = {g: cloze_mask(i + 1) for i, g in enumerate(kept)}
         leaky = {g for g in kept
-                 if surface_leak(prep, labels, g, [w for w in kept if w != g] + distractors, window)}
+                 if surface_leak(prep, labels, g, [w for w in kept if w != g] + distractors, window, opaque)}
         if not leaky:
             break
         kept = [g for g in kept if g not in leaky]

@@ -6,6 +6,8 @@ and the Python API all construct one, so a value refused by one is refused by al
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from scalar.errors import ConfigError
@@ -41,6 +43,21 @@ class GenerationConfig(BaseModel):
     cloze_distractors: int = 2
     max_cloze_per_paper: int | None = None
     include_appendix: bool = False
+    # shortcut control (docs/question-generation.md): "balanced" chooses distractors so the gold's
+    # rank under every shortcut scorer is uniform per difficulty; "original" keeps the original
+    # SCALAR rules (random / nearest-cited), so published numbers stay comparable
+    distractors: Literal["balanced", "original"] = "balanced"
+    shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
+    # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
+    # a window the release was not balanced on does not find what the recorded ones hide
+    shortcut_guard_windows: list[int] = Field(default_factory=list)
+    # windows that only order the choice: distractors that stay on their side of the gold under
+    # these too are tried first (no question is lost to them; variants of the scorers agree more)
+    shortcut_prefer_windows: list[int] = Field(default_factory=lambda: [5, 15, 35, 100])
+    shortcut_model: str | None = None  # dense scorer balanced too (sentence-transformers id/folder)
+    hard_pool: int = 30  # balanced hard: distractors among the works cited nearest to the mask
+    # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
+    citation_markers: Literal["opaque", "visible"] | None = None
 
     def __init__(self, **data):
         # Options come from the command line: a bad one is the user's to fix (ConfigError -> one
@@ -52,6 +69,30 @@ class GenerationConfig(BaseModel):
             where = ".".join(str(x) for x in err.get("loc", ()))
             msg = str(err.get("msg", "")).removeprefix("Value error, ")
             raise ConfigError(f"generation option {where}: {msg}") from None
+
+    @property
+    def balanced(self) -> bool:
+        return self.distractors == "balanced"
+
+    @property
+    def opaque_markers(self) -> bool:
+        if self.citation_markers is None:
+            return self.balanced
+        return self.citation_markers == "opaque"
+
+    @field_validator("shortcut_windows", "shortcut_guard_windows", "shortcut_prefer_windows")
+    @classmethod
+    def _windows(cls, v: list[int]) -> list[int]:
+        if any(w < 1 for w in v):
+            raise ValueError("shortcut windows must be positive word counts")
+        return sorted(set(v))
+
+    @field_validator("hard_pool")
+    @classmethod
+    def _pool(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("hard_pool must be at least 1")
+        return v
 
     @field_validator("difficulties")
     @classmethod

@@ -55,6 +55,12 @@ def _assemble(header: list[str], section_titles: dict[int, str], blocks: list[Bl
     return out
 
 
+def full_context(header: list[str], section_titles: dict[int, str], blocks: list[Block]) -> str:
+    """The untrimmed context (what ``fit`` returns without a budget)."""
+    blocks = [b for b in blocks if b.text]
+    return SEP.join(_assemble(header, section_titles, blocks, {b.index for b in blocks}))
+
+
 def heading(title: str) -> str:
     return "## " + " ".join(title.split())
 

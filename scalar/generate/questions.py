@@ -33,7 +33,7 @@ from scalar.generate._tokens import TokenCounter
 from scalar.generate.citation_types import make_typer
 from scalar.generate.cloze import cloze_drafts
 from scalar.generate.config import GenerationConfig
-from scalar.generate.context import Block, fit
+from scalar.generate.context import Block, fit, full_context
 from scalar.schema import DIFFICULTIES, MCQ_MASK, TASKS, Candidate, CitingPaper, Question, cloze_mask
 
 MASK = MCQ_MASK  # re-exported: the placeholder contract lives in scalar.schema
@@ -60,7 +60,7 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     kept: dict[str, tuple[CitingPaper, list[Draft], Counter, dict]] = {}  # paper id -> its results
     for cp in papers:
         prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
-                             include_appendix=config.include_appendix)
+                             include_appendix=config.include_appendix, clean=config.balanced)
         local_rejected: Counter[str] = Counter()
         local_stats: dict = defaultdict(int)
         _count_paper(prep, local_stats)
@@ -100,16 +100,22 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         fits = []
         for d in drafts:
             d.order = d.golds + d.distractors  # provisional; fitting does not depend on order
-            if not _Rendered(d, counter).fits(config, smallest):
+            if not _Rendered(d, counter, config.opaque_markers).fits(config, smallest):
                 rejected["budget_too_small"] += 1
             else:
                 fits.append(d)
         drafts = fits
+    if config.balanced:
+        from scalar.generate.balance import assign_targets
+
+        mcq = [d for d in drafts if d.task == "mcq"]
+        kept_ids = {id(d) for d in assign_targets(mcq, config.n_candidates, config.seed, rejected)}
+        drafts = [d for d in drafts if d.task != "mcq" or id(d) in kept_ids]
     _balance_positions(drafts, config)
     questions: list[Question] = []
     budgets: list[int | None] = list(config.context_budgets) or [None]
     for d in drafts:
-        rendered = _Rendered(d, counter)
+        rendered = _Rendered(d, counter, config.opaque_markers)
         stats["gold_title_redacted"] += int(rendered.redacted)
         for budget in budgets:
             q = rendered.question(config, budget)
@@ -173,6 +179,9 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
         golds = sorted(by_work)
         if config.max_gold_per_paper is not None and len(golds) > config.max_gold_per_paper:
             golds = sorted(rng(seed, pid, want, "golds").sample(golds, config.max_gold_per_paper))
+        if config.balanced:
+            out += _balanced_drafts(prep, config, difficulty, golds, by_work, pool, rejected, stats)
+            continue
         used_sets: set[frozenset] = set()
         for gold in golds:
             # seeded by type, not difficulty: medium and hard mask the same occurrence of a gold,
@@ -207,6 +216,115 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
     return out
 
 
+def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str, golds: list[str],
+                     by_work: dict, pool: list[str], rejected: Counter, stats: dict) -> list[Draft]:
+    """Drafts whose distractors are not chosen yet: each carries every shortcut target its pool
+    can reach (``balance.options``); ``balance.assign_targets`` picks one per draft release-wide."""
+    from scalar.generate import balance
+    from scalar.generate.lexical import masked_window
+    from scalar.generate.shortcuts import DENSE_WINDOW, TermCounts, bm25, bm25_name, query_tokens, scorer_names
+
+    seed, pid = config.seed, prep.paper_id
+    k = config.n_candidates - 1
+    want = _TYPE_FOR[difficulty]
+    view = "body" if difficulty == "hard" else "full"
+    out = []
+    for gold in golds:
+        anchor = rng(seed, pid, gold, want, "occurrence").choice(by_work[gold])
+        banned = prep.same_sentence_works(gold)
+        others = [w for w in pool if w != gold and w not in banned]
+        if difficulty == "hard":  # the nearest cited works first, widening to hard_pool
+            others = nearest_works(prep, [anchor], {gold}, set(others), config.hard_pool)
+        else:
+            rng(seed, pid, gold, difficulty, "distractors").shuffle(others)
+        if len(others) < k:
+            rejected["too_few_distractors"] += 1
+            continue
+        if view == "body" and _title_revealed(work_ref(prep, gold)):
+            rejected["hidden_title_revealed"] += 1  # the audit's own check, on the gold's hidden title
+            continue
+        stats["mcq_checked_for_surface_match"] += 1
+        stats[f"mcq_checked_for_surface_match_{difficulty}"] += 1
+        opaque = config.opaque_markers
+        leak_alone = surface_leak(prep, {gold: MASK}, gold, [], config.leak_window_words, opaque) \
+            if config.reject_surface_matches else []
+        context = _masked_text(prep, gold, opaque)
+        # balanced against the recorded windows and, so as not to fit to them, a spread of others
+        windows = sorted(set(config.shortcut_windows) | set(config.shortcut_guard_windows)
+                         | set(config.shortcut_prefer_windows))
+        queries = {w: query_tokens(context, w) for w in windows}
+        works = [gold, *others]
+        docs = {}
+        for w in works:
+            if (w, view) not in prep._terms:
+                ref = work_ref(prep, w)
+                prep._terms[(w, view)] = TermCounts.of((ref.body if view == "body" else ref.full).text)
+            docs[w] = prep._terms[(w, view)]
+        # pool-wide scores sort works into above / below the gold (the exact check follows)
+        topical, guards, prefer = {}, {}, {}
+        guard_windows = tuple(w for w in config.shortcut_guard_windows if w not in config.shortcut_windows)
+        prefer_windows = tuple(w for w in config.shortcut_prefer_windows
+                               if w not in config.shortcut_windows and w not in guard_windows)
+        for words_, q in queries.items():
+            scores = dict(zip(works, bm25(q, [docs[w] for w in works])))
+            if words_ in config.shortcut_windows:
+                topical[bm25_name(words_)] = scores
+            elif words_ in guard_windows:
+                guards[bm25_name(words_)] = scores
+            else:
+                prefer[bm25_name(words_)] = scores
+        dense = None
+        if config.shortcut_model:
+            from scalar.generate.dense import dense_scorer
+            from scalar.generate.shortcuts import DENSE
+
+            texts = [(work_ref(prep, w).body if view == "body" else work_ref(prep, w).full).text for w in works]
+            dense = dict(zip(works, dense_scorer(config.shortcut_model).scores(
+                masked_window(context, MASK, DENSE_WINDOW), texts)))
+            topical[DENSE] = dense
+        length = {w: float(docs[w].chars) for w in works}
+        above, below, longer = balance.pool_relations(gold, others, topical, length, guards)
+        above = balance.most_robust_first(gold, above, prefer, +1)
+        below = balance.most_robust_first(gold, below, prefer, -1)
+        ties = {w for w in others if length[w] == length[gold]}
+
+        # called only within this iteration, so the loop variables it reads are the current ones
+        def check(chosen: list[str]) -> dict[str, int] | None:
+            if leak_alone and surface_leak(prep, {gold: MASK}, gold, chosen, config.leak_window_words, opaque):  # noqa: B023
+                return None
+            return balance.exact_ranks(queries, docs, dense, gold, chosen, guard_windows, prefer_windows)  # noqa: B023
+
+        if leak_alone and surface_leak(prep, {gold: MASK}, gold, others, config.leak_window_words, opaque):
+            # every rival together cannot hide the match: no candidate set can
+            rejected["surface_name_match"] += 1
+            stats[f"surface_name_match_{difficulty}"] += 1
+            continue
+        opts = balance.options(gold, above, below, longer, k, check, ties)
+        recorded = set(scorer_names(config.shortcut_windows, dense is not None))
+        opts = {t: (ds, {n: r for n, r in ranks.items() if n in recorded}, q) for t, (ds, ranks, q) in opts.items()}
+        base = stable_id("mcq", pid, gold, anchor.uid, difficulty)
+        d = Draft(prep=prep, task="mcq", difficulty=difficulty, anchors=[anchor], golds=[gold],
+                  distractors=[], view=view, citation_type=want, base_id=base, options=opts)
+        if opts:
+            d.distractors = list(next(iter(sorted(opts.items())))[1][0])  # provisional (budget check)
+        out.append(d)
+    return out
+
+
+def _title_revealed(ref) -> bool:
+    from scalar.generate import _leak_checks as checks
+
+    return bool(checks.title_words(ref.title)) and checks.title_in(checks.NgramIndex(ref.body.text), ref.title)
+
+
+def _masked_text(prep: PaperPrep, gold: str, opaque: bool) -> str:
+    """The untrimmed mcq context of ``gold`` (cached per paper: medium and hard share it)."""
+    cache = prep._terms.setdefault(("context", opaque), {})
+    if gold not in cache:
+        cache[gold] = _Masked(prep, [gold], "mcq", opaque).text()
+    return cache[gold]
+
+
 def _balance_positions(drafts: list[Draft], config: GenerationConfig) -> None:
     """Gold positions cycle 0..n-1 over a seeded order of each difficulty's mcq questions, so every
     position holds the gold equally often (counts differ by at most one); distractors keep their
@@ -237,31 +355,49 @@ def _balance_positions(drafts: list[Draft], config: GenerationConfig) -> None:
 # --------------------------------------------------------------------------- rendering
 
 
-class _Rendered:
-    """A draft's masked paragraphs and candidate views, shared by its budget variants."""
+class _Masked:
+    """The citing paper as a question on ``golds`` shows it: their occurrences masked, their
+    titles redacted, and (``opaque``) every other citation marker rewritten to an opaque label.
+    Depends on the golds only, so balanced generation scores distractors against it before they
+    are chosen."""
 
-    def __init__(self, d: Draft, counter: TokenCounter):
-        self.d = d
-        self.counter = counter
-        prep = d.prep
-        labels = {g: (MASK if d.task == "mcq" else cloze_mask(i + 1)) for i, g in enumerate(d.golds)}
-        masked_locs = {loc for g in d.golds for loc in prep.locs_of_work(g)}
+    def __init__(self, prep: PaperPrep, golds: list[str], task: str, opaque: bool):
+        labels = {g: (MASK if task == "mcq" else cloze_mask(i + 1)) for i, g in enumerate(golds)}
+        masked_locs = {loc for g in golds for loc in prep.locs_of_work(g)}
         patterns: list = []
         hits: set = set()
-        for g in d.golds:
+        for g in golds:
             p, h = prep.title_hits(g)
             patterns += p
             hits |= h
         self.redacted = bool(hits)
         blocks = []
         for loc, text in prep.paragraphs.items():
-            if loc in masked_locs:
-                text = prep.masked(loc, labels)
+            if loc in masked_locs or opaque:
+                text = prep.masked(loc, labels, opaque)
             if loc in hits:
                 text = scrub_title(text, patterns)
             blocks.append(Block(section=loc[0], index=prep.paragraph_index[loc], text=text.strip()))
         self.blocks = blocks
         self.header = [scrub_title(h, patterns) for h in prep.header] if "header" in hits else list(prep.header)
+        self.section_titles = prep.section_titles
+
+    def text(self) -> str:
+        """The whole masked paper as the untrimmed context shows it."""
+        return full_context(self.header, self.section_titles, self.blocks)
+
+
+class _Rendered:
+    """A draft's masked paragraphs and candidate views, shared by its budget variants."""
+
+    def __init__(self, d: Draft, counter: TokenCounter, opaque: bool = False, masked: _Masked | None = None):
+        self.d = d
+        self.counter = counter
+        prep = d.prep
+        masked = masked or _Masked(prep, d.golds, d.task, opaque)
+        self.redacted = masked.redacted
+        self.blocks = masked.blocks
+        self.header = masked.header
         self.anchor = prep.paragraph_index[(d.anchors[0].section, d.anchors[0].paragraph)]
         self.refs = [work_ref(prep, w) for w in d.order]
         self.views: list[View] = [r.body if d.view == "body" else r.full for r in self.refs]
@@ -295,7 +431,7 @@ class _Rendered:
             context=fitted.context, candidates=candidates, answer=d.answer,
             context_tokens=fitted.context_tokens, context_budget=budget,
             gold_key=gold_keys[0] if d.task == "mcq" else gold_keys,
-            title=cp.paper.title or None, source="scalar",
+            title=cp.paper.title or None, source="scalar", shortcut_ranks=d.shortcut_ranks,
         )
 
 

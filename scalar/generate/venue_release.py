@@ -36,16 +36,19 @@ def run_build(
     refresh: bool = False,
     progress: bool = True,
     limits: Any = None,
+    generation: dict | None = None,
 ) -> ReleaseManifest:
     """Build a release of ``venue`` into ``out``; returns its manifest.
 
     ``refresh``: fetch every URL again once (a venue whose listing still changes) and update the
-    cache. ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
+    cache. ``generation``: further GenerationConfig options (e.g. ``{"distractors": "original"}``),
+    validated before anything is crawled. ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
     sample recorder pass limiters on a fake clock so that mocked services are not paced."""
     v = get_venue(venue)
     diffs = _check_difficulties(difficulties)
+    generation = dict(generation or {})
     # validated before anything is crawled, by the one validator of generation settings
-    budgets = GenerationConfig(context_budgets=[int(t) for t in context_tokens or ()]).context_budgets
+    budgets = GenerationConfig(**generation, context_budgets=[int(t) for t in context_tokens or ()]).context_budgets
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
     out = check_release_target(out)  # refuse a folder we may not write before crawling for minutes
@@ -66,7 +69,8 @@ def run_build(
                 crawl = Crawl(v, session, bars, since=since, limit=limit, store=store)
                 citing = crawl.run()  # a sequence loading each citing paper from the store on access
                 manifest = _generate_and_write(v, out, citing, crawl, seed=seed, difficulties=diffs,
-                                               budgets=budgets, since=since, mode=mode, bars=bars)
+                                               budgets=budgets, since=since, mode=mode, bars=bars,
+                                               generation=generation)
         finally:
             cache_db = adapter_of(session).cache
             if cache_db is not None:
@@ -100,11 +104,11 @@ def _check_difficulties(difficulties) -> list[str]:
 
 def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], crawl: Crawl, *, seed: int,
                         difficulties: list[str], budgets: list[int], since: date | None, mode: str,
-                        bars: StageProgress) -> ReleaseManifest:
+                        bars: StageProgress, generation: dict | None = None) -> ReleaseManifest:
     if not citing:
         reasons = ", ".join(f"{k}: {n}" for k, n in crawl.skip_counts.items()) or "none listed"
         raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")
-    cfg_kwargs: dict[str, Any] = {"seed": seed, "difficulties": tuple(difficulties)}
+    cfg_kwargs: dict[str, Any] = {**(generation or {}), "seed": seed, "difficulties": tuple(difficulties)}
     if budgets:
         cfg_kwargs["context_budgets"] = tuple(budgets)
     config = GenerationConfig(**cfg_kwargs)

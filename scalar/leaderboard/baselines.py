@@ -17,6 +17,7 @@ from scalar.schema import Prediction, Question
 
 RANDOM = "baseline/random"
 LEXICAL = "baseline/lexical"
+DENSE = "baseline/dense"  # needs the [dense] extra: computed on request, not by default
 BASELINES = (RANDOM, LEXICAL)
 SEED = 0  # scalar eval's default --seed
 

@@ -42,13 +42,17 @@ _TYPES = {"method": "attributional", "others": "descriptive"}
 
 
 def import_reference(src: str | Path, out: str | Path, *, regenerate: bool = False, seed: int = 0,
-                     context_tokens=(), progress: bool = True) -> ReleaseManifest:
+                     context_tokens=(), progress: bool = True, generation: dict | None = None) -> ReleaseManifest:
     """Convert the original release at ``src`` (repository root or its data/ folder) into a release
-    folder ``out``; returns the manifest written. Raises InputError on missing or corrupt input."""
+    folder ``out``; returns the manifest written. Raises InputError on missing or corrupt input.
+    ``generation``: further GenerationConfig options for ``regenerate`` (e.g. distractors)."""
+    if generation and not regenerate:
+        raise InputError("generation options (--distractors, --shortcut-model) apply to --regenerate only")
     out = check_release_target(out)
     root = data_root(src)
     if regenerate:
-        return _regenerate(root, out, seed=seed, context_tokens=list(context_tokens), progress=progress)
+        return _regenerate(root, out, seed=seed, context_tokens=list(context_tokens), progress=progress,
+                           generation=generation)
     if context_tokens:
         raise InputError("--context-tokens applies to --regenerate only (the original questions are kept as they are)")
 
@@ -145,12 +149,13 @@ def _reason(e: Exception) -> str:
 # --------------------------------------------------------------------------- regenerate
 
 
-def _regenerate(root: Path, out: Path, *, seed: int, context_tokens: list[int], progress: bool) -> ReleaseManifest:
+def _regenerate(root: Path, out: Path, *, seed: int, context_tokens: list[int], progress: bool,
+                generation: dict | None = None) -> ReleaseManifest:
     """Our generator on the original's parsed papers; write_release is itself all-or-nothing."""
     from scalar.generate.questions import GenerationConfig, generate_questions
     from scalar.generate.write import write_release
 
-    config = GenerationConfig(seed=seed, context_budgets=context_tokens)  # validated before any reading
+    config = GenerationConfig(**(generation or {}), seed=seed, context_budgets=context_tokens)  # validated before any reading
     papers = read_original_papers(root, progress=progress)
     if not papers:
         raise InputError(f"--regenerate needs paper objects, none found in {root / 'paper_obj_anno'}")

@@ -31,6 +31,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_venue"  # the sample serv
 BUNDLED = bundled_file(SAMPLE_CACHE)
 
 
+ORIGINAL = {"distractors": "original"}
+
 @pytest.fixture(scope="module")
 def services_mod():
     pytest.importorskip("yaml")
@@ -45,7 +47,9 @@ def services_mod():
 @pytest.fixture(scope="module")
 def sample_release(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample") / "release"
-    manifest = run_build("sample", out, offline=True, progress=False)
+    # the original distractor rules: these tests count crawled papers that yield questions, and
+    # balanced distractors drop questions whose small synthetic pools cannot be balanced
+    manifest = run_build("sample", out, offline=True, progress=False, generation=ORIGINAL)
     return out, manifest
 
 
@@ -170,7 +174,7 @@ def test_seed_changes_the_questions(sample_release, tmp_path):
 
 def test_limit_stops_after_n_usable_papers(tmp_path):
     out = tmp_path / "rel"
-    manifest = run_build("sample", out, limit=3, progress=False)
+    manifest = run_build("sample", out, limit=3, progress=False, generation=ORIGINAL)
     assert manifest.n_papers == 3
     rows = _crawl(out)
     used = [r for r in rows if r["skipped"] is None]

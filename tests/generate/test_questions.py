@@ -16,10 +16,15 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+# These tests pin the original SCALAR rules (random / nearest distractors, visible markers);
+# balanced distractors, the default, are tested in test_shortcuts.py on real papers.
+ORIGINAL = {"distractors": "original"}
+
+
 @pytest.fixture(scope="module")
 def small():
     cp = small_citing_paper()
-    return cp, generate_questions([cp], GenerationConfig(tasks=["mcq"]))
+    return cp, generate_questions([cp], GenerationConfig(tasks=["mcq"], **ORIGINAL))
 
 
 def _by(result, **kw):
@@ -99,7 +104,7 @@ def test_surface_name_matches_are_rejected_and_counted(small):
     assert "bib.bib4" in easy_golds  # "CalibNet [4]": a name that is not in any title survives
     assert result.rejected["surface_name_match"] == 2
     assert result.stats["surface_match_rate"] > 0
-    off = generate_questions([small_citing_paper()], GenerationConfig(tasks=["mcq"], reject_surface_matches=False))
+    off = generate_questions([small_citing_paper()], GenerationConfig(**ORIGINAL, tasks=["mcq"], reject_surface_matches=False))
     assert {"bib.bib3", "bib.bib6"} <= {q.gold_key for q in off.questions if q.difficulty == "easy"}
 
 
@@ -124,18 +129,18 @@ def _hard_paper() -> CitingPaper:
 
 
 def test_hard_distractors_are_the_nearest_co_cited_references():
-    result = generate_questions([_hard_paper()], GenerationConfig(tasks=["mcq"], difficulties=["hard"]))
+    result = generate_questions([_hard_paper()], GenerationConfig(**ORIGINAL, tasks=["mcq"], difficulties=["hard"]))
     q = next(q for q in result.questions if q.gold_key == "bib.bib3")
     distractors = {c.key for c in q.candidates} - {"bib.bib3"}
     assert distractors == {"bib.bib2", "bib.bib4", "bib.bib6"}
-    medium = generate_questions([_hard_paper()], GenerationConfig(tasks=["mcq"], difficulties=["medium"]))
+    medium = generate_questions([_hard_paper()], GenerationConfig(**ORIGINAL, tasks=["mcq"], difficulties=["medium"]))
     assert medium.questions  # random distractors come from the whole pool instead
 
 
 def test_gold_positions_are_balanced_exactly_within_each_difficulty():
     papers = [random_citing_paper(i, sections=3, paragraphs=5, words=120, cited_sections=2, cited_words=120)
               for i in range(16)]
-    result = generate_questions(papers, GenerationConfig(tasks=["mcq"]))
+    result = generate_questions(papers, GenerationConfig(**ORIGINAL, tasks=["mcq"]))
     for difficulty in ("easy", "medium", "hard"):
         counts = Counter(q.answer for q in result.questions if q.difficulty == difficulty)
         assert sum(counts.values()) >= 8, difficulty
@@ -222,7 +227,7 @@ def test_a_short_title_written_next_to_the_mask_is_a_surface_match():
 def test_random_distractors_do_not_repeat_a_candidate_set_when_the_pool_allows():
     papers = [random_citing_paper(i, sections=3, paragraphs=5, words=120, cited_sections=2, cited_words=120)
               for i in range(8)]
-    result = generate_questions(papers, GenerationConfig(tasks=["mcq"], difficulties=["medium"]))
+    result = generate_questions(papers, GenerationConfig(**ORIGINAL, tasks=["mcq"], difficulties=["medium"]))
     sets = Counter((q.paper, frozenset(c.key for c in q.candidates)) for q in result.questions)
     assert len(result.questions) > 20
     assert max(sets.values()) == 1
@@ -232,7 +237,7 @@ def test_medium_and_hard_mask_the_same_occurrence_of_a_gold():
     papers = [random_citing_paper(i, sections=3, paragraphs=5, words=140, cited_sections=2, cited_words=800)
               for i in range(4)]
     # a budget so tight that only the question's own mask paragraph is left of the paper
-    result = generate_questions(papers, GenerationConfig(tasks=["mcq"], difficulties=["medium", "hard"],
+    result = generate_questions(papers, GenerationConfig(**ORIGINAL, tasks=["mcq"], difficulties=["medium", "hard"],
                                                          context_budgets=[1800]))
     medium = {(q.paper, q.gold_key): q for q in result.questions if q.difficulty == "medium"}
     hard = {(q.paper, q.gold_key): q for q in result.questions if q.difficulty == "hard"}

@@ -15,7 +15,8 @@ def cloze():
     # 20 references, 10 with full text: paragraphs often cite two usable works of one type
     papers = [random_citing_paper(i, n_refs=20, sections=3, paragraphs=5, words=140, cited_sections=2,
                                   cited_words=150) for i in range(6)]
-    return papers, generate_questions(papers, GenerationConfig(tasks=["cloze"]))
+    # the original rules: the test below reads citations of other works as the paper writes them
+    return papers, generate_questions(papers, GenerationConfig(tasks=["cloze"], distractors="original"))
 
 
 def _paragraphs(cp):

@@ -1,0 +1,81 @@
+"""Balanced releases end to end: the sample build (pinned bytes, both modes), the audit's shortcut
+gate, and (slow) the 128 real papers of the original release against the issue's thresholds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+ORIGINAL_SAMPLE_SHA = "7a1ff50ce9a754bf80f20afa2aa8b310c3b1fef4ba0291af5113cea804b79f28"
+# the sample release with balanced distractors (the default since issue 10)
+BALANCED_SAMPLE_SHA = "1dcbc93e2cabe0fd2fcf600e1d6e67717c9a2ede4bc4fee99b771fa3094f8b32"
+
+
+def _scalar(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "scalar", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_sample_build_original_mode_keeps_the_published_bytes(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "o"), "--distractors", "original")
+    assert r.returncode == 0, r.stderr
+    assert _sha(tmp_path / "o" / "questions.jsonl") == ORIGINAL_SAMPLE_SHA
+
+
+def test_sample_build_balanced_is_deterministic_and_gated(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr
+    data = (tmp_path / "b" / "questions.jsonl").read_bytes()
+    assert _sha(tmp_path / "b" / "questions.jsonl") == BALANCED_SAMPLE_SHA
+    questions = [json.loads(line) for line in data.decode().splitlines()]
+    mcq = [q for q in questions if q["task"] == "mcq"]
+    assert mcq and all(q["shortcut_ranks"] for q in mcq)
+    for difficulty in ("easy", "medium", "hard"):  # gold positions stay exactly balanced
+        counts = Counter(q["answer"] for q in mcq if q["difficulty"] == difficulty)
+        row = [counts.get(i, 0) for i in range(4)]
+        assert max(row) - min(row) <= 1, (difficulty, row)
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert "shortcut_unbalanceable" in manifest["rejected"] or "shortcut_no_target" in manifest["rejected"]
+    # the audit gate: a margin no release can meet fails with exit 1 and one line on stderr
+    r = _scalar("audit", "--data", str(tmp_path / "b"), "--max-shortcut-margin", "-100")
+    assert r.returncode == 1 and "shortcut margin above" in r.stderr and "Traceback" not in r.stderr
+    r = _scalar("audit", "--data", str(tmp_path / "b"), "--max-shortcut-margin", "100", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    for name in ("easy", "medium", "hard"):
+        if name in report["groups"]:
+            assert set(report["groups"][name]["shortcuts"]) >= {"bm25_10", "bm25_25", "bm25_50", "length"}
+
+
+def test_bad_distractors_option_is_one_line_exit_2(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "x"), "--distractors", "nearest")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "distractors" in r.stderr
+
+
+@pytest.mark.slow
+def test_128_real_papers_balanced_shortcuts_at_chance(reference_dir, tmp_path):
+    src = reference_dir / "scalar-release-128"
+    if not src.is_dir():
+        pytest.skip("scalar-release-128 is absent")
+    from scalar.generate.audit import audit_release
+    from scalar.reference.importer import import_reference
+
+    out = tmp_path / "r"
+    manifest = import_reference(src, out, regenerate=True, progress=False)
+    report = audit_release(out, progress=False)
+    for name in ("easy", "medium", "hard"):
+        g = report.groups[name]
+        assert len(set(g.positions.counts)) == 1 or max(g.positions.counts) - min(g.positions.counts) <= 1
+        for scorer, st in g.shortcuts.items():
+            assert abs(st.accuracy.share - g.chance) <= 0.05, (name, scorer, st.accuracy.share)
+    again = import_reference(src, tmp_path / "r2", regenerate=True, progress=False)
+    assert again.questions_sha256 == manifest.questions_sha256

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_SHA256 = "7a1ff50ce9a754bf80f20afa2aa8b310c3b1fef4ba0291af5113cea804b79f28"  # pinned sample release
+SAMPLE_SHA256 = "1dcbc93e2cabe0fd2fcf600e1d6e67717c9a2ede4bc4fee99b771fa3094f8b32"  # pinned sample release (balanced)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "evaluate"))
 

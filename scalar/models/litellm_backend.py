@@ -130,14 +130,16 @@ class LiteLLMBackend(Backend):
         kwargs = {"max_tokens": max_tokens} if max_tokens else {}
         resp = await self._call(prompt, **kwargs)
         try:
-            message = resp.choices[0].message
-            text = message.content or ""
+            choice = resp.choices[0]
+            text = choice.message.content or ""
         except (AttributeError, IndexError, TypeError):
             raise BackendError("response has no choices[0].message", retryable=True) from None
         usage = getattr(resp, "usage", None)
         pt = int(getattr(usage, "prompt_tokens", 0) or 0)
         ct = int(getattr(usage, "completion_tokens", 0) or 0)
-        return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, cost_usd=self._cost(pt, ct))
+        reason = getattr(choice, "finish_reason", None)
+        return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, cost_usd=self._cost(pt, ct),
+                          finish_reason=str(reason) if reason else None)
 
     async def score_options(self, prefix: str, options: list[str]) -> Completion:
         """Log-probability of each option as the first generated token, from the server's

@@ -3,7 +3,6 @@ checkout (an editable install, a clone on PYTHONPATH), that checkout's commit.""
 
 from __future__ import annotations
 
-import functools
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -26,11 +25,11 @@ def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@functools.lru_cache(maxsize=1)
 def git_state() -> tuple[str | None, bool | None]:
     """(commit, dirty) of the checkout holding the imported ``scalar`` package; (None, None) for
     an installed wheel, without git, or on any git failure. Only a checkout whose root holds the
-    package counts: a wheel inside some other repository's virtualenv is not that repository."""
+    package counts: a wheel inside some other repository's virtualenv is not that repository.
+    Asked at every run (not cached): a notebook outlives commits."""
     root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists() or not (root / "scalar" / "__init__.py").is_file():
         return None, None

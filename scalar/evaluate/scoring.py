@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 
 from scalar._util.seeds import derive_seed
-from scalar.schema import Prediction, Question, Score
+from scalar.schema import DIFFICULTIES, Prediction, Question, Score
 
 N_BOOTSTRAP = 2000
 # One fixed seed for every interval (eval summaries and the leaderboard alike), so the same
@@ -89,9 +89,12 @@ def chance_accuracy(q: Question) -> float:
 
 
 def natural_key(name: str) -> tuple:
-    """Order group names with their numbers as numbers: 1000 < 1500 < 16000, 8k-16k < 16k-32k."""
+    """Order group names with their numbers as numbers (1000 < 1500 < 16000, 8k-16k < 16k-32k) and
+    difficulties easy < medium < hard."""
     import re
 
+    if name in DIFFICULTIES:
+        return ((-1, DIFFICULTIES.index(name), ""),)
     return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t)
 
 

@@ -61,7 +61,10 @@ def llama_server(tmp_path_factory):
         proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
                                  "--port", str(port), "--n_ctx", str(N_CTX), "--n_threads", threads,
                                  "--model_alias", "smollm2-135m-instruct"],
-                                stdout=out, stderr=subprocess.STDOUT)
+                                stdout=out, stderr=subprocess.STDOUT,
+                                # OpenMP threads that spin while waiting stall decoding by seconds
+                                # per token when the cores are shared with other work
+                                env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.time() + 120

@@ -2,7 +2,11 @@
 
 The public Python API (each name loads its module on first use)::
 
-    from scalar import run_build, run_eval, EvalConfig, build_snapshot, load_release
+    from scalar import run_build, run_eval, EvalConfig, build_snapshot
+
+and the notebook API: ``run_eval`` (also inside a running event loop) / ``await run_eval_async``,
+and pandas DataFrames of runs and releases (``load_runs``, ``load_release``; pandas from the
+``[leaderboard]`` extra). The release *records* are read by ``scalar.release.load_release``.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -17,10 +21,12 @@ _EXPORTS = {
     "run_build": "scalar.generate",
     "audit_release": "scalar.generate",
     "import_reference": "scalar.reference",
-    "load_release": "scalar.release",
     "get_backend": "scalar.models",
     "EvalConfig": "scalar.evaluate",
     "run_eval": "scalar.evaluate",
+    "run_eval_async": "scalar.evaluate.runner",
+    "load_runs": "scalar.leaderboard.frames",
+    "load_release": "scalar.leaderboard.frames",
     "build_snapshot": "scalar.leaderboard",
 }
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -24,3 +24,8 @@ class ConfigError(ScalarError):
 
 class NetworkError(ScalarError):
     """A remote service could not be reached or answered with an error after retries."""
+
+
+class MissingExtra(ScalarError, ImportError):
+    """A feature whose optional dependencies are not installed; the message names the extra
+    (``pip install 'scalar-bench[extra]'``)."""

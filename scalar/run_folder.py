@@ -4,7 +4,8 @@
 
     RUN/
       run.json           RunSpec: what determines the answers (model, release, template, scoring,
-                         max_tokens, seed, model args); one run folder holds one spec only
+                         max_tokens, seed, model args); one run folder holds one spec only. Its
+                         ``selection`` (which questions) is recorded, not locked: the latest wins
       predictions.jsonl  one Prediction per line, appended and fsynced as answers arrive; a
                          question answered twice (a retried error) keeps its last line
       summary.json       RunSummary, rewritten atomically at the end of every run; embeds the RunSpec
@@ -124,12 +125,14 @@ class RunFolder:
         """Bind the folder to ``spec`` (first run) or check it holds the same one (a resume)."""
         old = self.read_spec()
         if old is not None:
-            a, b = old.model_dump(mode="json"), spec.model_dump(mode="json")
-            diff = [k for k in a if a[k] != b[k]]
+            a, b = old.lock_key(), spec.lock_key()
+            diff = [k for k in a if a[k] != b.get(k)]
             if diff:
                 k = diff[0]
                 raise ConfigError(f"{self.path} holds a run with {k}={a[k]!r}, not {b[k]!r}; "
                                   "use a new --out folder (or the original settings to resume)")
+            if old.selection != spec.selection:  # resumed with another selection: record the latest
+                atomic_write_json(self.spec, spec.model_dump(mode="json"))
             return
         if self.predictions.is_file():
             raise ConfigError(f"{self.path} has predictions but no {RUN_SPEC}; use a new --out folder")

@@ -268,6 +268,8 @@ class Prediction(_Record):
     cost_usd: float = 0.0
     truncated_tokens: int = 0
     cached: bool = False
+    prompt_sha256: str | None = None  # SHA-256 of the UTF-8 prompt sent (the first one for logprob cloze)
+    finish_reason: str | None = None  # the provider's: "stop", "length" (cut by --max-tokens), ...
 
 
 class Score(_Record):
@@ -278,6 +280,18 @@ class Score(_Record):
     high: float
     n: int
     n_papers: int = 0
+
+
+class Selection(_Record):
+    """Which questions of a release a run answers (``scalar eval --budget/--difficulty/--task/--after/
+    --limit``). ``limit`` draws a sample stratified by difficulty and task with ``sample_seed``."""
+
+    budgets: list[int] = Field(default_factory=list)  # empty: every budget
+    difficulties: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list)
+    after: date | None = None
+    limit: int | None = None
+    sample_seed: int = 0
 
 
 class RunSpec(_Record):
@@ -293,6 +307,35 @@ class RunSpec(_Record):
     max_tokens: int
     seed: int  # the provider's sampling seed (and baseline/random's draws)
     model_args: dict = Field(default_factory=dict)
+    # Recorded, not locked: a run folder may be resumed with a wider selection (see RunFolder.claim).
+    selection: Selection | None = None
+
+    def lock_key(self) -> dict:
+        """The fields a run folder is bound to (everything but the selection)."""
+        return self.model_dump(mode="json", exclude={"selection"})
+
+
+class TaskScore(_Record):
+    """One task's scores apart (multiple choice and cloze have very different chance levels)."""
+
+    accuracy: Score
+    chance: float  # expected accuracy of a uniformly random answer over these questions
+    by_difficulty: dict[str, Score] = Field(default_factory=dict)
+    by_budget: dict[str, Score] = Field(default_factory=dict)
+    per_mask: Score | None = None  # cloze: share of masks right (n counts masks)
+    per_mask_chance: float | None = None
+
+
+class Provenance(_Record):
+    """Which code produced a summary, and when."""
+
+    tool_version: str
+    git_commit: str | None = None  # of the installed package's checkout; None outside a git checkout
+    git_dirty: bool | None = None
+    python: str | None = None
+    started: str  # ISO 8601 UTC
+    finished: str
+    duration_s: float
 
 
 class RunSummary(_Record):
@@ -313,3 +356,8 @@ class RunSummary(_Record):
     settings: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     run: RunSpec | None = None  # the run folder's run.json (None in summaries written before it)
     created: str | None = None
+    chance: float | None = None  # expected accuracy of uniformly random answers on the scored questions
+    by_task: dict[str, TaskScore] = Field(default_factory=dict)
+    by_budget: dict[str, Score] = Field(default_factory=dict)  # Question.context_budget ("none": unset)
+    length_cut: int = 0  # answers the provider stopped at --max-tokens (finish_reason "length")
+    provenance: Provenance | None = None

@@ -67,6 +67,18 @@ def main(argv: list[str] | None = None) -> None:
     except ScalarError as e:
         print(f"scalar: error: {_one_line(str(e))}", file=sys.stderr)
         sys.exit(2)
+    except ModuleNotFoundError as e:  # an optional dependency of this command: name its extra
+        from scalar._util.extras import extra_for, missing_extra_message
+
+        extra = extra_for(e.name)
+        if os.environ.get("SCALAR_DEBUG"):
+            raise
+        if extra is None:
+            print(f"scalar: unexpected error: {type(e).__name__}: {_one_line(str(e))} "
+                  "(set SCALAR_DEBUG=1 for the traceback)", file=sys.stderr)
+            sys.exit(1)
+        print(f"scalar: error: {missing_extra_message(e.name.split('.')[0], extra)}", file=sys.stderr)
+        sys.exit(2)
     except Exception as e:
         if os.environ.get("SCALAR_DEBUG"):
             raise

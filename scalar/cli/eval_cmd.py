@@ -31,6 +31,10 @@ def eval_(
     api_base: str | None = _opt("api_base"),
     concurrency: int = _opt("concurrency"),
     limit: int | None = _opt("limit"),
+    sample_seed: int = _opt("sample_seed"),
+    budget: list[int] = _opt("budget", default=[]),
+    difficulty: list[str] = _opt("difficulty", default=[]),
+    task: list[str] = _opt("task", default=[]),
     model_arg: list[str] = _opt("model_args", "--model-arg", default=[]),
     template: str | None = _opt("template", "--template", "--prompt"),
     scoring: str | None = _opt("scoring"),
@@ -55,7 +59,8 @@ def eval_(
     from scalar.run_folder import RunFolder
 
     config = EvalConfig.build(model=model, data=data, out=out, api_base=api_base, concurrency=concurrency,
-                              limit=limit, model_args=model_arg, template=template, scoring=scoring, seed=seed,
+                              limit=limit, sample_seed=sample_seed, budget=budget, difficulty=difficulty,
+                              task=task, model_args=model_arg, template=template, scoring=scoring, seed=seed,
                               max_tokens=max_tokens, max_cost=max_cost, dry_run=dry_run, after=after,
                               cache=cache, use_cache=not no_cache, max_retries=max_retries,
                               retry_wait=retry_wait, ray=ray, ray_workers=ray_workers)

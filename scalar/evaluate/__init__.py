@@ -15,6 +15,7 @@ MODELS.register("baseline", "scalar.evaluate.baselines:create_from_name")
 _EXPORTS = {
     "EvalConfig": "scalar.evaluate.config",
     "run_eval": "scalar.evaluate.runner",
+    "run_eval_async": "scalar.evaluate.runner",
     "extract_answer": "scalar.evaluate.answers",
     "summarize": "scalar.evaluate.summary",
     "get_backend": "scalar.models",

@@ -5,6 +5,7 @@ place. The CLI builds its options from these fields; ``run_eval(config)`` takes 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -12,27 +13,63 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scalar.errors import ConfigError
-from scalar.schema import RunSpec
+from scalar.schema import Difficulty, RunSpec, Selection, Task
 
-__all__ = ["EvalConfig", "parse_model_args"]
+__all__ = ["EvalConfig", "parse_model_args", "split_model_arg"]
 
 Scoring = Literal["generate", "logprob", "direct"]
 
 
-def parse_model_args(items: list[str] | dict | None) -> dict:
-    """``["k=v", ...]`` -> dict with ints, floats, booleans and JSON values decoded."""
+_KEY = re.compile(r"\s*[A-Za-z_][A-Za-z0-9_.\-]*\s*=")
+
+
+def split_model_arg(item: str) -> list[str]:
+    """lm-eval style ``a=1,b=2`` -> ``["a=1", "b=2"]``. The rule: split at a comma that is outside
+    brackets, braces and quotes AND followed by ``name=``; so ``stop=["a,b"]``,
+    ``logit_bias={"1":2,"3":4}`` and ``stop=a,b`` (no ``=`` after the comma) stay whole."""
+    parts: list[str] = []
+    depth = 0
+    quote: str | None = None
+    start = 0
+    i = 0
+    while i < len(item):
+        ch = item[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth = max(0, depth - 1)
+        elif ch == "," and depth == 0 and _KEY.match(item, i + 1):
+            parts.append(item[start:i])
+            start = i + 1
+        i += 1
+    parts.append(item[start:])
+    return parts
+
+
+def parse_model_args(items: list[str] | str | dict | None) -> dict:
+    """``["k=v", "a=1,b=2", ...]`` -> dict with ints, floats, booleans and JSON values decoded
+    (see split_model_arg for the comma rule)."""
     if items is None:
         return {}
     if isinstance(items, dict):
         return dict(items)
+    if isinstance(items, str):
+        items = [items]
     out: dict = {}
-    for item in items:
+    for item in (part for raw in items for part in split_model_arg(raw)):
         if "=" not in item:
-            raise ConfigError(f"--model-arg expects key=value, got {item!r}")
+            raise ConfigError(f"--model-arg expects key=value (or k1=v1,k2=v2), got {item!r}")
         k, v = item.split("=", 1)
         k = k.strip()
         if not k:
-            raise ConfigError(f"--model-arg expects key=value, got {item!r}")
+            raise ConfigError(f"--model-arg expects key=value (or k1=v1,k2=v2), got {item!r}")
         try:
             out[k] = json.loads(v)
         except json.JSONDecodeError:
@@ -51,7 +88,15 @@ class EvalConfig(BaseModel):
     out: Path = Field(description="Run folder; re-running the same command resumes.")
     api_base: str | None = Field(None, description="OpenAI-compatible server, e.g. http://host:8000/v1.")
     concurrency: int = Field(8, ge=1, description="Requests in flight.")
-    limit: int | None = Field(None, ge=1, description="Only the first N questions (after --after).")
+    limit: int | None = Field(None, ge=1, description="A sample of N questions (after the other filters), "
+                              "stratified by difficulty and task, drawn with --sample-seed.")
+    sample_seed: int = Field(0, description="Seed of the --limit sample (the same seed and release give the "
+                             "same questions).")
+    budget: list[int] = Field(default_factory=list, description="Only questions fitted to this context budget "
+                              "in tokens (repeatable; the release's budgets are in its manifest).")
+    difficulty: list[Difficulty] = Field(default_factory=list, description="Only this difficulty: easy, medium, "
+                                         "hard (repeatable).")
+    task: list[Task] = Field(default_factory=list, description="Only this task: mcq, cloze (repeatable).")
     model_args: dict = Field(default_factory=dict, description="k=v for the backend (repeatable): top_p, "
                              "reasoning_effort, context_window, input_cost_per_mtok, output_cost_per_mtok, "
                              "checkpoint ...")
@@ -109,7 +154,13 @@ class EvalConfig(BaseModel):
         """What determines the answers (run.json): a run folder holds one spec only."""
         return RunSpec(model=self.model, release_id=release_id, template=template, scoring=scoring,
                        max_tokens=self.max_tokens, seed=self.seed,
-                       model_args={k: self.model_args[k] for k in sorted(self.model_args)})
+                       model_args={k: self.model_args[k] for k in sorted(self.model_args)},
+                       selection=self.selection())
+
+    def selection(self) -> Selection:
+        return Selection(budgets=sorted(set(self.budget)), difficulties=sorted(set(self.difficulty)),
+                         tasks=sorted(set(self.task)), after=self.after, limit=self.limit,
+                         sample_seed=self.sample_seed)
 
 
 def _message(e: ValidationError) -> str:
@@ -120,6 +171,9 @@ def _message(e: ValidationError) -> str:
     option = EvalConfig.option(field)
     if field == "after":
         return f"--after expects a date YYYY-MM-DD, got {err.get('input')!r}"
+    if field in ("difficulty", "task"):
+        allowed = "easy, medium, hard" if field == "difficulty" else "mcq, cloze"
+        return f"{option} must be one of {allowed} (got {err.get('input')!r})"
     if field == "scoring":
         return f"--scoring must be one of generate, logprob, direct (got {err.get('input')!r})"
     return f"{option}: {err.get('msg', 'invalid value').lower()} (got {err.get('input')!r})"

@@ -11,28 +11,32 @@ errors; the SQLite response cache makes an unchanged prompt free.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from scalar._util.progress import progress_bar
+from scalar._util.provenance import git_state, now_utc, python_version, tool_version
 from scalar.errors import ConfigError, InputError, NetworkError
 from scalar.evaluate.answers import extract_answer, is_correct
 from scalar.evaluate.config import EvalConfig
 from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_prefixes
+from scalar.evaluate.selection import select
 from scalar.evaluate.sizing import PromptSizer, Size
 from scalar.evaluate.summary import summarize
 from scalar.evaluate.truncation import COUNTS, encoding_name, fit
 from scalar.models import Backend, BackendError, CachedBackend, ResponseCache, RetryingBackend, RetryPolicy, get_backend
 from scalar.release import iter_questions, validate_release
 from scalar.run_folder import RunFolder
-from scalar.schema import Prediction, Question, ReleaseManifest, RunSummary
+from scalar.schema import Prediction, Provenance, Question, ReleaseManifest, RunSpec, RunSummary
 
-__all__ = ["EvalConfig", "Estimate", "Runner", "estimate", "run_eval", "scan_release"]
+__all__ = ["EvalConfig", "Estimate", "Runner", "estimate", "prompt_sha256", "run_eval", "run_eval_async", "scan_release"]
 
 
 @dataclass
@@ -69,6 +73,13 @@ def scan_release(data: Path) -> tuple[ReleaseManifest, list[Question]]:
 
 
 # --------------------------------------------------------------------------- runner
+
+
+def prompt_sha256(prompt: str) -> str:
+    """The SHA-256 recorded with each prediction: of the rendered (and possibly cut) prompt, UTF-8;
+    logprob scoring appends its answer openings to this prompt."""
+    return hashlib.sha256(prompt.encode("utf-8")).hexdigest()
+
 
 
 class Runner:
@@ -173,11 +184,15 @@ class Runner:
         c = await self.backend.generate(prepared.prompt, max_tokens=self.cfg.max_tokens)
         cost = 0.0 if c.cached else round(c.cost_usd, 10)
         answer = extract_answer(c.text, task=q.task, n_candidates=len(q.candidates), n_masks=len(q.masks))
+        # An answer the provider cut at --max-tokens is not a parse failure: it is counted wrong and
+        # reported as length_cut (a reasoning model needs a larger --max-tokens).
+        cut = c.finish_reason == "length"
         return Prediction(id=q.id, model=self.cfg.model, response=c.text, prediction=answer,
-                          correct=is_correct(answer, q.answer), parse_failure=answer is None,
+                          correct=is_correct(answer, q.answer), parse_failure=answer is None and not cut,
                           prompt_tokens=c.prompt_tokens or prepared.prompt_tokens,
                           completion_tokens=c.completion_tokens, cost_usd=cost,
-                          truncated_tokens=prepared.truncated_tokens + c.truncated_tokens, cached=c.cached)
+                          truncated_tokens=prepared.truncated_tokens + c.truncated_tokens, cached=c.cached,
+                          prompt_sha256=prompt_sha256(prepared.prompt), finish_reason=c.finish_reason)
 
     async def _logprob(self, q: Question, prepared: Prepared) -> Prediction:
         options = [str(i) for i in range(len(q.candidates))]
@@ -203,7 +218,8 @@ class Runner:
         return Prediction(id=q.id, model=self.cfg.model, response="logprobs " + json.dumps(all_scores),
                           prediction=answer, correct=is_correct(answer, q.answer), parse_failure=answer is None,
                           prompt_tokens=prepared.prompt_tokens * n_calls, completion_tokens=n_calls,
-                          cost_usd=cost, truncated_tokens=prepared.truncated_tokens + extra, cached=cached_all)
+                          cost_usd=cost, truncated_tokens=prepared.truncated_tokens + extra, cached=cached_all,
+                          prompt_sha256=prompt_sha256(prepared.prompt))
 
     async def _prompted(self, q: Question, pool: ThreadPoolExecutor | None) -> Prediction | None:
         loop = asyncio.get_running_loop()
@@ -301,11 +317,6 @@ class Runner:
 # --------------------------------------------------------------------------- entry point
 
 
-def _select(slim: list[Question], cfg: EvalConfig) -> list[Question]:
-    chosen = [q for q in slim if q.public_after(cfg.after)]
-    return chosen[: cfg.limit] if cfg.limit else chosen
-
-
 _MODE_MISSING = {"generate": "does not generate text", "logprob": "cannot score by log-probabilities",
                  "direct": "does not answer questions without a prompt"}
 
@@ -323,6 +334,13 @@ def _backend_for(cfg: EvalConfig) -> Backend:
     if scoring not in backend.scoring_modes:
         raise ConfigError(f"{cfg.model} {_MODE_MISSING[scoring]}; use --scoring {backend.default_scoring}")
     return backend
+
+
+def _describe(cfg: EvalConfig) -> str:
+    """The filters in force, as options (for the "no questions" message)."""
+    parts = [f"--budget {b}" for b in cfg.budget] + [f"--difficulty {d}" for d in cfg.difficulty]
+    parts += [f"--task {t}" for t in cfg.task] + ([f"--after {cfg.after}"] if cfg.after else [])
+    return " ".join(parts) or "no filter"
 
 
 def _stderr(msg: str) -> None:
@@ -395,21 +413,43 @@ def estimate(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, todo:
                     context_window=backend.context_window)
 
 
-def run_eval(config: EvalConfig | str, data: str | Path | None = None, out: str | Path | None = None, *,
-             sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, **settings) -> RunSummary | Estimate:
-    """Evaluate ``config.model`` on the release ``config.data`` into the run folder ``config.out``
-    (resumes). Also callable as ``run_eval(model, data, out, **settings)`` with EvalConfig's field
-    names. ``sleep`` is the retry policy's sleep (tests pass a recorder)."""
+def _config(config: EvalConfig | str, data, out, settings: dict) -> EvalConfig:
     if isinstance(config, EvalConfig):
-        cfg = config.model_copy(update=settings) if settings else config
-    else:
-        cfg = EvalConfig.build(model=config, data=data, out=out, **settings)
+        if not settings:
+            return config
+        try:
+            return EvalConfig.build(**{**config.model_dump(), **settings})
+        except TypeError as e:
+            raise ConfigError(str(e)) from None
+    return EvalConfig.build(model=config, data=data, out=out, **settings)
+
+
+@dataclass
+class _Started:
+    """A run ready to answer: everything ``run_eval`` sets up before the first call."""
+
+    cfg: EvalConfig
+    manifest: ReleaseManifest
+    selected: list[Question]
+    todo: list[Question]
+    folder: RunFolder
+    runner: Runner
+    policy: RetryPolicy
+    spec: RunSpec
+    started: datetime
+
+
+def _start(cfg: EvalConfig, sleep: Callable[[float], Awaitable[None]], started: datetime) -> _Started | Estimate:
+    """Validate the release and the settings, pick the questions, build the backend and claim the
+    run folder (blocking work: reads the release, imports the model's libraries)."""
     manifest, slim = scan_release(cfg.data)
     templates = choose_templates(cfg.template)
     raw = _backend_for(cfg)
-    selected = _select(slim, cfg)
+    selected = select(slim, cfg.selection())
     if not selected:
-        raise InputError(f"no questions to evaluate in {cfg.data}" + (f" after {cfg.after}" if cfg.after else ""))
+        raise InputError(f"no questions to evaluate in {cfg.data} with {_describe(cfg)}"
+                         + (f" (the release's budgets: {', '.join(map(str, manifest.context_budgets))})"
+                            if cfg.budget and manifest.context_budgets else ""))
 
     folder = RunFolder(cfg.out)
     existing = folder.latest_predictions(keep_response=False)
@@ -437,22 +477,36 @@ def run_eval(config: EvalConfig | str, data: str | Path | None = None, out: str 
         backend = CachedBackend(backend, ResponseCache(cfg.cache or folder.cache))
     runner = Runner(cfg, backend, templates, scoring=scoring)
     runner._predictions = dict(existing)
-    todo_ids = {q.id for q in todo}
+    return _Started(cfg, manifest, selected, todo, folder, runner, policy, spec, started)
+
+
+def _provenance(started: datetime) -> Provenance:
+    finished = now_utc()
+    commit, dirty = git_state()
+    return Provenance(tool_version=tool_version(), git_commit=commit, git_dirty=dirty, python=python_version(),
+                      started=started.isoformat(timespec="seconds"), finished=finished.isoformat(timespec="seconds"),
+                      duration_s=round((finished - started).total_seconds(), 3))
+
+
+async def _answer_all(run: _Started) -> RunSummary:
+    cfg, runner, folder = run.cfg, run.runner, run.folder
+    todo_ids = {q.id for q in run.todo}
     pending = (q for q in iter_questions(cfg.data) if q.id in todo_ids)
 
     def finish() -> RunSummary:
-        remaining = sum(1 for q in selected if q.id not in runner._predictions
+        remaining = sum(1 for q in run.selected if q.id not in runner._predictions
                         or runner._predictions[q.id].error is not None)
-        summary = summarize(model=cfg.model, release_id=manifest.release_id, data_dir=str(cfg.data.resolve()),
-                            questions=selected, predictions=runner._predictions, after=cfg.after,
-                            settings=_settings(cfg, runner, len(selected), remaining, policy), run=spec)
+        summary = summarize(model=cfg.model, release_id=run.manifest.release_id, data_dir=str(cfg.data.resolve()),
+                            questions=run.selected, predictions=runner._predictions, after=cfg.after,
+                            settings=_settings(cfg, runner, len(run.selected), remaining, run.policy), run=run.spec,
+                            provenance=_provenance(run.started))
         folder.write_summary(summary)
         return summary
 
     runner._appender = folder.appender()
     try:
-        with progress_bar(cfg.progress, cfg.model, len(todo)) as advance:
-            asyncio.run(runner.run(pending, lambda status: advance(status=status)))
+        with progress_bar(cfg.progress, cfg.model, len(run.todo)) as advance:
+            await runner.run(pending, lambda status: advance(status=status))
     finally:
         runner._appender.close()
         summary = finish()
@@ -460,3 +514,34 @@ def run_eval(config: EvalConfig | str, data: str | Path | None = None, out: str 
         _stderr(f"stopped: {runner.stopped}; {summary.settings['n_pending']} questions remain "
                 "(raise --max-cost and re-run the same command to continue)")
     return summary
+
+
+async def run_eval_async(config: EvalConfig | str, data: str | Path | None = None, out: str | Path | None = None,
+                         *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                         **settings) -> RunSummary | Estimate:
+    """``run_eval`` for a running event loop (Jupyter, an async application):
+    ``summary = await run_eval_async(config)``. The blocking set-up (reading the release, importing
+    the model's libraries) runs in a worker thread, so the loop stays responsive."""
+    started = now_utc()
+    cfg = _config(config, data, out, settings)
+    run = await asyncio.to_thread(_start, cfg, sleep, started)
+    if isinstance(run, Estimate):
+        return run
+    return await _answer_all(run)
+
+
+def run_eval(config: EvalConfig | str, data: str | Path | None = None, out: str | Path | None = None, *,
+             sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, **settings) -> RunSummary | Estimate:
+    """Evaluate ``config.model`` on the release ``config.data`` into the run folder ``config.out``
+    (resumes). Also callable as ``run_eval(model, data, out, **settings)`` with EvalConfig's field
+    names. ``sleep`` is the retry policy's sleep (tests pass a recorder).
+
+    Safe where an event loop is already running (a Jupyter cell): the run then gets its own loop in
+    a worker thread and this call blocks until it ends. Async code can ``await run_eval_async``."""
+    coro = run_eval_async(config, data, out, sleep=sleep, **settings)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scalar-eval") as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 
 from scalar._util.seeds import derive_seed
-from scalar.schema import Prediction, Question, Score
+from scalar.schema import DIFFICULTIES, Prediction, Question, Score
 
 N_BOOTSTRAP = 2000
 # One fixed seed for every interval (eval summaries and the leaderboard alike), so the same
@@ -79,12 +79,41 @@ def month(d: date | None) -> str:
     return d.strftime("%Y-%m") if d else "unknown"
 
 
+def budget_label(q: Question) -> str:
+    """The question's --context-tokens budget as a group name; "none" for releases without one."""
+    return str(q.context_budget) if q.context_budget is not None else "none"
+
+
+def chance_accuracy(q: Question) -> float:
+    """Expected accuracy of a uniformly random answer: 1/n for multiple choice; for cloze (right
+    only when every mask is) a random one-to-one assignment of k masks to n candidates is right
+    with probability (n-k)!/n!."""
+    n = len(q.candidates)
+    if q.task != "cloze":
+        return 1.0 / n
+    p = 1.0
+    for i in range(len(q.masks)):
+        p /= max(1, n - i)
+    return p
+
+
+def natural_key(name: str) -> tuple:
+    """Order group names with their numbers as numbers (1000 < 1500 < 16000, 8k-16k < 16k-32k) and
+    difficulties easy < medium < hard."""
+    import re
+
+    if name in DIFFICULTIES:
+        return ((-1, DIFFICULTIES.index(name), ""),)
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t)
+
+
 BREAKDOWNS: dict[str, Callable[[Question], str]] = {
     "difficulty": lambda q: q.difficulty,
     "task": lambda q: q.task,
     "citation_type": lambda q: q.citation_type or "unknown",
     "context_length": lambda q: length_bucket(q.context_tokens),
     "month": lambda q: month(q.first_public_date),
+    "budget": budget_label,
 }
 
 
@@ -95,7 +124,7 @@ def score_by(pairs: list[tuple[Question, Prediction]], key: Callable[[Question],
         groups[key(q)].append((q, p))
     return {
         name: clustered_score([p.correct for _, p in g], [q.paper for q, _ in g], seed=seed)
-        for name, g in sorted(groups.items())
+        for name, g in sorted(groups.items(), key=lambda kv: natural_key(kv[0]))
     }
 
 

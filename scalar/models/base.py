@@ -29,7 +29,8 @@ class Completion:
     """The one result type of a model call: generated ``text`` (``generate``) or one
     log-probability per option (``score_options``: ``scores``). ``truncated_tokens`` counts prompt
     tokens the backend itself had to cut to fit its window (beyond the caller's cut);
-    ``cached`` marks an answer served by a CachedBackend (it cost nothing)."""
+    ``cached`` marks an answer served by a CachedBackend (it cost nothing); ``finish_reason`` is the
+    provider's reason generation stopped ("stop", "length" = cut at max_tokens, ...), when given."""
 
     text: str = ""
     prompt_tokens: int = 0
@@ -38,6 +39,7 @@ class Completion:
     truncated_tokens: int = 0
     scores: list[float] | None = None
     cached: bool = False
+    finish_reason: str | None = None
     raw: dict = field(default_factory=dict)
 
 

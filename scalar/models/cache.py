@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS responses (
   prompt_tokens INTEGER NOT NULL,
   completion_tokens INTEGER NOT NULL,
   cost_usd REAL NOT NULL,
+  finish_reason TEXT,
   created TEXT NOT NULL DEFAULT (datetime('now'))
 )"""
 
@@ -48,6 +49,7 @@ class CachedResponse:
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+    finish_reason: str | None = None
 
 
 class ResponseCache:
@@ -59,12 +61,15 @@ class ResponseCache:
         self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: durable enough, no fsync per answer
         self._db.execute("PRAGMA busy_timeout=10000")  # several runs may share one --cache file
         self._db.execute(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        if "finish_reason" not in columns:  # a cache file written before finish reasons were kept
+            self._db.execute("ALTER TABLE responses ADD COLUMN finish_reason TEXT")
         self.hits = 0
         self.misses = 0
 
     def get(self, key: str) -> CachedResponse | None:
         row = self._db.execute(
-            "SELECT text, prompt_tokens, completion_tokens, cost_usd FROM responses WHERE key = ?", (key,)).fetchone()
+            "SELECT text, prompt_tokens, completion_tokens, cost_usd, finish_reason FROM responses WHERE key = ?", (key,)).fetchone()
         if row is None:
             self.misses += 1
             return None
@@ -75,9 +80,10 @@ class ResponseCache:
         if not response.text.strip():
             return
         self._db.execute(
-            "INSERT OR REPLACE INTO responses (key, model, text, prompt_tokens, completion_tokens, cost_usd) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (key, model, response.text, response.prompt_tokens, response.completion_tokens, response.cost_usd))
+            "INSERT OR REPLACE INTO responses (key, model, text, prompt_tokens, completion_tokens, cost_usd, "
+            "finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key, model, response.text, response.prompt_tokens, response.completion_tokens, response.cost_usd,
+             response.finish_reason))
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
@@ -111,11 +117,12 @@ class CachedBackend(WrappedBackend):
         key, hit = await self._on_io(self._lookup, "generate", prompt, {"max_tokens": max_tokens})
         if hit is not None:
             return Completion(text=hit.text, prompt_tokens=hit.prompt_tokens,
-                              completion_tokens=hit.completion_tokens, cached=True)
+                              completion_tokens=hit.completion_tokens, cached=True, finish_reason=hit.finish_reason)
         c = await self.inner.generate(prompt, max_tokens=max_tokens)
         if not c.truncated_tokens:
             await self._on_io(self.cache.put, key, self.inner.name,
-                              CachedResponse(c.text, c.prompt_tokens, c.completion_tokens, round(c.cost_usd, 10)))
+                              CachedResponse(c.text, c.prompt_tokens, c.completion_tokens, round(c.cost_usd, 10),
+                                             c.finish_reason))
         return c
 
     async def score_options(self, prefix: str, options: list[str]) -> Completion:

@@ -2,7 +2,8 @@
 server (vLLM, SGLang, llama.cpp) with ``--api-base``.
 
 Temperature 0 and a recorded seed by default; context window and price come from litellm's
-bundled model map (never fetched: ``LITELLM_LOCAL_MODEL_COST_MAP=True``) and can be overridden
+bundled model map (not fetched: ``LITELLM_LOCAL_MODEL_COST_MAP=True``, unless
+``SCALAR_LITELLM_REMOTE_COST_MAP=1``) and can be overridden
 with ``--model-arg context_window=N input_cost_per_mtok=X output_cost_per_mtok=Y``. API keys are
 read by litellm from the environment only.
 """
@@ -25,9 +26,19 @@ _FORBIDDEN_ARGS = {"api_key", "api_base", "model", "messages"}
 _CL100K = re.compile(r"(^|/)(gpt-3\.5|gpt-4(-\d|-turbo|-32k|$))")
 
 
+# Set to 1 to let litellm fetch its remote model cost map at import (fresher prices for new models;
+# costs start-up seconds and fails slowly on offline clusters).
+REMOTE_COST_MAP_ENV = "SCALAR_LITELLM_REMOTE_COST_MAP"
+
+
 def litellm_module():
-    """Import litellm lazily (it takes seconds) and offline: the bundled price map, no telemetry."""
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    """Import litellm lazily (it takes seconds) and offline: the bundled model/price map unless
+    SCALAR_LITELLM_REMOTE_COST_MAP=1 (or the user set LITELLM_LOCAL_MODEL_COST_MAP), no telemetry.
+    The variable must be set before litellm's first import, which is here."""
+    if os.environ.get(REMOTE_COST_MAP_ENV, "").strip().lower() in ("1", "true", "yes"):
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "False")
+    else:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
     litellm.suppress_debug_info = True
@@ -130,14 +141,16 @@ class LiteLLMBackend(Backend):
         kwargs = {"max_tokens": max_tokens} if max_tokens else {}
         resp = await self._call(prompt, **kwargs)
         try:
-            message = resp.choices[0].message
-            text = message.content or ""
+            choice = resp.choices[0]
+            text = choice.message.content or ""
         except (AttributeError, IndexError, TypeError):
             raise BackendError("response has no choices[0].message", retryable=True) from None
         usage = getattr(resp, "usage", None)
         pt = int(getattr(usage, "prompt_tokens", 0) or 0)
         ct = int(getattr(usage, "completion_tokens", 0) or 0)
-        return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, cost_usd=self._cost(pt, ct))
+        reason = getattr(choice, "finish_reason", None)
+        return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, cost_usd=self._cost(pt, ct),
+                          finish_reason=str(reason) if reason else None)
 
     async def score_options(self, prefix: str, options: list[str]) -> Completion:
         """Log-probability of each option as the first generated token, from the server's

@@ -264,10 +264,12 @@ class LocalBackend(Backend):
             cache = self._fresh_cache(len(ids) + max_tokens)
             logits = self.model.prefill(ids, cache, logits="last")
             out: list[int] = []
+            reason = "length"  # unless the model ends its answer itself
             vocab = min(self.model.vocab_size, self.tokenizer.vocab_size)
             for _ in range(max_tokens):
                 token = int(np.argmax(logits[:vocab]))
                 if token == self.tokenizer.eos_id:
+                    reason = "stop"
                     break
                 out.append(token)
                 if len(out) == max_tokens:
@@ -276,7 +278,7 @@ class LocalBackend(Backend):
             self.tokens_processed += len(ids) + len(out)
             self.seconds += time.perf_counter() - started
             return Completion(text=self.tokenizer.decode(out), prompt_tokens=len(ids), completion_tokens=len(out),
-                              truncated_tokens=cut, raw={"tokens": out})
+                              truncated_tokens=cut, finish_reason=reason, raw={"tokens": out})
 
     def _fresh_cache(self, needed: int):
         """An empty cache. FBI-LLM's KV cache (up to 0.8 GB at 1.3B) is reused across questions:

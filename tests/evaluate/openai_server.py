@@ -30,10 +30,12 @@ class Reply:
     headers: dict = field(default_factory=dict)
     logprobs: dict[str, float] | None = None  # token -> logprob for the first output token
     stall: threading.Event | None = None  # block until set (kill-mid-run tests)
+    finish_reason: str = "stop"  # "length": the answer was cut at max_tokens
 
 
-def completion_body(text: str, model: str, prompt_chars: int, logprobs: dict[str, float] | None = None) -> dict:
-    choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+def completion_body(text: str, model: str, prompt_chars: int, logprobs: dict[str, float] | None = None,
+                    finish_reason: str = "stop") -> dict:
+    choice = {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": text}}
     if logprobs is not None:
         top = [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in logprobs.items()]
         best = max(top, key=lambda x: x["logprob"]) if top else {"token": text, "logprob": 0.0, "bytes": []}
@@ -80,7 +82,7 @@ class OpenAIServer:
                 else:
                     prompt = "".join(m.get("content") or "" for m in body.get("messages", []))
                     payload = json.dumps(completion_body(reply.text, body.get("model", "test"), len(prompt),
-                                                         reply.logprobs)).encode()
+                                                         reply.logprobs, reply.finish_reason)).encode()
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")

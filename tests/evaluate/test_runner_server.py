@@ -46,7 +46,7 @@ def test_correct_server_scores_one_with_costs_and_breakdowns(release, tmp_path, 
     assert s.accuracy.accuracy == 1.0 and s.n == 12 and s.errors == 0 and s.parse_failures == 0
     assert s.accuracy.n_papers == 4
     assert set(s.by_difficulty) == {"easy", "medium", "hard"}
-    assert set(s.breakdowns) == {"task", "citation_type", "context_length", "month"}
+    assert set(s.breakdowns) == {"task", "citation_type", "context_length", "budget", "month"}
     assert set(s.breakdowns["month"]) == {"2024-10", "2024-11", "2024-12"}
     assert s.data_dir == str(release.resolve()) and s.release_id == "test-release"
     summary = json.loads((run / "summary.json").read_text())

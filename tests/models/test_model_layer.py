@@ -119,3 +119,25 @@ def test_cached_backend_keys_on_the_model_identity(tmp_path):
     cut = Echo("echo/c", cut=10)
     asyncio.run(run(cut, "hello"))
     assert not asyncio.run(run(cut, "hello"))[0].cached  # an answer to a cut prompt is not kept
+
+
+def test_a_cache_file_from_before_finish_reasons_still_serves_and_learns_them(tmp_path):
+    import sqlite3
+
+    from scalar.models.cache import CachedResponse
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, text TEXT NOT NULL, "
+               "prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL, "
+               "created TEXT NOT NULL DEFAULT (datetime('now')))")
+    db.execute("INSERT INTO responses (key, model, text, prompt_tokens, completion_tokens, cost_usd) "
+               "VALUES ('k', 'm', '<answer>1</answer>', 10, 3, 0.0)")
+    db.commit()
+    db.close()
+    cache = ResponseCache(path)
+    old = cache.get("k")
+    assert old.text == "<answer>1</answer>" and old.finish_reason is None
+    cache.put("k2", "m", CachedResponse("thinking", 10, 64, 0.0, "length"))
+    assert cache.get("k2").finish_reason == "length"
+    cache.close()

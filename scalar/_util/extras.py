@@ -16,6 +16,9 @@ EXTRA_OF: dict[str, str] = {
     "pandas": "leaderboard", "matplotlib": "leaderboard", "scipy": "leaderboard",
     "numba": "local", "sentencepiece": "local", "safetensors": "local",
     "torch": "convert", "transformers": "convert",
+    "sentence_transformers": "dense", "ray": "ray",
+    "datasets": "hf", "huggingface_hub": "hf", "pyarrow": "hf", "yaml": "hf",
+    "inspect_ai": "inspect", "lm_eval": "lm-eval",
 }
 
 

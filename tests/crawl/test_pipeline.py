@@ -24,7 +24,7 @@ from scalar.crawl.pipeline import (
 )
 from scalar.crawl.replay import export_jsonl, import_jsonl
 from scalar.data import SAMPLE_CACHE, bundled_file
-from scalar.generate.venue_release import run_build
+from scalar.generate.venue_release import run_build as _run_build
 from scalar.release import load_release
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_venue"  # the sample services (test code)
@@ -32,6 +32,13 @@ BUNDLED = bundled_file(SAMPLE_CACHE)
 
 
 ORIGINAL = {"distractors": "original"}
+
+
+def run_build(*args, **kwargs):
+    """The crawl tests compare releases under the original distractor rules: they count crawled
+    papers that yield questions, and balancing drops questions of small synthetic pools."""
+    kwargs.setdefault("generation", ORIGINAL)
+    return _run_build(*args, **kwargs)
 
 @pytest.fixture(scope="module")
 def services_mod():
@@ -159,13 +166,13 @@ def test_bundled_cache_matches_the_sources_and_the_live_clients(services_mod, tm
 
 def test_two_offline_builds_are_byte_identical(sample_release, tmp_path):
     out, _ = sample_release
-    run_build("sample", tmp_path / "again", offline=True, progress=False)
+    run_build("sample", tmp_path / "again", offline=True, progress=False, generation=ORIGINAL)
     assert (tmp_path / "again" / "questions.jsonl").read_bytes() == (out / "questions.jsonl").read_bytes()
 
 
 def test_seed_changes_the_questions(sample_release, tmp_path):
     out, _ = sample_release
-    run_build("sample", tmp_path / "s1", seed=1, progress=False)
+    run_build("sample", tmp_path / "s1", seed=1, progress=False, generation=ORIGINAL)
     assert (tmp_path / "s1" / "questions.jsonl").read_bytes() != (out / "questions.jsonl").read_bytes()
 
 

@@ -24,3 +24,8 @@ class ConfigError(ScalarError):
 
 class NetworkError(ScalarError):
     """A remote service could not be reached or answered with an error after retries."""
+
+
+class StorageError(ScalarError):
+    """A file could not be written (disk full, read-only file system, no permission); what was
+    already written is kept."""

@@ -58,4 +58,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line, secrets masked (an error may quote a server's body)."""
+    from scalar._util.redact import redact_text
+
+    return redact_text(" ".join(text.split()))

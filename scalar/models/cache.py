@@ -4,7 +4,8 @@ leaves some prompts unchanged, costs nothing for those prompts.
 The key is a SHA-256 over the backend's identity (model name, api base, generation parameters),
 the scoring mode and the full prompt; so one cache file can never serve one model's answer to
 another (the lm-evaluation-harness bug #4063). Errors, empty answers and answers to prompts the
-backend had to cut itself (the cache keeps no cut count) are never stored.
+backend had to cut itself (the cache keeps no cut count) are never stored; a stored text has its
+secrets masked (scalar._util.redact), like every file of a run folder.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from scalar._util.redact import redact_text
 from scalar.models.base import Backend, Completion
 from scalar.models.wrapper import WrappedBackend
 
@@ -77,7 +79,7 @@ class ResponseCache:
         self._db.execute(
             "INSERT OR REPLACE INTO responses (key, model, text, prompt_tokens, completion_tokens, cost_usd) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (key, model, response.text, response.prompt_tokens, response.completion_tokens, response.cost_usd))
+            (key, model, redact_text(response.text), response.prompt_tokens, response.completion_tokens, response.cost_usd))
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]

@@ -16,6 +16,7 @@ import re
 import socket
 from urllib.parse import urlparse
 
+from scalar._util.redact import redact_text
 from scalar.errors import ConfigError, NetworkError
 from scalar.models.base import Backend, BackendError, Completion
 
@@ -175,7 +176,7 @@ def _retry_after(e: Exception) -> float | None:
 
 def _classify(e: Exception, model: str) -> Exception:
     litellm = litellm_module()
-    msg = " ".join(str(e).split())[:300]
+    msg = redact_text(" ".join(str(e).split()))[:300]  # masked before the cut: no half-kept secret
     if isinstance(e, (litellm.AuthenticationError, litellm.PermissionDeniedError)):
         return ConfigError(f"{model}: the provider rejected the API key ({type(e).__name__})")
     if isinstance(e, litellm.NotFoundError):

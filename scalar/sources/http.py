@@ -73,6 +73,7 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from scalar._util.retry_after import MAX_RETRY_AFTER, max_retry_after  # noqa: F401 (re-exported)
 from scalar.errors import ConfigError, NetworkError
 
 log = logging.getLogger(__name__)
@@ -569,26 +570,14 @@ DOWN_AFTER = 5
 #: Attempts per call while the host's last call failed: an outage is confirmed in minutes, while
 #: a single failing URL between good ones still gets its full retries.
 DOWN_PROBE_ATTEMPTS = 3
-#: Longest ``Retry-After`` slept (seconds); longer ones fail the call at once (configurable with
-#: the ``max_retry_after`` option or the ``SCALAR_MAX_RETRY_AFTER`` environment variable).
-MAX_RETRY_AFTER = 120.0
 #: Longest one attempt may take, connect to last byte (``call_timeout``): generous for a large
 #: PDF on a slow link, finite for a server that trickles.
 CALL_TIMEOUT = 300.0
 _FAILURE_KINDS: dict[str, type[HttpError]] = {}  # filled below: recorded kind -> error class
 
 
-def _max_retry_after_from_env() -> float:
-    raw = os.environ.get("SCALAR_MAX_RETRY_AFTER", "").strip()
-    if not raw:
-        return MAX_RETRY_AFTER
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also refuses nan
-        raise ConfigError(f"SCALAR_MAX_RETRY_AFTER must be a number of seconds >= 0, got {raw!r}")
-    return value
+# The Retry-After cap is shared with the model calls: one owner, scalar._util.retry_after.
+_max_retry_after_from_env = max_retry_after
 
 
 _WATCH = threading.local()

@@ -156,3 +156,128 @@ def test_max_cost_is_a_budget_per_run_folder_not_per_invocation(release, tmp_pat
     with OpenAIServer(lambda req, n: Reply(text="<answer>0</answer>")) as srv:
         s = run_eval(MODEL, release, run, api_base=srv.url, max_cost=1.0, progress=False)
     assert s.n == 12 and len(srv.requests) == 12 - sent
+
+
+# --------------------------------------------------------------------------- total timeout (item 3)
+
+
+def test_a_server_trickling_bytes_cannot_hang_a_call_past_its_timeout(release, tmp_path, api_env):
+    gold = gold_of(release)
+
+    first = []
+
+    def script(req, n):  # one question's answer arrives one byte every 0.5 s: ~2 minutes in all
+        first.append(time.perf_counter())
+        return Reply(text=f"<answer>{gold[qid_of(req)]}</answer>", trickle=0.5 if qid_of(req) == "00000003" else 0)
+
+    sleeps = Sleeps()
+    with OpenAIServer(script) as srv:
+        s = run_eval(MODEL, release, tmp_path / "run", api_base=srv.url, progress=False, max_retries=1,
+                     model_args=["timeout=3"], sleep=sleeps)
+        took = time.perf_counter() - first[0]  # from the first request (litellm's import is not the call)
+    assert took < 10  # two attempts of at most 3 s each, not two trickles of two minutes
+    assert s.errors == 1 and s.n == 11
+    err = [r for r in read_jsonl(tmp_path / "run" / "predictions.jsonl") if r["error"]]
+    assert err[0]["id"] == "00000003" and "no complete answer within 3 s" in err[0]["error"]
+    assert len(sleeps.delays) == 1  # a timeout is retried (once here), then recorded
+
+
+# --------------------------------------------------------------------------- Retry-After cap (item 4)
+
+
+def test_a_day_long_retry_after_is_not_slept_but_said_and_recorded(release, tmp_path, api_env, capsys):
+    gold = gold_of(release)
+
+    def script(req, n):
+        if qid_of(req) == "00000005":
+            return Reply(status=429, headers={"Retry-After": "86400"})
+        return Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")
+
+    sleeps = Sleeps()
+    run = tmp_path / "run"
+    with OpenAIServer(script) as srv:
+        s = run_eval(MODEL, release, run, api_base=srv.url, progress=False, sleep=sleeps)
+        assert sum(qid_of(r) == "00000005" for r in srv.requests) == 1  # not retried in this run
+    assert sleeps.delays == [] and s.errors == 1 and s.n == 11
+    err = [r for r in read_jsonl(run / "predictions.jsonl") if r["error"]][0]
+    assert "86400 s (Retry-After)" in err["error"] and "SCALAR_MAX_RETRY_AFTER" in err["error"]
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if "Retry-After" in ln]
+    assert len(lines) == 1 and "86400" in lines[0] and "120 s" in lines[0]
+    # re-running the same command asks it again
+    with OpenAIServer(lambda req, n: Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")) as srv:
+        s = run_eval(MODEL, release, run, api_base=srv.url, progress=False)
+        assert [qid_of(r) for r in srv.requests] == ["00000005"]
+    assert s.errors == 0 and s.n == 12
+
+
+def test_the_retry_after_cap_is_one_setting_for_build_and_eval(release, tmp_path, api_env, monkeypatch):
+    from scalar.sources import http
+
+    monkeypatch.setenv("SCALAR_MAX_RETRY_AFTER", "10")
+    gold = gold_of(release)
+    seen = Counter()
+
+    def script(req, n):
+        seen[qid_of(req)] += 1
+        if seen[qid_of(req)] == 1 and qid_of(req) in ("00000001", "00000002"):
+            return Reply(status=429, headers={"Retry-After": "7" if qid_of(req) == "00000001" else "11"})
+        return Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")
+
+    sleeps = Sleeps()
+    with OpenAIServer(script) as srv:
+        s = run_eval(MODEL, release, tmp_path / "run", api_base=srv.url, progress=False, sleep=sleeps)
+    assert sleeps.delays == [7.0] and s.errors == 1  # 7 s slept; 11 s is past the cap of 10
+    assert http.max_retry_after() == 10.0  # the build's HTTP layer reads the same setting
+
+
+# --------------------------------------------------------------------------- empty completions (item 8)
+
+
+@pytest.mark.parametrize("message, reason", [({"role": "assistant", "content": None}, "content_filter"),
+                                             ({"role": "assistant", "content": "",
+                                               "reasoning_content": "Let me think... " * 50}, "length"),
+                                             ({"role": "assistant", "content": "  \n"}, "stop")])
+def test_an_empty_completion_is_an_error_with_its_finish_reason_and_resume_retries_it(
+        release, tmp_path, api_env, message, reason):
+    gold = gold_of(release)
+    empty = {"00000002", "00000007"}
+
+    def script(req, n):
+        if qid_of(req) in empty:
+            return Reply(message=message, finish_reason=reason)
+        return Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")
+
+    run = tmp_path / "run"
+    with OpenAIServer(script) as srv:
+        s = run_eval(MODEL, release, run, api_base=srv.url, progress=False, sleep=Sleeps())
+        assert len(srv.requests) == 12  # not retried at once: the same prompt gets the same answer
+    assert s.errors == 2 and s.n == 10 and s.accuracy.accuracy == 1.0  # not scored wrong
+    errors = {r["id"]: r["error"] for r in read_jsonl(run / "predictions.jsonl") if r["error"]}
+    assert set(errors) == empty and all(f"finish_reason={reason}" in e for e in errors.values())
+    if reason == "length":
+        assert all("--max-tokens" in e for e in errors.values())
+    with OpenAIServer(lambda req, n: Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")) as srv:
+        s = run_eval(MODEL, release, run, api_base=srv.url, progress=False)
+        assert sorted(qid_of(r) for r in srv.requests) == sorted(empty)
+    assert s.errors == 0 and s.n == 12
+
+
+# --------------------------------------------------------------------------- malformed usage (item 11)
+
+
+@pytest.mark.parametrize("usage", ["abc", [1, 2], {"prompt_tokens": "x"}])
+def test_a_malformed_usage_is_a_clean_error_without_warnings_or_traceback(release, tmp_path, usage):
+    gold = gold_of(release)
+
+    def script(req, n):
+        if qid_of(req) == "00000004":
+            return Reply(text=f"<answer>{gold[qid_of(req)]}</answer>", usage=usage)
+        return Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")
+
+    run = tmp_path / "run"
+    with OpenAIServer(script) as srv:
+        r = run_scalar(*eval_args(release, run, srv.url, "--max-retries", "0"))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    err = [x for x in read_jsonl(run / "predictions.jsonl") if x["error"]]
+    assert len(err) == 1 and "Traceback" not in err[0]["error"] and "File \"" not in err[0]["error"]
+    assert "Invalid response object" in err[0]["error"]

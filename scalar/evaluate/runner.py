@@ -339,6 +339,10 @@ def _backend_for(cfg: EvalConfig) -> Backend:
     scoring = cfg.scoring or backend.default_scoring
     if scoring not in backend.scoring_modes:
         raise ConfigError(f"{cfg.model} {_MODE_MISSING[scoring]}; use --scoring {backend.default_scoring}")
+    if scoring == "direct":  # no prompt, no cost: say so rather than ignore the option
+        given = [o for o, v in (("--template", cfg.template), ("--max-cost", cfg.max_cost)) if v is not None]
+        if given:
+            raise ConfigError(f"{given[0]} does not apply to {cfg.model}: it answers without a prompt and costs nothing")
     return backend
 
 
@@ -411,6 +415,7 @@ def run_eval(config: EvalConfig | str, data: str | Path | None = None, out: str 
     selected = _select(slim, cfg)
     if not selected:
         raise InputError(f"no questions to evaluate in {cfg.data}" + (f" after {cfg.after}" if cfg.after else ""))
+    templates.check({q.task for q in selected})
 
     folder = RunFolder(cfg.out)
     folder.check_out()

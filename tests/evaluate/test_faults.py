@@ -281,3 +281,170 @@ def test_a_malformed_usage_is_a_clean_error_without_warnings_or_traceback(releas
     err = [x for x in read_jsonl(run / "predictions.jsonl") if x["error"]]
     assert len(err) == 1 and "Traceback" not in err[0]["error"] and "File \"" not in err[0]["error"]
     assert "Invalid response object" in err[0]["error"]
+
+
+# --------------------------------------------------------------------------- exit codes (items 10, 11)
+
+
+def _one_line_exit_2(r, expect: str) -> None:
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert expect in r.stderr, r.stderr
+
+
+def _cache_file(tmp_path: Path, kind: str) -> Path:
+    import sqlite3
+
+    path = tmp_path / f"{kind}.sqlite"
+    if kind == "garbage":
+        path.write_bytes(b"this is not a database\n" * 100)
+    elif kind == "foreign":
+        db = sqlite3.connect(path)
+        db.execute("CREATE TABLE responses (id INTEGER PRIMARY KEY, body BLOB)")
+        db.commit()
+        db.close()
+    else:  # truncated: a real cache cut in half
+        from scalar.models.cache import CachedResponse, ResponseCache
+
+        cache = ResponseCache(path)
+        for i in range(300):
+            cache.put(f"k{i}", "m", CachedResponse("answer " * 50, 1, 1, 0.0))
+        cache.close()
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+@pytest.mark.parametrize("case, extra, expect", [
+    ("window-not-a-number", ["--model-arg", "context_window=abc"], "context_window must be a whole number"),
+    ("price-not-a-number", ["--model-arg", "input_cost_per_mtok=cheap"], "input_cost_per_mtok must be a number"),
+    ("timeout-not-a-number", ["--model-arg", "timeout=soon"], "timeout must be a number"),
+    ("garbage-cache", ["--cache", "garbage"], "--no-cache"),
+    ("truncated-cache", ["--cache", "truncated"], "--no-cache"),
+    ("foreign-cache", ["--cache", "foreign"], "not a usable SCALAR response cache"),
+    ("out-is-a-file", ["--out", "file"], "is a file, not a run folder"),
+    ("negative-retries", ["--max-retries", "-1"], "--max-retries"),
+    ("negative-wait", ["--retry-wait", "-0.5"], "--retry-wait"),
+    ("cloze-template-on-mcq", ["--template", "cloze"], "--template cloze is for cloze questions"),
+])
+def test_bad_settings_are_one_line_exit_2_and_nothing_is_sent_or_bound(case, extra, expect, release, tmp_path):
+    run = tmp_path / "run"
+    extra = list(extra)
+    if "--cache" in extra:
+        extra[1] = str(_cache_file(tmp_path, extra[1]))
+    if extra[:2] == ["--out", "file"]:
+        run = tmp_path / "a-file"
+        run.write_text("my notes\n")
+        extra = []
+    with OpenAIServer() as srv:
+        r = run_scalar(*eval_args(release, run, srv.url), *extra)
+    _one_line_exit_2(r, expect)
+    assert srv.requests == []
+    if run.is_file():
+        assert run.read_text() == "my notes\n"
+    else:
+        assert not (run / "run.json").exists()
+
+
+@pytest.mark.parametrize("extra, expect", [(["--scoring", "logprob"], "--scoring direct"),
+                                           (["--max-cost", "1"], "--max-cost does not apply"),
+                                           (["--template", "mcq"], "--template does not apply")])
+def test_options_a_baseline_cannot_use_are_refused_not_ignored(extra, expect, release, tmp_path):
+    r = run_scalar("eval", "--model", "baseline/random", "--data", str(release), "--out", str(tmp_path / "run"), *extra)
+    _one_line_exit_2(r, expect)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_folder_name_that_is_not_utf8_is_refused_before_any_question(release, tmp_path):
+    run = Path(os.fsdecode(str(tmp_path).encode() + b"/run-\xff"))
+    with OpenAIServer() as srv:
+        r = run_scalar(*eval_args(release, run, srv.url))
+    _one_line_exit_2(r, "not valid UTF-8")
+    assert srv.requests == [] and not run.exists()
+
+
+def test_build_into_the_current_folder_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    cmd, env = scalar_cmd("build", "--venue", "sample", "--offline", "--out", ".")
+    r = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    _one_line_exit_2(r, "current folder")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def _rewrite_questions(release: Path, transform) -> None:
+    import hashlib
+
+    p = release / "questions.jsonl"
+    p.write_bytes(transform(p.read_bytes()))
+    m = json.loads((release / "manifest.json").read_text())
+    m["questions_sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+    (release / "manifest.json").write_text(json.dumps(m))
+
+
+def test_a_cloze_question_without_candidates_is_refused_by_the_schema(tmp_path):
+    release = write_release(tmp_path / "rel", [make_question(i, task="cloze") for i in range(3)])
+
+    def strip_candidates(data: bytes) -> bytes:
+        rows = [json.loads(x) for x in data.splitlines()]
+        rows[1]["candidates"], rows[1]["answer"] = [], []
+        return b"".join(json.dumps(r).encode() + b"\n" for r in rows)
+
+    _rewrite_questions(release, strip_candidates)
+    r = run_scalar("eval", "--model", "baseline/random", "--data", str(release), "--out", str(tmp_path / "run"))
+    _one_line_exit_2(r, "line 2 is not a valid question")
+    assert "candidate" in r.stderr
+
+
+def test_a_utf8_bom_in_questions_jsonl_is_accepted(release, tmp_path):
+    _rewrite_questions(release, lambda data: b"\xef\xbb\xbf" + data)
+    r = run_scalar("eval", "--model", "baseline/random", "--data", str(release), "--out", str(tmp_path / "run"))
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["n"] == 12
+
+
+# --------------------------------------------------------------------------- full disk (item 10)
+
+
+def test_a_full_disk_mid_run_is_one_line_exit_2_and_loses_nothing(release, tmp_path):
+    """RLIMIT_FSIZE makes the kernel refuse writes past a size, as a full disk does (EFBIG here,
+    ENOSPC there: the same code path)."""
+    import resource
+
+    gold = gold_of(release)
+    run = tmp_path / "run"
+    with OpenAIServer(lambda req, n: Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")) as srv:
+        r = run_scalar(*eval_args(release, run, srv.url, "--limit", "4", "--no-cache"))
+        assert r.returncode == 0, r.stderr
+        before = (run / "predictions.jsonl").read_bytes()
+        line = len(before) // 4
+        limit = len(before) + line + line // 2  # room for one more line and half of the next
+        cmd, env = scalar_cmd(*eval_args(release, run, srv.url, "--no-cache", "--concurrency", "1"))
+        full = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300,
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+        _one_line_exit_2(full, "cannot write")
+        assert "predictions.jsonl" in full.stderr and "re-run the same command" in full.stderr
+        after = (run / "predictions.jsonl").read_bytes()
+        assert after.startswith(before)  # what was recorded is still there
+        sent_while_full = len(srv.requests) - 4
+        assert sent_while_full == 2  # the run stopped at the failed write instead of paying on
+        again = run_scalar(*eval_args(release, run, srv.url, "--no-cache"))
+        assert again.returncode == 0, again.stderr
+    rows = RunFolder(run).latest_predictions()
+    assert sorted(rows) == sorted(gold) and all(p.correct for p in rows.values())
+    assert json.loads((run / "summary.json").read_text())["n"] == 12
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def test_a_read_only_run_folder_is_one_line_exit_2(release, tmp_path):
+    run = tmp_path / "run"
+    r = run_scalar("eval", "--model", "baseline/random", "--data", str(release), "--out", str(run), "--limit", "3")
+    assert r.returncode == 0
+    before = (run / "predictions.jsonl").read_bytes()
+    run.chmod(0o555)
+    (run / "predictions.jsonl").chmod(0o444)
+    try:
+        r = run_scalar("eval", "--model", "baseline/random", "--data", str(release), "--out", str(run))
+    finally:
+        run.chmod(0o755)
+    _one_line_exit_2(r, "cannot write")
+    assert (run / "predictions.jsonl").read_bytes() == before

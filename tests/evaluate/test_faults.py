@@ -448,3 +448,22 @@ def test_a_read_only_run_folder_is_one_line_exit_2(release, tmp_path):
         run.chmod(0o755)
     _one_line_exit_2(r, "cannot write")
     assert (run / "predictions.jsonl").read_bytes() == before
+
+
+# --------------------------------------------------------------------------- torn UTF-8 tail (item 1)
+
+
+def test_a_tail_torn_inside_a_utf8_character_neither_blocks_resume_nor_the_leaderboard(release, tmp_path):
+    run = tmp_path / "runs" / "random"
+    args = ("eval", "--model", "baseline/random", "--data", str(release), "--out", str(run))
+    r = run_scalar(*args, "--limit", "5")
+    assert r.returncode == 0, r.stderr
+    with open(run / "predictions.jsonl", "ab") as f:  # a disk-full write cut inside "é" (C3 A9)
+        f.write('{"id": "00000007", "model": "baseline/random", "response": "caf'.encode() + b"\xc3")
+    board = run_scalar("leaderboard", "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "snap"))
+    assert board.returncode == 0, board.stderr
+    r = run_scalar(*args)
+    assert r.returncode == 0, r.stderr
+    data = (run / "predictions.jsonl").read_bytes()
+    assert data.endswith(b"\n") and b"caf\xc3" not in data
+    assert sorted(RunFolder(run).latest_predictions()) == sorted(gold_of(release))

@@ -16,12 +16,13 @@ Callers redact *before* cutting a text short, so a secret is never half-kept by 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["MASK", "is_secret_name", "redact", "redact_text", "redact_url", "remember"]
+__all__ = ["MASK", "RedactingFilter", "is_secret_name", "redact", "redact_text", "redact_url", "remember"]
 
 MASK = "[REDACTED]"
 
@@ -124,3 +125,17 @@ def redact_url(url: str | None) -> str | None:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in a logger's records (attach to third-party loggers such as litellm's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error path
+            return True
+        clean = redact_text(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True

@@ -18,7 +18,7 @@ import socket
 import warnings
 from urllib.parse import urlparse
 
-from scalar._util.redact import redact_text
+from scalar._util.redact import RedactingFilter, redact_text
 from scalar.errors import ConfigError, NetworkError
 from scalar.models.base import Backend, BackendError, Completion
 
@@ -36,7 +36,12 @@ def litellm_module():
     litellm.suppress_debug_info = True
     litellm.drop_params = True  # providers that reject e.g. `seed` get it dropped, not an error
     litellm.telemetry = False
-    logging.getLogger("LiteLLM").setLevel(logging.ERROR)
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        logger = logging.getLogger(name)
+        if name == "LiteLLM":
+            logger.setLevel(logging.ERROR)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())  # its error logs may quote a request's headers
     # litellm re-serialises a server's malformed `usage` through pydantic, which warns on stderr;
     # the call's error says what was wrong instead
     warnings.filterwarnings("ignore", message="Pydantic serializer warnings", category=UserWarning)

@@ -44,3 +44,15 @@ def test_environment_keys_are_masked_wherever_they_appear(monkeypatch):
 def test_urls_lose_credentials_and_queries():
     assert redact_url("https://user:secret@gpu-node:8000/v1?token=abc") == "https://gpu-node:8000/v1"
     assert redact_url(None) is None
+
+
+def test_log_records_are_masked(caplog):
+    import logging
+
+    from scalar._util.redact import RedactingFilter
+
+    log = logging.getLogger("scalar-test-redact")
+    log.addFilter(RedactingFilter())
+    with caplog.at_level(logging.ERROR, logger="scalar-test-redact"):
+        log.error("request failed: headers %s", {"Authorization": "Bearer abc.def-123456"})
+    assert "abc.def-123456" not in caplog.text and MASK in caplog.text

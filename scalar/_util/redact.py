@@ -45,8 +45,9 @@ _PATTERNS = [
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), MASK),
     # key=value / "key": "value" where the key looks like a credential
-    (re.compile(r"""(?i)(["']?[\w-]*(?:api[_-]?key|token|secret|password|passwd|credentials?|authorization)"""
-                r"""["']?\s*[:=]\s*["']?)(?!\[REDACTED\]|(?:Bearer|Basic|Token)\s)([^\s"'&,;}]{4,})"""), r"\1" + MASK),
+    # ("key=..." too, but not "monkey=...": a prefix must end in _ or -)
+    (re.compile(r"""(?i)(["']?\b(?:[\w-]*[_-])?(?:api[_-]?key|apikey|key|token|secret|password|passwd|credentials?|"""
+                r"""authorization|signature)["']?\s*[:=]\s*["']?)(?!\[REDACTED\]|(?:Bearer|Basic|Token)\s)([^\s"'&,;}]{4,})"""), r"\1" + MASK),
     # user:password@ in URLs
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I), r"\1" + MASK + "@"),
 ]

@@ -19,6 +19,7 @@ import warnings
 from urllib.parse import urlparse
 
 from scalar._util.redact import RedactingFilter, redact_text
+from scalar._util.retry_after import parse_retry_after
 from scalar.errors import ConfigError, NetworkError
 from scalar.models.base import Backend, BackendError, Completion
 
@@ -220,9 +221,10 @@ def _retry_after(e: Exception) -> float | None:
         return None
     try:
         value = headers.get("retry-after")
-        return float(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    # seconds or an HTTP date (a day-long wait then meets the same cap)
+    return parse_retry_after(str(value)) if value is not None else None
 
 
 _EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*: \S")

@@ -49,7 +49,6 @@ Sleeping and the clock are injectable (:class:`Clock`) so tests never sleep for 
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import hashlib
 import json
 import logging
@@ -73,8 +72,8 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from scalar._util.retry_after import MAX_RETRY_AFTER, max_retry_after  # noqa: F401 (re-exported)
-from scalar.errors import ConfigError, NetworkError
+from scalar._util.retry_after import MAX_RETRY_AFTER, max_retry_after, parse_retry_after  # noqa: F401 (re-exported)
+from scalar.errors import NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -497,24 +496,6 @@ def _no_network(exc: BaseException) -> bool:
         return False
     text = repr(exc)
     return any(h in text for h in _NO_NETWORK_HINTS)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); 0 if absent."""
-    if not value:
-        return 0.0
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def _reset_time(body: bytes | None, now: datetime | None = None) -> float:

@@ -459,7 +459,7 @@ def test_a_tail_torn_inside_a_utf8_character_neither_blocks_resume_nor_the_leade
     r = run_scalar(*args, "--limit", "5")
     assert r.returncode == 0, r.stderr
     with open(run / "predictions.jsonl", "ab") as f:  # a disk-full write cut inside "é" (C3 A9)
-        f.write('{"id": "00000007", "model": "baseline/random", "response": "caf'.encode() + b"\xc3")
+        f.write(b'{"id": "00000007", "model": "baseline/random", "response": "caf\xc3')
     board = run_scalar("leaderboard", "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "snap"))
     assert board.returncode == 0, board.stderr
     r = run_scalar(*args)
@@ -467,3 +467,23 @@ def test_a_tail_torn_inside_a_utf8_character_neither_blocks_resume_nor_the_leade
     data = (run / "predictions.jsonl").read_bytes()
     assert data.endswith(b"\n") and b"caf\xc3" not in data
     assert sorted(RunFolder(run).latest_predictions()) == sorted(gold_of(release))
+
+
+def test_a_retry_after_given_as_an_http_date_meets_the_same_cap(release, tmp_path, api_env):
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    tomorrow = format_datetime(datetime.now(timezone.utc) + timedelta(days=1), usegmt=True)
+    gold = gold_of(release)
+
+    def script(req, n):
+        if qid_of(req) == "00000002":
+            return Reply(status=503, headers={"Retry-After": tomorrow})
+        return Reply(text=f"<answer>{gold[qid_of(req)]}</answer>")
+
+    sleeps = Sleeps()
+    with OpenAIServer(script) as srv:
+        s = run_eval(MODEL, release, tmp_path / "run", api_base=srv.url, progress=False, sleep=sleeps)
+    assert sleeps.delays == [] and s.errors == 1
+    err = [r for r in read_jsonl(tmp_path / "run" / "predictions.jsonl") if r["error"]][0]
+    assert "(Retry-After)" in err["error"] and "cap" in err["error"]

@@ -45,9 +45,11 @@ _PATTERNS = [
     (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),
     (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), MASK),
     # key=value / "key": "value" where the key looks like a credential
-    # ("key=..." too, but not "monkey=...": a prefix must end in _ or -)
+    # ("key=..." too, but not "monkey=...": a prefix must end in _ or -; a value has a digit or
+    # 16+ characters, so prose such as "key=value" stays)
     (re.compile(r"""(?i)(["']?\b(?:[\w-]*[_-])?(?:api[_-]?key|apikey|key|token|secret|password|passwd|credentials?|"""
-                r"""authorization|signature)["']?\s*[:=]\s*["']?)(?!\[REDACTED\]|(?:Bearer|Basic|Token)\s)([^\s"'&,;}]{4,})"""), r"\1" + MASK),
+                r"""authorization|signature)["']?\s*[:=]\s*["']?)(?!\[REDACTED\]|(?:Bearer|Basic|Token)\s)"""
+                r"""(?=[^\s"'&,;}]*\d|[^\s"'&,;}]{16})([^\s"'&,;}]{4,})"""), r"\1" + MASK),
     # user:password@ in URLs
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I), r"\1" + MASK + "@"),
 ]

@@ -438,6 +438,8 @@ def run_eval(config: EvalConfig | str, data: str | Path | None = None, out: str 
 
     policy = RetryPolicy(max_retries=cfg.max_retries, first_wait=cfg.retry_wait, sleep=sleep)
     runner = Runner(cfg, RetryingBackend(raw, policy), templates, scoring=scoring)  # checks the window
+    if runner.prompted:  # a window too small for any prompt is a settings error: found before the folder is bound
+        runner.prepare(next(q for q in iter_questions(cfg.data) if q.id == selected[0].id))
     # Settings are checked: from here on the run folder is taken (one process at a time) and bound.
     lock = folder.lock()
     try:

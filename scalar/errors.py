@@ -29,3 +29,8 @@ class NetworkError(ScalarError):
 class MissingExtra(ScalarError, ImportError):
     """A feature whose optional dependencies are not installed; the message names the extra
     (``pip install 'scalar-bench[extra]'``)."""
+
+
+class StorageError(ScalarError):
+    """A file could not be written (disk full, read-only file system, no permission); what was
+    already written is kept."""

@@ -10,6 +10,14 @@
                          question answered twice (a retried error) keeps its last line
       summary.json       RunSummary, rewritten atomically at the end of every run; embeds the RunSpec
       cache.sqlite       response cache (default location; ``--cache`` may move it)
+      run.lock           held (flock) by the one ``scalar eval`` writing here; the kernel drops it
+                         when that process ends, however it ends, so a stale file never blocks
+
+Secrets: every record is passed through ``scalar._util.redact`` on its way to disk (prediction
+texts, run.json's model args, the whole summary), so no writer can forget it.
+
+Storage: a failed write (disk full, read-only, no permission) is a StorageError naming the file;
+lines already written stay, and a write cut short is a torn tail (below).
 
 Torn-tail rule: a killed process (or a full disk) can leave a last line without its newline, even
 one cut inside a multi-byte UTF-8 character. Such a line is not a record: readers ignore it, and
@@ -20,22 +28,25 @@ line is then decoded on its own, so a torn character never makes a whole file un
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from scalar._util.io import JsonlAppender, atomic_write_json
-from scalar.errors import ConfigError, InputError
+from scalar._util.redact import redact, redact_text
+from scalar.errors import ConfigError, InputError, StorageError
 from scalar.schema import Prediction, RunSpec, RunSummary
 
-__all__ = ["CACHE", "PREDICTIONS", "RUN_SPEC", "SUMMARY", "RunFolder", "RunSpec", "cut_torn_tail",
-           "iter_predictions", "latest_predictions"]
+__all__ = ["CACHE", "LOCK", "PREDICTIONS", "RUN_SPEC", "SUMMARY", "PredictionWriter", "RunFolder", "RunLock",
+           "RunSpec", "cut_torn_tail", "iter_predictions", "latest_predictions", "redact_prediction"]
 
 PREDICTIONS = "predictions.jsonl"
 SUMMARY = "summary.json"
 RUN_SPEC = "run.json"
 CACHE = "cache.sqlite"
+LOCK = "run.lock"
 
 
 def iter_predictions(path: Path) -> Iterator[tuple[int, Prediction]]:
@@ -121,8 +132,10 @@ class RunFolder:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValidationError):
             raise InputError(f"{self.spec} is damaged; use a new --out folder") from None
 
-    def claim(self, spec: RunSpec) -> None:
-        """Bind the folder to ``spec`` (first run) or check it holds the same one (a resume)."""
+    def check_spec(self, spec: RunSpec) -> None:
+        """Refuse a folder that holds another spec's run, or predictions without a run.json
+        (reads only: called before anything is written)."""
+        spec = redact_spec(spec)
         old = self.read_spec()
         if old is not None:
             a, b = old.lock_key(), spec.lock_key()
@@ -131,25 +144,74 @@ class RunFolder:
                 k = diff[0]
                 raise ConfigError(f"{self.path} holds a run with {k}={a[k]!r}, not {b[k]!r}; "
                                   "use a new --out folder (or the original settings to resume)")
-            if old.selection != spec.selection:  # resumed with another selection: record the latest
-                atomic_write_json(self.spec, spec.model_dump(mode="json"))
-            return
-        if self.predictions.is_file():
+        elif self.predictions.is_file():
             raise ConfigError(f"{self.path} has predictions but no {RUN_SPEC}; use a new --out folder")
-        atomic_write_json(self.spec, spec.model_dump(mode="json"))
+
+    def claim(self, spec: RunSpec) -> None:
+        """Bind the folder to ``spec`` (first run) or check it holds the same one (a resume).
+        Called once the run starts, so a settings error leaves no run.json behind."""
+        self.check_spec(spec)
+        old = self.read_spec()
+        if old is None or old.selection != spec.selection:  # a resume with another selection records the latest
+            with _storage(self.spec):
+                atomic_write_json(self.spec, redact_spec(spec).model_dump(mode="json"))
+
+    # ------------------------------------------------------------------ folder
+    def check_out(self) -> None:
+        """``--out`` must be a folder (or not exist yet)."""
+        if self.path.exists() and not self.path.is_dir():
+            raise InputError(f"--out {self.path} is a file, not a run folder")
+
+    def lock(self) -> RunLock:
+        """Take the folder for this process: a second ``scalar eval`` on it gets an InputError
+        naming the holder. flock(2) dies with its process, so a killed run never leaves it held."""
+        import fcntl
+
+        self.check_out()
+        path = self.path / LOCK
+        with _storage(self.path):
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise InputError(f"{self.path} is in use by another scalar eval"
+                             + (f" (pid {holder})" if holder.isdigit() else "")
+                             + "; wait for it to finish or use another --out") from None
+        except OSError as e:  # a file system without locks (some network mounts)
+            os.close(fd)
+            raise StorageError(f"cannot lock {path}: {e.strerror or e}; use a local --out folder") from None
+        try:  # who holds it, for the message above (best effort: a full disk must not stop the run)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass
+        return RunLock(fd)
 
     # ------------------------------------------------------------------ predictions
     def latest_predictions(self, *, keep_response: bool = True) -> dict[str, Prediction]:
         return latest_predictions(self.predictions, keep_response=keep_response)
 
-    def appender(self) -> JsonlAppender:
+    def spent_usd(self) -> float:
+        """USD spent by every run in this folder: the cost of every recorded line, superseded ones
+        too (``--max-cost`` is a budget per run folder, not per invocation)."""
+        if not self.predictions.is_file():
+            return 0.0
+        return sum(p.cost_usd for _, p in iter_predictions(self.predictions))
+
+    def appender(self) -> PredictionWriter:
         """Cut a torn tail, then open predictions.jsonl for appending."""
-        cut_torn_tail(self.predictions)
-        return JsonlAppender(self.predictions)
+        return PredictionWriter(self.predictions)
 
     # ------------------------------------------------------------------ summary
-    def write_summary(self, summary: RunSummary) -> None:
-        atomic_write_json(self.summary, summary)
+    def write_summary(self, summary: RunSummary) -> RunSummary:
+        """Write ``summary`` with its secrets masked; returns what was written."""
+        clean = RunSummary.model_validate(redact(summary.model_dump(mode="json")))
+        with _storage(self.summary):
+            atomic_write_json(self.summary, clean)
+        return clean
 
     def read_summary(self) -> RunSummary:
         try:
@@ -164,6 +226,80 @@ class RunFolder:
             return RunSummary.model_validate_json(data)
         except ValidationError as e:
             raise InputError(f"{self.summary} is not a valid run summary: {_first(e)}") from None
+
+
+class RunLock:
+    """A held run folder; ``release()`` (or the process ending) lets the next run in."""
+
+    def __init__(self, fd: int):
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the last descriptor drops the flock
+            self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+class PredictionWriter:
+    """Appends predictions, redacted, one fsynced line each; a failed write is a StorageError."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with _storage(path):
+            cut_torn_tail(path)
+            self._out = JsonlAppender(path)
+
+    def write(self, p: Prediction) -> None:
+        with _storage(self.path):
+            self._out.write(redact_prediction(p))
+
+    def close(self) -> None:
+        try:
+            self._out.close()
+        except OSError:
+            pass  # every line was flushed when written; a failed last one is a torn tail
+
+    def __enter__(self) -> PredictionWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def redact_prediction(p: Prediction) -> Prediction:
+    """``p`` with secrets masked in its texts (a server may echo a key in an error body)."""
+    update = {}
+    for name in ("error", "response"):
+        text = getattr(p, name)
+        if text and redact_text(text) != text:
+            update[name] = redact_text(text)
+    return p.model_copy(update=update) if update else p
+
+
+def redact_spec(spec: RunSpec) -> RunSpec:
+    return spec.model_copy(update={"model_args": redact(spec.model_args)})
+
+
+class _storage:
+    """Turns an OSError while writing ``path`` into one StorageError line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, e, tb) -> bool:
+        if isinstance(e, OSError):
+            raise StorageError(f"cannot write {self.path}: {e.strerror or e}; what was already recorded "
+                               "is kept (free space or fix permissions, then re-run the same command)") from None
+        return False
 
 
 def _first(e: ValidationError) -> str:

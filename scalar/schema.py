@@ -214,6 +214,10 @@ class Question(_Record):
     @model_validator(mode="after")
     def _answer_in_range(self) -> Question:
         answers = self.answer if isinstance(self.answer, list) else [self.answer]
+        if not self.candidates:
+            raise ValueError("a question needs at least one candidate")
+        if self.task == "cloze" and isinstance(self.answer, list) and not self.answer:
+            raise ValueError("a cloze question needs at least one mask (its answer list is empty)")
         if self.task == "mcq" and isinstance(self.answer, list):
             raise ValueError("an mcq answer is a single index")
         if self.task == "cloze" and not isinstance(self.answer, list):

@@ -102,4 +102,7 @@ def _fill_optional_values(argv: list[str]) -> list[str]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line, secrets masked (an error may quote a server's body)."""
+    from scalar._util.redact import redact_text
+
+    return redact_text(" ".join(text.split()))

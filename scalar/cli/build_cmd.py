@@ -36,6 +36,7 @@ def build(
     """Crawl a venue, parse, resolve references and generate a release."""
     from scalar.generate.venue_release import run_build
 
+    _check_out(out)
     try:
         manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
                              since=_date(since), difficulties=difficulty, context_tokens=context_tokens,
@@ -57,6 +58,17 @@ def generation_options(distractors: str | None, shortcut_model: str | None) -> d
     if shortcut_model is not None:
         out["shortcut_model"] = shortcut_model
     return out
+
+
+def _check_out(out: Path) -> None:
+    """A release replaces its folder as a whole: never the folder the user is in, nor one above it."""
+    from scalar.errors import InputError
+
+    here = Path.cwd().resolve()
+    target = out.resolve()
+    if target == here or target in here.parents:
+        raise InputError(f"--out {out} is the current folder or one above it; name a release folder, "
+                         "e.g. --out releases/sample")
 
 
 def _date(text: str | None) -> date | None:

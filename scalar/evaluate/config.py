@@ -5,6 +5,7 @@ place. The CLI builds its options from these fields; ``run_eval(config)`` takes 
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -134,6 +135,18 @@ class EvalConfig(BaseModel):
             raise ValueError("--ray-workers needs --ray")
         return self
 
+    @field_validator("data", "out", "cache")
+    @classmethod
+    def _utf8_path(cls, v: Path | None) -> Path | None:
+        # summary.json and run.json record paths as JSON text: a name that is not UTF-8 would fail
+        # there, after every question was paid for
+        if v is not None:
+            try:
+                os.path.abspath(v).encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("the path is not valid UTF-8 (rename the folder)") from None
+        return v
+
     @classmethod
     def build(cls, **values) -> EvalConfig:
         """Validate ``values``; a bad one is a ConfigError naming its ``--option``."""
@@ -176,4 +189,5 @@ def _message(e: ValidationError) -> str:
         return f"{option} must be one of {allowed} (got {err.get('input')!r})"
     if field == "scoring":
         return f"--scoring must be one of generate, logprob, direct (got {err.get('input')!r})"
-    return f"{option}: {err.get('msg', 'invalid value').lower()} (got {err.get('input')!r})"
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{option}: {msg[:1].lower() + msg[1:]} (got {err.get('input')!r})"

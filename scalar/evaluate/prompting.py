@@ -66,9 +66,18 @@ class TemplateChoice:
 
     mcq: PromptTemplate
     cloze: PromptTemplate
+    only_task: str | None = None  # a built-in chosen by name is written for its own task only
 
     def for_task(self, task: str) -> PromptTemplate:
         return self.cloze if task == "cloze" else self.mcq
+
+    def check(self, tasks: set[str]) -> None:
+        """Refuse a built-in template on questions of the other task (``--template cloze`` on MCQ
+        questions would render without their mask and candidates as the model expects)."""
+        other = sorted(t for t in tasks if self.only_task and t != self.only_task)
+        if other:
+            raise ConfigError(f"--template {self.only_task} is for {self.only_task} questions, but the selection "
+                              f"has {', '.join(other)} questions; leave --template out (each task gets its own)")
 
     @property
     def label(self) -> str:
@@ -89,7 +98,7 @@ def choose_templates(spec: str | None) -> TemplateChoice:
         return TemplateChoice(mcq=builtin_template("mcq"), cloze=builtin_template("cloze"))
     if spec in BUILTIN:
         t = builtin_template(spec)
-        return TemplateChoice(mcq=t, cloze=t)
+        return TemplateChoice(mcq=t, cloze=t, only_task=spec)
     path = Path(spec)
     if not path.is_file():
         raise ConfigError(f"prompt template not found: {spec} (built-in: {', '.join(BUILTIN)}, or a .jinja file)")

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from scalar._util.progress import progress_bar
 from scalar._util.provenance import git_state, now_utc, python_version, tool_version
-from scalar.errors import ConfigError, InputError, NetworkError
+from scalar._util.redact import redact, redact_text, redact_url
+from scalar.errors import ConfigError, InputError, NetworkError, StorageError
 from scalar.evaluate.answers import extract_answer, is_correct
 from scalar.evaluate.config import EvalConfig
 from scalar.evaluate.prompting import TemplateChoice, choose_templates, logprob_prefixes
@@ -33,7 +34,7 @@ from scalar.evaluate.summary import summarize
 from scalar.evaluate.truncation import COUNTS, encoding_name, fit
 from scalar.models import Backend, BackendError, CachedBackend, ResponseCache, RetryingBackend, RetryPolicy, get_backend
 from scalar.release import iter_questions, validate_release
-from scalar.run_folder import RunFolder
+from scalar.run_folder import RunFolder, RunLock
 from scalar.schema import Prediction, Provenance, Question, ReleaseManifest, RunSpec, RunSummary
 
 __all__ = ["EvalConfig", "Estimate", "Runner", "estimate", "prompt_sha256", "run_eval", "run_eval_async", "scan_release"]
@@ -227,13 +228,14 @@ class Runner:
         estimate = self.estimate_cost(prepared, q)
         if self.cfg.max_cost is not None and self.spent + self.reserved + estimate > self.cfg.max_cost:
             self.stopped = (f"the next question could pass --max-cost ${self.cfg.max_cost:g} "
-                            f"(spent ${self.spent:.4f}, in flight ${self.reserved:.4f}, next up to ${estimate:.4f})")
+                            f"(spent ${self.spent:.4f} in this run folder, in flight ${self.reserved:.4f}, next up to ${estimate:.4f})")
             return None
         self.reserved += estimate
         try:
             return await self._answerers[self.scoring](q, prepared)
         except BackendError as e:
-            return Prediction(id=q.id, model=self.cfg.model, error=" ".join(str(e).split())[:500],
+            # redacted before the cut, so no secret is half-kept
+            return Prediction(id=q.id, model=self.cfg.model, error=redact_text(" ".join(str(e).split()))[:500],
                               prompt_tokens=0, truncated_tokens=prepared.truncated_tokens)
         finally:
             self.reserved -= estimate
@@ -295,12 +297,13 @@ class Runner:
                     return
                 try:
                     p = await self.answer(q, pool)
-                except Exception as e:  # a ScalarError (bad key, window too small) ends the run
+                    if p is not None:
+                        await self.record(p)
+                except Exception as e:  # a ScalarError (bad key, window too small, disk full) ends the run
                     self.fatal = self.fatal or e
                     return
                 if p is None:
                     return
-                await self.record(p)
                 if on_answer is not None:
                     on_answer(self.status())
 
@@ -333,6 +336,10 @@ def _backend_for(cfg: EvalConfig) -> Backend:
     scoring = cfg.scoring or backend.default_scoring
     if scoring not in backend.scoring_modes:
         raise ConfigError(f"{cfg.model} {_MODE_MISSING[scoring]}; use --scoring {backend.default_scoring}")
+    if scoring == "direct":  # no prompt, no cost: say so rather than ignore the option
+        given = [o for o, v in (("--template", cfg.template), ("--max-cost", cfg.max_cost)) if v is not None]
+        if given:
+            raise ConfigError(f"{given[0]} does not apply to {cfg.model}: it answers without a prompt and costs nothing")
     return backend
 
 
@@ -344,7 +351,7 @@ def _describe(cfg: EvalConfig) -> str:
 
 
 def _stderr(msg: str) -> None:
-    print(f"scalar: {msg}", file=sys.stderr)
+    print(f"scalar: {redact_text(msg)}", file=sys.stderr)
 
 
 def _settings(cfg: EvalConfig, runner: Runner, selected: int, pending: int, policy: RetryPolicy | None) -> dict:
@@ -353,9 +360,9 @@ def _settings(cfg: EvalConfig, runner: Runner, selected: int, pending: int, poli
          "scoring_source": "--scoring" if cfg.scoring else "backend default",
          "seed": cfg.seed, "max_tokens": cfg.max_tokens, "context_window": backend.context_window,
          "tokenizer": encoding_name(backend.counting_tokenizer),
-         "api_base": _redact(cfg.api_base), "concurrency": cfg.concurrency,
+         "api_base": redact_url(cfg.api_base), "concurrency": cfg.concurrency,
          "limit": cfg.limit, "max_cost": cfg.max_cost, "n_selected": selected, "n_pending": pending,
-         "model_args": json.dumps(cfg.model_args, sort_keys=True), "stopped": runner.stopped}
+         "model_args": json.dumps(redact(cfg.model_args), sort_keys=True), "stopped": runner.stopped}
     if policy is not None:
         s["requests_sent"] = policy.attempts
     if isinstance(backend, CachedBackend):
@@ -369,19 +376,6 @@ def _settings(cfg: EvalConfig, runner: Runner, selected: int, pending: int, poli
         s["model_seconds"] = stats.get("seconds")
         s["tokens_per_s"] = stats.get("tokens_per_s")
     return s
-
-
-def _redact(url: str | None) -> str | None:
-    """The server URL without user:password@ or a query string (they may carry a token)."""
-    if not url:
-        return url
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def estimate(cfg: EvalConfig, backend: Backend, templates: TemplateChoice, todo: list[Question],
@@ -437,11 +431,13 @@ class _Started:
     policy: RetryPolicy
     spec: RunSpec
     started: datetime
+    lock: RunLock
 
 
 def _start(cfg: EvalConfig, sleep: Callable[[float], Awaitable[None]], started: datetime) -> _Started | Estimate:
-    """Validate the release and the settings, pick the questions, build the backend and claim the
-    run folder (blocking work: reads the release, imports the model's libraries)."""
+    """Validate the release and the settings, pick the questions, build the backend, then take the
+    run folder (blocking work: reads the release, imports the model's libraries). Nothing is written
+    before every setting is checked; the folder lock is held until ``_answer_all`` ends."""
     manifest, slim = scan_release(cfg.data)
     templates = choose_templates(cfg.template)
     raw = _backend_for(cfg)
@@ -450,34 +446,47 @@ def _start(cfg: EvalConfig, sleep: Callable[[float], Awaitable[None]], started: 
         raise InputError(f"no questions to evaluate in {cfg.data} with {_describe(cfg)}"
                          + (f" (the release's budgets: {', '.join(map(str, manifest.context_budgets))})"
                             if cfg.budget and manifest.context_budgets else ""))
+    templates.check({q.task for q in selected})
 
     folder = RunFolder(cfg.out)
-    existing = folder.latest_predictions(keep_response=False)
-    todo = [q for q in selected if q.id not in existing or existing[q.id].error is not None]
+    folder.check_out()
     if cfg.dry_run:
+        existing = folder.latest_predictions(keep_response=False)
+        todo = [q for q in selected if q.id not in existing or existing[q.id].error is not None]
         try:
             return estimate(cfg, raw, templates, todo, len(selected))
         finally:
             asyncio.run(raw.aclose())
 
+    redact(cfg.model_args)  # credential-named args are remembered: never written, even if echoed
     if cfg.max_cost is not None and raw.price_per_token() is None:
         raise ConfigError(f"no price known for {cfg.model}: --max-cost needs --model-arg "
                           "input_cost_per_mtok=... output_cost_per_mtok=...")
     raw.preflight()
     scoring = cfg.scoring or raw.default_scoring
     spec = cfg.spec(manifest.release_id, templates.label, scoring)
-    folder.claim(spec)
+    folder.check_spec(spec)
     if not raw.known_model and not raw.context_window:
         _stderr(f"warning: {cfg.model} is not in litellm's model map: no context window (no truncation) "
                 "and no price (cost 0); set --model-arg context_window=N input_cost_per_mtok=X output_cost_per_mtok=Y")
 
     policy = RetryPolicy(max_retries=cfg.max_retries, first_wait=cfg.retry_wait, sleep=sleep)
-    backend: Backend = RetryingBackend(raw, policy)
-    if cfg.use_cache and raw.cacheable:
-        backend = CachedBackend(backend, ResponseCache(cfg.cache or folder.cache))
-    runner = Runner(cfg, backend, templates, scoring=scoring)
-    runner._predictions = dict(existing)
-    return _Started(cfg, manifest, selected, todo, folder, runner, policy, spec, started)
+    runner = Runner(cfg, RetryingBackend(raw, policy), templates, scoring=scoring)  # checks the window
+    if runner.prompted:  # a window too small for any prompt is a settings error: found before the folder is bound
+        runner.prepare(next(q for q in iter_questions(cfg.data) if q.id == selected[0].id))
+    # Settings are checked: from here on the run folder is taken (one process at a time).
+    lock = folder.lock()
+    try:
+        if cfg.use_cache and raw.cacheable:
+            runner.backend = CachedBackend(runner.backend, ResponseCache(cfg.cache or folder.cache))
+        existing = folder.latest_predictions(keep_response=False)
+        todo = [q for q in selected if q.id not in existing or existing[q.id].error is not None]
+        runner._predictions = dict(existing)
+        runner.spent = folder.spent_usd()  # --max-cost counts what earlier runs in this folder spent
+    except BaseException:
+        lock.release()
+        raise
+    return _Started(cfg, manifest, selected, todo, folder, runner, policy, spec, started, lock)
 
 
 def _provenance(started: datetime) -> Provenance:
@@ -489,9 +498,18 @@ def _provenance(started: datetime) -> Provenance:
 
 
 async def _answer_all(run: _Started) -> RunSummary:
+    """The run proper, in a folder this process holds (the lock is released at the end)."""
+    try:
+        return await _answer(run)
+    finally:
+        run.lock.release()
+
+
+async def _answer(run: _Started) -> RunSummary:
     cfg, runner, folder = run.cfg, run.runner, run.folder
     todo_ids = {q.id for q in run.todo}
     pending = (q for q in iter_questions(cfg.data) if q.id in todo_ids)
+    folder.claim(run.spec)  # run.json: written only now that the run starts
 
     def finish() -> RunSummary:
         remaining = sum(1 for q in run.selected if q.id not in runner._predictions
@@ -500,16 +518,21 @@ async def _answer_all(run: _Started) -> RunSummary:
                             questions=run.selected, predictions=runner._predictions, after=cfg.after,
                             settings=_settings(cfg, runner, len(run.selected), remaining, run.policy), run=run.spec,
                             provenance=_provenance(run.started))
-        folder.write_summary(summary)
-        return summary
+        return folder.write_summary(summary)  # as written: secrets masked
 
     runner._appender = folder.appender()
     try:
         with progress_bar(cfg.progress, cfg.model, len(run.todo)) as advance:
             await runner.run(pending, lambda status: advance(status=status))
-    finally:
+    except BaseException:
         runner._appender.close()
-        summary = finish()
+        try:
+            finish()
+        except StorageError:
+            pass  # the first failure is the one to report (a full disk fails both)
+        raise
+    runner._appender.close()
+    summary = finish()
     if runner.stopped:
         _stderr(f"stopped: {runner.stopped}; {summary.settings['n_pending']} questions remain "
                 "(raise --max-cost and re-run the same command to continue)")

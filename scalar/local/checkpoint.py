@@ -140,8 +140,15 @@ def iter_tensors(fmt: str, files: list[Path]) -> Iterator[tuple[str, np.ndarray]
 def packed_metadata(folder: Path) -> dict:
     from safetensors import safe_open
 
-    with safe_open(str(folder / PACKED_FILE), framework="numpy") as f:
-        return dict(f.metadata() or {})
+    path = folder / PACKED_FILE
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            return dict(f.metadata() or {})
+    except Exception as e:  # a truncated or foreign file: safetensors' own SafetensorError, OSError ...
+        if isinstance(e, (OSError, ValueError, TypeError)) or type(e).__name__ == "SafetensorError":
+            raise CheckpointError(f"cannot read {path} (truncated or not a packed checkpoint: "
+                                  f"{' '.join(str(e).split())[:160]}); convert it again with `scalar convert`") from None
+        raise
 
 
 def _canonical(name: str, spec: ModelSpec) -> str:

@@ -4,7 +4,8 @@ leaves some prompts unchanged, costs nothing for those prompts.
 The key is a SHA-256 over the backend's identity (model name, api base, generation parameters),
 the scoring mode and the full prompt; so one cache file can never serve one model's answer to
 another (the lm-evaluation-harness bug #4063). Errors, empty answers and answers to prompts the
-backend had to cut itself (the cache keeps no cut count) are never stored.
+backend had to cut itself (the cache keeps no cut count) are never stored; a stored text has its
+secrets masked (scalar._util.redact), like every file of a run folder.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import asyncio
 import hashlib
 import json
 import sqlite3
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from scalar._util.redact import redact_text
+from scalar.errors import ConfigError
 from scalar.models.base import Backend, Completion
 from scalar.models.wrapper import WrappedBackend
 
@@ -52,24 +56,49 @@ class CachedResponse:
     finish_reason: str | None = None
 
 
+_COLUMNS = {"key", "model", "text", "prompt_tokens", "completion_tokens", "cost_usd", "finish_reason", "created"}
+
+
 class ResponseCache:
+    """A corrupt, truncated or foreign file is a ConfigError saying how to recover; a write that
+    fails mid-run (disk full) turns the cache off for the rest of the run, with one warning:
+    the answer itself still goes to predictions.jsonl."""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: durable enough, no fsync per answer
-        self._db.execute("PRAGMA busy_timeout=10000")  # several runs may share one --cache file
-        self._db.execute(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
-        if "finish_reason" not in columns:  # a cache file written before finish reasons were kept
-            self._db.execute("ALTER TABLE responses ADD COLUMN finish_reason TEXT")
         self.hits = 0
         self.misses = 0
+        self._writable = True
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(f"cannot open the response cache {self.path}: {e}; use --no-cache "
+                              "or another --cache file") from None
+        try:
+            self._db.execute("PRAGMA busy_timeout=10000")  # several runs may share one --cache file
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: durable enough, no fsync per answer
+            self._db.execute(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+            if columns == _COLUMNS - {"finish_reason"}:  # written before finish reasons were kept
+                self._db.execute("ALTER TABLE responses ADD COLUMN finish_reason TEXT")
+                columns.add("finish_reason")
+            if columns != _COLUMNS:
+                raise sqlite3.DatabaseError("its responses table is not SCALAR's")
+            self._db.execute("SELECT key FROM responses LIMIT 1").fetchall()
+        except sqlite3.Error as e:
+            self._db.close()
+            raise ConfigError(f"{self.path} is not a usable SCALAR response cache ({e}): delete it (it only "
+                              "saves repeat calls) or run with --no-cache") from None
 
     def get(self, key: str) -> CachedResponse | None:
-        row = self._db.execute(
-            "SELECT text, prompt_tokens, completion_tokens, cost_usd, finish_reason FROM responses WHERE key = ?", (key,)).fetchone()
+        try:
+            row = self._db.execute("SELECT text, prompt_tokens, completion_tokens, cost_usd, finish_reason FROM responses "
+                                   "WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as e:  # damaged after opening: a miss, not a lost run
+            self._off(e)
+            row = None
         if row is None:
             self.misses += 1
             return None
@@ -77,13 +106,22 @@ class ResponseCache:
         return CachedResponse(*row)
 
     def put(self, key: str, model: str, response: CachedResponse) -> None:
-        if not response.text.strip():
+        if not response.text.strip() or not self._writable:
             return
-        self._db.execute(
-            "INSERT OR REPLACE INTO responses (key, model, text, prompt_tokens, completion_tokens, cost_usd, "
-            "finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (key, model, response.text, response.prompt_tokens, response.completion_tokens, response.cost_usd,
-             response.finish_reason))
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses (key, model, text, prompt_tokens, completion_tokens, cost_usd, "
+                "finish_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, model, redact_text(response.text), response.prompt_tokens, response.completion_tokens,
+                 response.cost_usd, response.finish_reason))
+        except sqlite3.Error as e:
+            self._off(e)
+
+    def _off(self, e: sqlite3.Error) -> None:
+        if self._writable:
+            self._writable = False
+            print(f"scalar: warning: response cache {self.path}: {e}; not caching for the rest of this run",
+                  file=sys.stderr)
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]

@@ -10,13 +10,17 @@ read by litellm from the environment only.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
 import re
 import socket
+import warnings
 from urllib.parse import urlparse
 
+from scalar._util.redact import RedactingFilter, redact_text
+from scalar._util.retry_after import parse_retry_after
 from scalar.errors import ConfigError, NetworkError
 from scalar.models.base import Backend, BackendError, Completion
 
@@ -44,7 +48,15 @@ def litellm_module():
     litellm.suppress_debug_info = True
     litellm.drop_params = True  # providers that reject e.g. `seed` get it dropped, not an error
     litellm.telemetry = False
-    logging.getLogger("LiteLLM").setLevel(logging.ERROR)
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+        logger = logging.getLogger(name)
+        if name == "LiteLLM":
+            logger.setLevel(logging.ERROR)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())  # its error logs may quote a request's headers
+    # litellm re-serialises a server's malformed `usage` through pydantic, which warns on stderr;
+    # the call's error says what was wrong instead
+    warnings.filterwarnings("ignore", message="Pydantic serializer warnings", category=UserWarning)
     return litellm
 
 
@@ -79,16 +91,19 @@ class LiteLLMBackend(Backend):
         except Exception:
             info = {}
         self.known_model = bool(info)
-        window = args.pop("context_window", None) or info.get("max_input_tokens") or info.get("max_tokens")
+        window = _number(args, "context_window", int, minimum=1) or info.get("max_input_tokens") \
+            or info.get("max_tokens")
         self.context_window = int(window) if window else None
         self.max_output_tokens = info.get("max_output_tokens")
-        in_price = args.pop("input_cost_per_mtok", None)
-        out_price = args.pop("output_cost_per_mtok", None)
+        in_price = _number(args, "input_cost_per_mtok", float, minimum=0)
+        out_price = _number(args, "output_cost_per_mtok", float, minimum=0)
         self._price = (
-            float(in_price) / 1e6 if in_price is not None else info.get("input_cost_per_token"),
-            float(out_price) / 1e6 if out_price is not None else info.get("output_cost_per_token"),
+            in_price / 1e6 if in_price is not None else info.get("input_cost_per_token"),
+            out_price / 1e6 if out_price is not None else info.get("output_cost_per_token"),
         )
-        self.timeout = float(args.pop("timeout", 600))
+        # seconds for one call as a whole, connect to last byte (a server trickling a byte at a
+        # time never ends otherwise: the HTTP client's own timeout is per read)
+        self.timeout = _number(args, "timeout", float, minimum=0.001) or 600.0
         self.tokenizer_encoding = args.pop("tokenizer", None) or encoding_for(model)
         args.setdefault("temperature", 0)
         self.params = args  # temperature, seed, top_p, reasoning_effort, ... passed through
@@ -131,9 +146,12 @@ class LiteLLMBackend(Backend):
         params = dict(self.params)
         params.update(kwargs)
         try:
-            return await litellm.acompletion(
+            return await asyncio.wait_for(litellm.acompletion(
                 model=self.name, messages=[{"role": "user", "content": prompt}], api_base=self.api_base,
-                num_retries=0, timeout=self.timeout, **params)
+                num_retries=0, timeout=self.timeout, **params), self.timeout)
+        except asyncio.TimeoutError:
+            raise BackendError(f"Timeout: no complete answer within {self.timeout:g} s (--model-arg timeout)",
+                               retryable=True) from None
         except Exception as e:  # classify for the runner's retry loop
             raise _classify(e, self.name) from None
 
@@ -145,9 +163,15 @@ class LiteLLMBackend(Backend):
             text = choice.message.content or ""
         except (AttributeError, IndexError, TypeError):
             raise BackendError("response has no choices[0].message", retryable=True) from None
-        usage = getattr(resp, "usage", None)
-        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        if not text.strip():
+            # content null: a content filter, a refusal field, or a reasoning model out of tokens.
+            # Not an answer: recorded as an error (retried when the command is re-run), never scored.
+            reason = getattr(choice, "finish_reason", None) or "unknown"
+            hint = {"length": "; the output ran out of tokens (raise --max-tokens)",
+                    "content_filter": "; the provider's content filter withheld it"}.get(reason, "")
+            raise BackendError(f"EmptyCompletion: the model returned no text (finish_reason={reason}){hint}",
+                               retryable=False)
+        pt, ct = _usage(resp)
         reason = getattr(choice, "finish_reason", None)
         return Completion(text=text, prompt_tokens=pt, completion_tokens=ct, cost_usd=self._cost(pt, ct),
                           finish_reason=str(reason) if reason else None)
@@ -167,11 +191,40 @@ class LiteLLMBackend(Backend):
             token = (entry["token"] if isinstance(entry, dict) else entry.token).strip()
             lp = float(entry["logprob"] if isinstance(entry, dict) else entry.logprob)
             best[token] = max(lp, best.get(token, -math.inf))
-        usage = getattr(resp, "usage", None)
-        pt = int(getattr(usage, "prompt_tokens", 0) or 0)
-        ct = int(getattr(usage, "completion_tokens", 0) or 0)
+        pt, ct = _usage(resp)
         return Completion(scores=[best.get(o.strip(), -math.inf) for o in options], prompt_tokens=pt,
                           completion_tokens=ct, cost_usd=self._cost(pt, ct))
+
+
+def _number(args: dict, key: str, kind: type, *, minimum: float) -> float | int | None:
+    """Pop a typed ``--model-arg``; a value of the wrong type is a ConfigError naming it."""
+    value = args.pop(key, None)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+            raise ValueError
+        number = kind(value)
+        if not math.isfinite(number) or number < minimum:
+            raise ValueError
+    except (TypeError, ValueError):
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"--model-arg {key} must be {what} >= {minimum:g}, got {value!r}") from None
+    return number
+
+
+def _usage(resp) -> tuple[int, int]:
+    """(prompt, completion) tokens from the response's usage; 0 for what a server left out or
+    malformed (usage counts cost, never the answer)."""
+    usage = getattr(resp, "usage", None)
+    out = []
+    for name in ("prompt_tokens", "completion_tokens"):
+        value = usage.get(name) if isinstance(usage, dict) else getattr(usage, name, None)
+        try:
+            out.append(max(0, int(value or 0)))
+        except (TypeError, ValueError):
+            out.append(0)
+    return out[0], out[1]
 
 
 def _retry_after(e: Exception) -> float | None:
@@ -181,14 +234,29 @@ def _retry_after(e: Exception) -> float | None:
         return None
     try:
         value = headers.get("retry-after")
-        return float(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    # seconds or an HTTP date (a day-long wait then meets the same cap)
+    return parse_retry_after(str(value)) if value is not None else None
+
+
+_EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*: \S")
+
+
+def _without_traceback(text: str) -> str:
+    """litellm quotes a whole traceback (and the response object) in some messages: keep the
+    words before it and the exception's own line."""
+    head, sep, tail = text.partition("Traceback (most recent call last):")
+    if not sep:
+        return text
+    tail = tail.split("received_args=", 1)[0]
+    last = [ln.strip() for ln in tail.splitlines() if _EXC_LINE.match(ln.strip()) and not ln.startswith(" ")]
+    return f"{head.strip()} ({last[-1]})" if last else head.strip()
 
 
 def _classify(e: Exception, model: str) -> Exception:
     litellm = litellm_module()
-    msg = " ".join(str(e).split())[:300]
+    msg = redact_text(" ".join(_without_traceback(str(e)).split()))[:300]  # masked before the cut
     if isinstance(e, (litellm.AuthenticationError, litellm.PermissionDeniedError)):
         return ConfigError(f"{model}: the provider rejected the API key ({type(e).__name__})")
     if isinstance(e, litellm.NotFoundError):

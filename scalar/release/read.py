@@ -26,7 +26,7 @@ def read_manifest(data_dir: str | Path) -> ReleaseManifest:
     if not path.is_file():
         raise ReleaseError(f"not a release: {path} is missing")
     try:
-        return ReleaseManifest.model_validate_json(path.read_bytes())
+        return ReleaseManifest.model_validate_json(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
     except ValidationError as e:
         raise ReleaseError(f"{path} is not a valid manifest: {first_error(e)}") from None
 
@@ -36,12 +36,16 @@ def iter_questions(data_dir: str | Path) -> Iterator[Question]:
     path = Path(data_dir) / QUESTIONS
     if not path.is_file():
         raise ReleaseError(f"not a release: {path} is missing")
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
+    with open(path, "rb") as f:
+        for i, raw in enumerate(f, 1):
+            if i == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM (some editors add one) is not data
+            if not raw.strip():
                 continue
             try:
-                yield Question.model_validate_json(line)
+                yield Question.model_validate_json(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ReleaseError(f"{path}: line {i} is not valid UTF-8") from None
             except ValidationError as e:
                 raise ReleaseError(f"{path}: line {i} is not a valid question: {first_error(e)}") from None
 

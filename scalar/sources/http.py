@@ -49,7 +49,6 @@ Sleeping and the clock are injectable (:class:`Clock`) so tests never sleep for 
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import hashlib
 import json
 import logging
@@ -73,7 +72,8 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-from scalar.errors import ConfigError, NetworkError
+from scalar._util.retry_after import MAX_RETRY_AFTER, max_retry_after, parse_retry_after  # noqa: F401 (re-exported)
+from scalar.errors import NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -498,24 +498,6 @@ def _no_network(exc: BaseException) -> bool:
     return any(h in text for h in _NO_NETWORK_HINTS)
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); 0 if absent."""
-    if not value:
-        return 0.0
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
-
-
 def _reset_time(body: bytes | None, now: datetime | None = None) -> float:
     """Seconds until OpenReview's ``details.resetTime`` (ISO date or epoch ms) in a 429 body."""
     try:
@@ -569,26 +551,14 @@ DOWN_AFTER = 5
 #: Attempts per call while the host's last call failed: an outage is confirmed in minutes, while
 #: a single failing URL between good ones still gets its full retries.
 DOWN_PROBE_ATTEMPTS = 3
-#: Longest ``Retry-After`` slept (seconds); longer ones fail the call at once (configurable with
-#: the ``max_retry_after`` option or the ``SCALAR_MAX_RETRY_AFTER`` environment variable).
-MAX_RETRY_AFTER = 120.0
 #: Longest one attempt may take, connect to last byte (``call_timeout``): generous for a large
 #: PDF on a slow link, finite for a server that trickles.
 CALL_TIMEOUT = 300.0
 _FAILURE_KINDS: dict[str, type[HttpError]] = {}  # filled below: recorded kind -> error class
 
 
-def _max_retry_after_from_env() -> float:
-    raw = os.environ.get("SCALAR_MAX_RETRY_AFTER", "").strip()
-    if not raw:
-        return MAX_RETRY_AFTER
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also refuses nan
-        raise ConfigError(f"SCALAR_MAX_RETRY_AFTER must be a number of seconds >= 0, got {raw!r}")
-    return value
+# The Retry-After cap is shared with the model calls: one owner, scalar._util.retry_after.
+_max_retry_after_from_env = max_retry_after
 
 
 _WATCH = threading.local()

@@ -30,7 +30,11 @@ class Reply:
     headers: dict = field(default_factory=dict)
     logprobs: dict[str, float] | None = None  # token -> logprob for the first output token
     stall: threading.Event | None = None  # block until set (kill-mid-run tests)
-    finish_reason: str = "stop"  # "length": the answer was cut at max_tokens
+    echo_headers: bool = False  # an error body quoting the request's headers (as some proxies do)
+    trickle: float = 0.0  # send the body one byte every `trickle` seconds (a server that never ends)
+    message: dict | None = None  # choices[0].message verbatim (content null, refusals ...)
+    finish_reason: str = "stop"
+    usage: object = ...  # the usage object verbatim (malformed usage tests); ... = computed
 
 
 def completion_body(text: str, model: str, prompt_chars: int, logprobs: dict[str, float] | None = None,
@@ -54,6 +58,7 @@ class OpenAIServer:
     def __init__(self, script: Callable[[dict, int], Reply] | None = None):
         self.script = script or (lambda req, n: Reply())
         self.requests: list[dict] = []
+        self.headers: list[dict] = []  # request headers, in arrival order
         self._lock = threading.Lock()
         server = self
 
@@ -68,6 +73,7 @@ class OpenAIServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
                     server.requests.append(body)
+                    server.headers.append(dict(self.headers.items()))
                     n = len(server.requests)
                 reply = server.script(body, n)
                 if reply.stall is not None:
@@ -77,12 +83,20 @@ class OpenAIServer:
                 if reply.raw_body is not None:
                     payload = reply.raw_body
                 elif reply.status != 200:
-                    payload = json.dumps({"error": {"message": f"injected {reply.status}", "type": "test",
+                    message = f"injected {reply.status}"
+                    if reply.echo_headers:
+                        message += " request headers: " + json.dumps(dict(self.headers.items()))
+                    payload = json.dumps({"error": {"message": message, "type": "test",
                                                     "code": reply.status}}).encode()
                 else:
                     prompt = "".join(m.get("content") or "" for m in body.get("messages", []))
-                    payload = json.dumps(completion_body(reply.text, body.get("model", "test"), len(prompt),
-                                                         reply.logprobs, reply.finish_reason)).encode()
+                    out = completion_body(reply.text, body.get("model", "test"), len(prompt), reply.logprobs)
+                    if reply.message is not None:
+                        out["choices"][0]["message"] = reply.message
+                    out["choices"][0]["finish_reason"] = reply.finish_reason
+                    if reply.usage is not ...:
+                        out["usage"] = reply.usage
+                    payload = json.dumps(out).encode()
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json")
@@ -90,7 +104,13 @@ class OpenAIServer:
                     for k, v in reply.headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if reply.trickle:
+                        for i in range(len(payload)):
+                            self.wfile.write(payload[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                    else:
+                        self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

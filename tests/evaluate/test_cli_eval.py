@@ -225,3 +225,4 @@ def test_a_window_too_small_for_the_prompt_is_one_line_and_nothing_is_sent(relea
                        "--max-tokens", "1500" if window == 1500 else "100")
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and srv.requests == []
+    assert not (tmp_path / "run").exists()  # found before the run starts: no folder bound (no run.json, no lock)

@@ -342,9 +342,9 @@ def test_dry_run_reports_truncation(tmp_path, api_env):
 
 
 def test_server_url_credentials_are_not_recorded():
-    from scalar.evaluate.runner import _redact
+    from scalar._util.redact import redact_url
 
-    assert _redact("https://user:secret@gpu-node:8000/v1?token=abc") == "https://gpu-node:8000/v1"
+    assert redact_url("https://user:secret@gpu-node:8000/v1?token=abc") == "https://gpu-node:8000/v1"
 
 
 def test_dry_run_needs_no_api_key(release, tmp_path, api_env, monkeypatch):

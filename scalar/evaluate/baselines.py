@@ -52,9 +52,37 @@ class RandomBaseline(_Baseline):
         return {"name": self.name, "seed": self.seed}
 
 
-class LexicalBaseline(_Baseline):
-    """Highest BM25 score wins; a tie at the top (no shared words) falls back to the seeded random
-    choice, so an uninformative question scores chance rather than favouring position 0."""
+class ScoredBaseline(_Baseline):
+    """Scores every candidate against the words around each mask (``_scores``: one row per mask);
+    the highest score wins. A tie at the top (no signal) falls back to the seeded random choice, so
+    an uninformative question scores chance rather than favouring position 0; a cloze question gets
+    the best one-to-one assignment."""
+
+    score_label = "score"
+    _random: RandomBaseline
+
+    def _scores(self, question: Question) -> list[list[float]]:
+        raise NotImplementedError
+
+    def answer_question(self, question: Question) -> int | list[int]:
+        from scalar.generate.lexical import best_candidate
+
+        fallback = self._random.answer_question(question)
+        scores = self._scores(question)
+        if question.task == "cloze":
+            return assign(scores, fallback)
+        best = best_candidate(scores[0])
+        return fallback if best is None else best
+
+    def explain(self, question: Question) -> str:
+        rows = ("; ".join(", ".join(f"{s:.3f}" for s in scores) for scores in self._scores(question)))
+        return f"{self.score_label} {rows}"
+
+
+class LexicalBaseline(ScoredBaseline):
+    """BM25 between the ``words`` (default 50) around the mask and each candidate text."""
+
+    score_label = "bm25"
 
     def __init__(self, model_args: dict | None = None):
         args = model_args or {}
@@ -68,19 +96,6 @@ class LexicalBaseline(_Baseline):
         texts = [c.text for c in question.candidates]
         return [rank_candidates(masked_window(question.context, mask, self.words), texts)
                 for mask in question.masks]
-
-    def answer_question(self, question: Question) -> int | list[int]:
-        from scalar.generate.lexical import best_candidate
-
-        fallback = self._random.answer_question(question)
-        scores = self._scores(question)
-        if question.task == "cloze":
-            return assign(scores, fallback)
-        best = best_candidate(scores[0])
-        return fallback if best is None else best
-
-    def explain(self, question: Question) -> str:
-        return "bm25 " + "; ".join(", ".join(f"{s:.3f}" for s in scores) for scores in self._scores(question))
 
     def cache_identity(self) -> dict:
         return {"name": self.name, "words": self.words, "seed": self._random.seed}

@@ -6,13 +6,14 @@ all-MiniLM-L6-v2 of the ``[dense]`` extra), ``chunk_words``, ``max_chunks``, ``s
 
 from __future__ import annotations
 
-from scalar.evaluate.baselines import RandomBaseline, _Baseline, assign
+from scalar.evaluate.baselines import RandomBaseline, ScoredBaseline
 from scalar.schema import Question
 
 
-class DenseBaseline(_Baseline):
-    """Highest cosine similarity wins; a tie at the top falls back to the seeded random choice
-    (as ``baseline/lexical`` does)."""
+class DenseBaseline(ScoredBaseline):
+    """Highest cosine similarity wins (ties and cloze as every ScoredBaseline)."""
+
+    score_label = "cosine"
 
     def __init__(self, model_args: dict | None = None):
         from scalar.errors import ConfigError
@@ -39,19 +40,6 @@ class DenseBaseline(_Baseline):
         texts = [c.text for c in question.candidates]
         return [self.scorer.scores(masked_window(question.context, mask, DENSE_WINDOW), texts)
                 for mask in question.masks]
-
-    def answer_question(self, question: Question) -> int | list[int]:
-        from scalar.generate.lexical import best_candidate
-
-        fallback = self._random.answer_question(question)
-        scores = self._scores(question)
-        if question.task == "cloze":
-            return assign(scores, fallback)
-        best = best_candidate(scores[0])
-        return fallback if best is None else best
-
-    def explain(self, question: Question) -> str:
-        return "cosine " + "; ".join(", ".join(f"{s:.3f}" for s in scores) for scores in self._scores(question))
 
     def cache_identity(self) -> dict:
         return {"name": self.name, **self.scorer.identity(), "seed": self._random.seed}

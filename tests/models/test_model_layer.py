@@ -64,7 +64,7 @@ def test_model_families_resolve_through_the_registry():
     assert {"baseline", "local"} <= set(MODELS.names())
     b = get_backend("baseline/random", model_args={"seed": 5})
     assert b.scoring_modes == ("direct",) and b.default_scoring == "direct" and not b.cacheable
-    with pytest.raises(ConfigError, match="unknown baseline 'baseline/oracle'; known: baseline/lexical"):
+    with pytest.raises(ConfigError, match="unknown baseline 'baseline/oracle'; known: baseline/dense, baseline/lexical, baseline/random"):
         get_backend("baseline/oracle")
 
 

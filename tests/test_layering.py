@@ -51,3 +51,10 @@ def test_no_folder_named_build():
 def test_every_package_is_placed():
     packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert packages <= set(LAYERS) | BOTTOM | {"cli", "local", "data"}, packages
+
+
+def test_test_file_names_are_unique():
+    # pytest imports test files by basename (rootdir mode): two test_x.py in different folders collide
+    tests = Path(__file__).resolve().parent
+    names = [p.name for p in tests.rglob("test_*.py")]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []

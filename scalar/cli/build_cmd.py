@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from scalar.cli import app
+from scalar.cli._generation_options import distractors_option, generation_options, shortcut_model_option
 
 
 @app.command("build")
@@ -26,12 +27,8 @@ def build(
     difficulty: list[str] = typer.Option([], "--difficulty", help="easy/medium/hard (repeatable; default all)."),
     context_tokens: list[int] = typer.Option([], "--context-tokens", help="Context budgets in tokens "
                                              "(repeatable; default: each question's full length)."),
-    distractors: str | None = typer.Option(None, "--distractors", help="balanced (default: the gold's rank "
-                                             "under every shortcut scorer uniform per difficulty) or original "
-                                             "(the original SCALAR rules, comparable with published numbers)."),
-    shortcut_model: str | None = typer.Option(None, "--shortcut-model", help="Also balance against the dense "
-                                                 "scorer with this sentence-transformers model ('all-MiniLM-L6-v2' "
-                                                 "= the bundled default; needs the [dense] extra)."),
+    distractors: str | None = distractors_option(),
+    shortcut_model: str | None = shortcut_model_option(),
 ) -> None:
     """Crawl a venue, parse, resolve references and generate a release."""
     from scalar.generate.venue_release import run_build
@@ -48,16 +45,6 @@ def build(
         print("scalar: interrupted; run the same command again to resume from the HTTP cache", file=sys.stderr)
         raise typer.Exit(130) from None
     _summary(manifest, out)
-
-
-def generation_options(distractors: str | None, shortcut_model: str | None) -> dict:
-    """The generation options given on the command line (validated by GenerationConfig)."""
-    out: dict = {}
-    if distractors is not None:
-        out["distractors"] = distractors
-    if shortcut_model is not None:
-        out["shortcut_model"] = shortcut_model
-    return out
 
 
 def _check_out(out: Path) -> None:

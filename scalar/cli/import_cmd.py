@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 
 from scalar.cli import app
+from scalar.cli._generation_options import distractors_option, generation_options, shortcut_model_option
 
 
 @app.command("import-reference")
@@ -16,18 +17,13 @@ def import_reference(
     seed: int = typer.Option(0, "--seed", help="Generator seed (with --regenerate)."),
     context_tokens: list[int] = typer.Option([], "--context-tokens",
                                              help="Context budget in o200k tokens, repeatable (with --regenerate)."),
-    distractors: str | None = typer.Option(None, "--distractors", help="balanced (default: the gold's rank "
-                                             "under every shortcut scorer uniform per difficulty) or original "
-                                             "(the original SCALAR rules, comparable with published numbers)."),
-    shortcut_model: str | None = typer.Option(None, "--shortcut-model", help="Also balance against the dense "
-                                                 "scorer with this sentence-transformers model ('all-MiniLM-L6-v2' "
-                                                 "= the bundled default; needs the [dense] extra)."),
+    distractors: str | None = distractors_option(),
+    shortcut_model: str | None = shortcut_model_option(),
 ) -> None:
     """Convert the original SCALAR release into a SCALAR release folder."""
     from rich.console import Console
     from rich.table import Table
 
-    from scalar.cli.build_cmd import generation_options
     from scalar.reference.importer import import_reference as run
 
     manifest = run(src, out, regenerate=regenerate, seed=seed, context_tokens=context_tokens,

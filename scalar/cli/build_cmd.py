@@ -33,7 +33,6 @@ def build(
     """Crawl a venue, parse, resolve references and generate a release."""
     from scalar.generate.venue_release import run_build
 
-    _check_out(out)
     try:
         manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
                              since=_date(since), difficulties=difficulty, context_tokens=context_tokens,
@@ -46,16 +45,6 @@ def build(
         raise typer.Exit(130) from None
     _summary(manifest, out)
 
-
-def _check_out(out: Path) -> None:
-    """A release replaces its folder as a whole: never the folder the user is in, nor one above it."""
-    from scalar.errors import InputError
-
-    here = Path.cwd().resolve()
-    target = out.resolve()
-    if target == here or target in here.parents:
-        raise InputError(f"--out {out} is the current folder or one above it; name a release folder, "
-                         "e.g. --out releases/sample")
 
 
 def _date(text: str | None) -> date | None:

@@ -132,7 +132,7 @@ def test_bos_follows_the_authors_protocol(tmp_path, sp_model, kind):
     assert with_bos.generate_sync(prompt, 1).prompt_tokens == len(tok.encode(prompt)) + 1
     # the two protocols score differently, and each is recorded in the cache identity
     options = [" one", " two"]
-    assert default.score_options_sync(PREFIX, options) != with_bos.score_options_sync(PREFIX, options)
+    assert default.score_options_sync(PREFIX, options).scores != with_bos.score_options_sync(PREFIX, options).scores
     assert default.cache_identity()["add_bos"] is False and with_bos.cache_identity()["add_bos"] is True
 
 
@@ -144,7 +144,7 @@ def test_int8_head_model_arg(tmp_path, sp_model):
     assert int8.model.head.precision == "int8" and int8.cache_identity()["head"] == "int8"
     assert "head" not in exact.cache_identity()
     options = [" the first option is correct", " binary networks"]
-    a, b = exact.score_options_sync(PREFIX, options), int8.score_options_sync(PREFIX, options)
+    a, b = exact.score_options_sync(PREFIX, options).scores, int8.score_options_sync(PREFIX, options).scores
     assert a != b and np.allclose(a, b, rtol=0.05, atol=0.05)
     with pytest.raises(ScalarError, match="precision"):
         create_local_backend("fbi-llm", {"checkpoint": str(folder), "head": "fp8"})

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from original_build import ORIGINAL, run_build
 
 from scalar.crawl.pipeline import (
     BEFORE_SINCE,
@@ -24,21 +25,12 @@ from scalar.crawl.pipeline import (
 )
 from scalar.crawl.replay import export_jsonl, import_jsonl
 from scalar.data import SAMPLE_CACHE, bundled_file
-from scalar.generate.venue_release import run_build as _run_build
 from scalar.release import load_release
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_venue"  # the sample services (test code)
 BUNDLED = bundled_file(SAMPLE_CACHE)
 
 
-ORIGINAL = {"distractors": "original"}
-
-
-def run_build(*args, **kwargs):
-    """The crawl tests compare releases under the original distractor rules: they count crawled
-    papers that yield questions, and balancing drops questions of small synthetic pools."""
-    kwargs.setdefault("generation", ORIGINAL)
-    return _run_build(*args, **kwargs)
 
 @pytest.fixture(scope="module")
 def services_mod():

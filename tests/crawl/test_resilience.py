@@ -12,9 +12,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from original_build import run_build
 
 from scalar.crawl.pipeline import CITED, NO_ARXIV, REFUSED, SERVICE_ERROR, UNEXPECTED, UNPARSEABLE
-from scalar.generate.venue_release import run_build as _run_build
 from scalar.sources.http import FakeClock, HttpCache, RateLimits, ServiceDown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,11 +24,6 @@ REAL = ROOT.parent / "shared" / "reference" / "real-services"
 UNAVAILABLE = (500, {"Content-Type": "text/html"}, "<html><body>unavailable</body></html>")  # arxiv-browse
 
 
-def run_build(*args, **kwargs):
-    """Releases compared under the original distractor rules: these tests count papers that yield
-    questions, and balancing drops questions of the small synthetic pools."""
-    kwargs.setdefault("generation", {"distractors": "original"})
-    return _run_build(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ def distractors_option():
 
 
 def shortcut_model_option():
-    return typer.Option(None, "--shortcut-model", help="Also balance against the dense scorer with this "
-                        "sentence-transformers model ('all-MiniLM-L6-v2' = the bundled default; needs the "
-                        "[dense] extra).")
+    return typer.Option(None, "--shortcut-model", help="The dense scorer balanced distractors are also chosen "
+                        "against: a sentence-transformers id or folder, 'none' for BM25 and length only, or "
+                        "'auto' (default: all-MiniLM-L6-v2 when the [dense] extra is installed, else none, "
+                        "with a note; manifest.json records which).")
 
 
 def generation_options(distractors: str | None, shortcut_model: str | None) -> dict:
@@ -25,4 +26,12 @@ def generation_options(distractors: str | None, shortcut_model: str | None) -> d
         out["distractors"] = distractors
     if shortcut_model is not None:
         out["shortcut_model"] = shortcut_model
+    if (distractors or "balanced") == "balanced" and (shortcut_model or "auto").strip().lower() == "auto":
+        from scalar.generate.dense import dense_available
+
+        if not dense_available():  # said once, before minutes of work, not discovered in the manifest
+            import sys
+
+            print("scalar: note: the [dense] extra is not installed; balancing distractors against BM25 and "
+                  "length only (pip install 'scalar-bench[dense]' to balance the dense scorer too)", file=sys.stderr)
     return out

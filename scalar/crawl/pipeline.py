@@ -74,8 +74,9 @@ class _Skip(Exception):
 
 def default_cache_path() -> Path:
     """Where live builds keep their HTTP cache unless --cache is given."""
-    root = os.environ.get("SCALAR_CACHE_DIR") or Path.home() / ".cache" / "scalar"
-    return Path(root) / "http.sqlite"
+    from scalar._util.cache_dir import user_cache_dir
+
+    return user_cache_dir() / "http.sqlite"
 
 
 @dataclass

@@ -60,20 +60,72 @@ def most_robust_first(gold: str, works: list[str], prefer: dict[str, dict[str, f
     return sorted(works, key=lambda w: -agree(w))  # stable: keeps the seeded / nearest order
 
 
+def cover_candidates(gold: str, pool: list[str], topical: dict[str, dict[str, float]], below: list[str]) -> list[str]:
+    """Works above the gold under at least one topical scorer and not below it under all, those
+    above under most scorers first (the given order breaking ties): the material of a *cover*,
+    a candidate set in which every topical scorer finds some distractor above the gold although
+    no one work beats it under all of them."""
+    low = set(below)
+
+    def beats(w: str) -> int:
+        return sum(compare(s[gold], s[w]) > 0 for s in topical.values())
+
+    return sorted((w for w in pool if w not in low and beats(w)), key=lambda w: -beats(w))
+
+
+COVER_WIDTH = 12  # cover candidates combined (C(12, 3) = 220 sets at most per size)
+
+
 def options(gold: str, above: list[str], below: list[str], longer: set[str], k: int,
-            check: Callable[[list[str]], dict | None], shorter_ties: set[str]) -> dict:
+            check: Callable[[list[str]], dict | None], shorter_ties: set[str],
+            cover: Sequence[str] = ()) -> dict:
     """Target (t, u) -> (distractors, ranks, misses) for every target some candidate set reaches
     (misses: preference windows that disagree with the target).
+
+    A *pure* set puts the gold at rank t+1 under every topical scorer at once (t distractors from
+    ``above``, the rest from ``below``) and at u+1 by length. When no pure set ranks the gold
+    below the top for some u, a *cover* set (``cover``: see ``cover_candidates``) may: every
+    topical scorer ranks the gold 2nd or lower there, at ranks that may differ by scorer; its t is
+    the median of those ranks minus one. Either way t = 0 means first under every topical scorer
+    and t > 0 never first under any, which is what keeps each scorer's accuracy at 1/n when a
+    release uses t = 0 in one question in n.
+
     ``check(distractors)`` returns the gold's exact ranks under every scorer, or None when the set
     is unusable (a surface-name leak); ``above``/``below`` are in preference order. Among the sets
     reaching a target, the first that also agrees with every preference window (``("prefer", w)``
     flags: the gold on top there exactly when t = 0) wins, else the one agreeing with most."""
     out: dict = {}
     quality: dict = {}
+
+    def consider(chosen: list[str], t: int | None, u: int, ranks: dict) -> None:
+        flags = {name: v for name, v in ranks.items() if isinstance(name, tuple)}
+        ranks = {name: r for name, r in ranks.items() if not isinstance(name, tuple)}
+        topical = [r for name, r in ranks.items() if name != LENGTH]
+        if ranks[LENGTH] != u + 1:
+            return
+        if t is None:  # a cover: never first under a topical scorer
+            if not topical or min(topical) < 2:
+                return
+            t = min(k, max(1, sorted(topical)[len(topical) // 2] - 1))
+            extra = len(flags) + 1  # any pure set for the same target is better
+        else:
+            # a guard may tie but never flip: the first t chosen are above, the rest below
+            flipped = any(ab[i] for (kind, _), (ab, be) in flags.items() if kind == "guard" for i in range(t, k)) \
+                or any(be[i] for (kind, _), (ab, be) in flags.items() if kind == "guard" for i in range(t))
+            if flipped or not all(r == t + 1 for r in topical):
+                return
+            extra = 0
+        # preference windows: the gold should be picked there exactly when t = 0
+        misses = extra + sum((any(ab) if t == 0 else not any(ab))
+                             for (kind, _), (ab, _be) in flags.items() if kind == "prefer")
+        if (t, u) not in out or misses < quality[(t, u)]:
+            out[(t, u)] = (chosen, ranks)
+            quality[(t, u)] = misses
+
     for t in range(k + 1):
         if t > len(above) or k - t > len(below):
             continue
-        tries = Counter()
+        tries: Counter = Counter()
         for hi in itertools.combinations(above, t):
             for lo in itertools.combinations(below, k - t):
                 chosen = list(hi) + list(lo)
@@ -84,24 +136,28 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
                     continue
                 tries[u] += 1
                 ranks = check(chosen)
-                if ranks is None:
-                    continue
-                flags = {name: v for name, v in ranks.items() if isinstance(name, tuple)}
-                ranks = {name: r for name, r in ranks.items() if not isinstance(name, tuple)}
-                topical = [r for name, r in ranks.items() if name != LENGTH]
-                # a guard may tie but never flip: the first t chosen are above, the rest below
-                flipped = any(ab[i] for (kind, _), (ab, be) in flags.items() if kind == "guard" for i in range(t, k)) \
-                    or any(be[i] for (kind, _), (ab, be) in flags.items() if kind == "guard" for i in range(t))
-                if flipped or not all(r == t + 1 for r in topical) or ranks[LENGTH] != u + 1:
-                    continue
-                # preference windows: the gold should be picked there exactly when t = 0
-                misses = sum((any(ab) if t == 0 else not any(ab))
-                             for (kind, _), (ab, _be) in flags.items() if kind == "prefer")
-                if (t, u) not in out or misses < quality[(t, u)]:
-                    out[(t, u)] = (chosen, ranks)
-                    quality[(t, u)] = misses
+                if ranks is not None:
+                    consider(chosen, t, u, ranks)
             if all(quality.get((t, u)) == 0 or tries[u] >= MAX_TRIES for u in range(k + 1)):
                 break
+    # covers, for the length ranks no pure set reaches below the top
+    need = {u for u in range(k + 1) if not any((t, u) in out for t in range(1, k + 1))}
+    wide = [w for w in cover if w not in shorter_ties][:COVER_WIDTH]
+    if need and wide:
+        tries = Counter()
+        for m in range(1, k + 1):
+            for hi in itertools.combinations(wide, m):
+                for lo in itertools.combinations(below, k - m):
+                    chosen = list(hi) + list(lo)
+                    if any(w in shorter_ties for w in chosen):
+                        continue
+                    u = sum(w in longer for w in chosen)
+                    if u not in need or tries[u] >= MAX_TRIES or any((t, u) in out for t in range(1, k + 1)):
+                        continue
+                    tries[u] += 1
+                    ranks = check(chosen)
+                    if ranks is not None:
+                        consider(chosen, None, u, ranks)
     return {key: (chosen, ranks, quality[key]) for key, (chosen, ranks) in out.items()}
 
 

@@ -131,8 +131,9 @@ Answer:"""
 def default_typer_cache() -> Path:
     """The LLM typer's answers live in the user's cache folder ($SCALAR_CACHE_DIR, else
     ~/.cache/scalar), never in the working directory."""
-    root = os.environ.get("SCALAR_CACHE_DIR") or Path.home() / ".cache" / "scalar"
-    return Path(root) / "citation_types.sqlite"
+    from scalar._util.cache_dir import user_cache_dir
+
+    return user_cache_dir() / "citation_types.sqlite"
 
 
 class LLMTyper:

@@ -54,7 +54,10 @@ class GenerationConfig(BaseModel):
     # windows that only order the choice: distractors that stay on their side of the gold under
     # these too are tried first (no question is lost to them; variants of the scorers agree more)
     shortcut_prefer_windows: list[int] = Field(default_factory=lambda: [5, 15, 35, 100])
-    shortcut_model: str | None = None  # dense scorer balanced too (sentence-transformers id/folder)
+    # the dense scorer balanced too (sentence-transformers id/folder); "auto": the bundled
+    # all-MiniLM-L6-v2 when the [dense] extra is installed, else none; "none": BM25 and length only.
+    # Resolved on construction, so a config (and the manifest's config_id) names what was used.
+    shortcut_model: str | None = "auto"
     hard_pool: int = 30  # balanced hard: distractors among the works cited nearest to the mask
     # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
     citation_markers: Literal["opaque", "visible"] | None = None
@@ -86,6 +89,18 @@ class GenerationConfig(BaseModel):
         if any(w < 1 for w in v):
             raise ValueError("shortcut windows must be positive word counts")
         return sorted(set(v))
+
+    @field_validator("shortcut_model")
+    @classmethod
+    def _shortcut_model(cls, v: str | None, info) -> str | None:
+        v = (v or "").strip()
+        if not v or v.lower() == "none" or info.data.get("distractors") == "original":
+            return None  # the original rules never score candidates
+        if v.lower() == "auto":
+            from scalar.generate.dense import DEFAULT_MODEL, dense_available
+
+            return DEFAULT_MODEL if dense_available() else None
+        return v
 
     @field_validator("hard_pool")
     @classmethod

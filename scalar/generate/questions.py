@@ -299,7 +299,8 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             rejected["surface_name_match"] += 1
             stats[f"surface_name_match_{difficulty}"] += 1
             continue
-        opts = balance.options(gold, above, below, longer, k, check, ties)
+        cover = balance.cover_candidates(gold, others, topical, below)
+        opts = balance.options(gold, above, below, longer, k, check, ties, cover)
         recorded = set(scorer_names(config.shortcut_windows, dense is not None))
         opts = {t: (ds, {n: r for n, r in ranks.items() if n in recorded}, q) for t, (ds, ranks, q) in opts.items()}
         base = stable_id("mcq", pid, gold, anchor.uid, difficulty)

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from scalar.generate import _leak_checks as checks
-from scalar.generate.balance import balanced_assignment, rank_one_first
+from scalar.generate.balance import balanced_assignment, cover_candidates, options, pool_relations, rank_one_first
 from scalar.generate.lexical import masked_window, rank_candidates
 from scalar.generate.questions import MASK, GenerationConfig, generate_questions
 from scalar.generate.shortcuts import (
@@ -72,6 +72,35 @@ def test_rank_one_first_gives_rank_one_a_quarter_and_keeps_the_rest():
     assert abs(4 * counts[0] - len(got)) <= 4
     assert len(got) >= 16  # 12 items can only be ranked lower: 12 lower + 4 on top at least
     assert all(got[i] in choices[i] for i in got)
+
+
+def _ranker(tables: dict[str, dict[str, float]], gold: str):
+    """check(chosen) for ``balance.options`` from fixed score tables (scorer -> work -> score)."""
+    def check(chosen):
+        return {name: 1 + sum(t[w] > t[gold] for w in chosen) for name, t in tables.items()}
+    return check
+
+
+def test_a_cover_ranks_the_gold_below_the_top_when_no_work_beats_it_everywhere():
+    # no work beats the gold under both topical scorers (the usual real case that pure sets cannot
+    # serve below the top); a beats it under bm25 only, b under dense only
+    topical = {"bm25_10": {"g": 5, "a": 9, "b": 1, "c": 0, "d": 0, "e": 0},
+               "dense": {"g": 0.5, "a": 0.1, "b": 0.9, "c": 0.0, "d": 0.0, "e": 0.1}}
+    length = {"g": 10, "a": 20, "b": 5, "c": 4, "d": 3, "e": 2}
+    pool = ["a", "b", "c", "d", "e"]
+    above, below, longer = pool_relations("g", pool, topical, length)
+    assert above == [] and below == ["c", "d", "e"]
+    cover = cover_candidates("g", pool, topical, below)
+    assert set(cover) == {"a", "b"}
+    check = _ranker({**topical, "length": length}, "g")
+    got = options("g", above, below, longer, 3, check, set(), cover)
+    lower = {key: v for key, v in got.items() if key[0] > 0}
+    assert lower, got
+    for (_t, u), (chosen, ranks, _misses) in lower.items():
+        assert {"a", "b"} <= set(chosen)  # both are needed: each scorer must see one work above the gold
+        assert ranks["bm25_10"] >= 2 and ranks["dense"] >= 2 and ranks["length"] == u + 1
+    # without covers only the gold-on-top target remains
+    assert set(options("g", above, below, longer, 3, check, set())) == {(0, 0)}
 
 
 def _load(reference_dir):

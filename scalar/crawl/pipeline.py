@@ -28,7 +28,6 @@ cache miss (which names the URL), or when the venue listing itself cannot be rea
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator

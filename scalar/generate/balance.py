@@ -78,13 +78,14 @@ COVER_WIDTH = 12  # cover candidates combined (C(12, 3) = 220 sets at most per s
 
 def options(gold: str, above: list[str], below: list[str], longer: set[str], k: int,
             check: Callable[[list[str]], dict | None], shorter_ties: set[str],
-            cover: Sequence[str] = ()) -> dict:
+            cover: Sequence[str] = (), pool: Sequence[str] = ()) -> dict:
     """Target (t, u) -> (distractors, ranks, misses) for every target some candidate set reaches
     (misses: preference windows that disagree with the target).
 
     A *pure* set puts the gold at rank t+1 under every topical scorer at once (t distractors from
     ``above``, the rest from ``below``) and at u+1 by length. When no pure set ranks the gold
-    below the top for some u, a *cover* set (``cover``: see ``cover_candidates``) may: every
+    below the top for some u, a *cover* set (``cover``: see ``cover_candidates``; any k of the
+    first ``COVER_WIDTH`` of cover, below and the rest of ``pool``) may: every
     topical scorer ranks the gold 2nd or lower there, at ranks that may differ by scorer; its t is
     the median of those ranks minus one. Either way t = 0 means first under every topical scorer
     and t > 0 never first under any, which is what keeps each scorer's accuracy at 1/n when a
@@ -103,8 +104,9 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
         topical = [r for name, r in ranks.items() if name != LENGTH]
         if ranks[LENGTH] != u + 1:
             return
-        if t is None:  # a cover: never first under a topical scorer
-            if not topical or min(topical) < 2:
+        if t is None:  # a cover: never first under a topical scorer, nor strictly first under a guard
+            if not topical or min(topical) < 2 or any(all(be) for (kind, _), (_ab, be) in flags.items()
+                                                      if kind == "guard"):
                 return
             t = min(k, max(1, sorted(topical)[len(topical) // 2] - 1))
             extra = len(flags) + 1  # any pure set for the same target is better
@@ -140,24 +142,22 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
                     consider(chosen, t, u, ranks)
             if all(quality.get((t, u)) == 0 or tries[u] >= MAX_TRIES for u in range(k + 1)):
                 break
-    # covers, for the length ranks no pure set reaches below the top
+    # covers, for the length ranks no pure set reaches below the top: any k of the widest works
+    # (those beating the gold under most scorers first, then the losers, then the rest)
     need = {u for u in range(k + 1) if not any((t, u) in out for t in range(1, k + 1))}
-    wide = [w for w in cover if w not in shorter_ties][:COVER_WIDTH]
-    if need and wide:
+    order = list(dict.fromkeys([*cover, *below, *pool]))
+    wide = [w for w in order if w not in shorter_ties][:COVER_WIDTH]
+    if need and cover:
         tries = Counter()
-        for m in range(1, k + 1):
-            for hi in itertools.combinations(wide, m):
-                for lo in itertools.combinations(below, k - m):
-                    chosen = list(hi) + list(lo)
-                    if any(w in shorter_ties for w in chosen):
-                        continue
-                    u = sum(w in longer for w in chosen)
-                    if u not in need or tries[u] >= MAX_TRIES or any((t, u) in out for t in range(1, k + 1)):
-                        continue
-                    tries[u] += 1
-                    ranks = check(chosen)
-                    if ranks is not None:
-                        consider(chosen, None, u, ranks)
+        for chosen_t in itertools.combinations(wide, k):
+            chosen = list(chosen_t)
+            u = sum(w in longer for w in chosen)
+            if u not in need or tries[u] >= MAX_TRIES or any((t, u) in out for t in range(1, k + 1)):
+                continue
+            tries[u] += 1
+            ranks = check(chosen)
+            if ranks is not None:
+                consider(chosen, None, u, ranks)
     return {key: (chosen, ranks, quality[key]) for key, (chosen, ranks) in out.items()}
 
 

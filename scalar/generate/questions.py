@@ -15,13 +15,23 @@ string matcher finds from the words next to a mask is rejected (counted in ``rej
 
 Everything random is derived with hashlib from (seed, paper, reference, ...), so the same inputs
 and seed give the same questions regardless of the order papers arrive in.
+
+Memory stays flat in the number of papers: generation runs in three phases (``plan_questions``,
+then ``QuestionPlan.render``). 1. per citing paper: prepare, draft, check the smallest budget,
+then drop the prepared paper, keeping small drafts (work ids, ranks, anchors); 2. release-wide:
+balance distractor targets and gold positions over those drafts; 3. per citing paper again:
+prepare it once more (the typer's answers replayed) and render its questions. Only phase 3's
+caller decides whether questions pile up in memory (``generate_questions``) or go to disk
+(``scalar.generate.write.stream_release``).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 
 from pydantic import BaseModel, Field
 
@@ -30,7 +40,7 @@ from scalar.errors import ConfigError
 from scalar.generate._candidates import TITLE_MASK, View, scrub_title
 from scalar.generate._prep import Draft, PaperPrep, eligible_works, nearest_works, prepare_paper, surface_leak, work_ref
 from scalar.generate._tokens import TokenCounter
-from scalar.generate.citation_types import make_typer
+from scalar.generate.citation_types import RecordingTyper, ReplayTyper, make_typer
 from scalar.generate.cloze import cloze_drafts
 from scalar.generate.config import GenerationConfig
 from scalar.generate.context import Block, fit, full_context
@@ -48,63 +58,85 @@ class GenerationResult(BaseModel):
 
 def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
                        progress: Callable[[int], None] | None = None) -> GenerationResult:
-    """Questions from citing papers. ``progress`` (optional) is called with 1 after each paper,
-    e.g. ``functools.partial(rich_progress.advance, task_id)``."""
+    """Questions from citing papers, all in memory. ``progress`` (optional) is called with 1 after
+    each paper is drafted, e.g. ``functools.partial(rich_progress.advance, task_id)``.
+
+    A build writes its release with ``scalar.generate.write.stream_release`` instead, which holds
+    one paper's questions at a time (``plan_questions`` then ``QuestionPlan.render``)."""
+    papers = papers if isinstance(papers, Sequence) else list(papers)
+    plan = plan_questions(papers, config, progress)
+    questions = sorted(plan.render(), key=question_sort_key)
+    return plan.result(questions)
+
+
+@dataclass
+class _PaperDrafts:
+    """One citing paper's part of a plan: small records only (its prepared text is dropped)."""
+
+    index: int  # position in the papers sequence
+    drafts: list[Draft]  # without ``prep`` between drafting and rendering
+    types: list  # the typer's answers for this paper, replayed when it is prepared again
+    rejected: Counter
+    stats: dict
+
+
+def plan_questions(papers: Sequence[CitingPaper], config: GenerationConfig,
+                   progress: Callable[[int], None] | None = None) -> QuestionPlan:
+    """Phases 1 and 2 of generation. Per citing paper: prepare it, draft its questions, drop those
+    that fit no budget, then drop the prepared paper (its text, cited texts and counts), keeping
+    small drafts. Release-wide: balance distractor targets and gold positions on those drafts.
+    ``papers`` is read again by ``QuestionPlan.render`` (a store-backed sequence loads each paper
+    on access, so memory stays bounded by the largest paper)."""
     if not isinstance(config, GenerationConfig):
         raise ConfigError("generate_questions needs a GenerationConfig")
-    t0 = time.perf_counter()
-    counter = TokenCounter(config.encoding)
+    plan = QuestionPlan(papers, config)
+    counter = plan.counter
     typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
-    rejected: Counter[str] = Counter()
-    stats: dict = defaultdict(int)
-    kept: dict[str, tuple[CitingPaper, list[Draft], Counter, dict]] = {}  # paper id -> its results
-    for cp in papers:
-        prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
-                             include_appendix=config.include_appendix, clean=config.balanced)
-        local_rejected: Counter[str] = Counter()
-        local_stats: dict = defaultdict(int)
-        _count_paper(prep, local_stats)
-        made: list[Draft] = []
-        if "mcq" in config.tasks:
-            made += _mcq_drafts(prep, config, local_rejected, local_stats)
-        if "cloze" in config.tasks:
-            made += cloze_drafts(prep, config, local_rejected, local_stats)
-        if not made:
-            local_stats["papers_without_questions"] += 1
-            if len({v.work for v in prep.refs.values()}) < config.n_candidates:
-                local_rejected["paper_too_few_usable_references"] += 1
-        # The same paper twice (a venue listing it twice): keep one, chosen by content, not by
-        # arrival order, so the output does not depend on the order papers come in.
-        if prep.paper_id in kept:
-            rejected["duplicate_paper"] += 1
-            if paper_content_id(kept[prep.paper_id][0]) <= paper_content_id(cp):
-                made = None
-        if made is not None:
-            kept[prep.paper_id] = (cp, made, local_rejected, local_stats)
-        if progress:
-            progress(1)
-    typer.close()  # an LLM typer's event loop and cache; every occurrence is typed by now
+    plan.typer_name = getattr(typer, "name", type(typer).__name__)
+    rejected, stats = plan.rejected, plan.stats
+    kept = plan.kept
+    try:
+        for index, cp in enumerate(papers):
+            recorder = RecordingTyper(typer)
+            prep = prepare_paper(cp, counter, recorder, max_candidate_tokens=config.max_candidate_tokens,
+                                 include_appendix=config.include_appendix, clean=config.balanced)
+            local_rejected: Counter[str] = Counter()
+            local_stats: dict = defaultdict(int)
+            _count_paper(prep, local_stats)
+            made: list[Draft] | None = []
+            if "mcq" in config.tasks:
+                made += _mcq_drafts(prep, config, local_rejected, local_stats)
+            if "cloze" in config.tasks:
+                made += cloze_drafts(prep, config, local_rejected, local_stats)
+            if not made:
+                local_stats["papers_without_questions"] += 1
+                if len({v.work for v in prep.refs.values()}) < config.n_candidates:
+                    local_rejected["paper_too_few_usable_references"] += 1
+            made = _fitting(made, counter, config, local_rejected)
+            label = prep.paper_id
+            plan.paper_dates.append((label, cp.first_public_date or cp.paper.first_public_date))
+            # The same paper twice (a venue listing it twice): keep one, chosen by content, not by
+            # arrival order, so the output does not depend on the order papers come in.
+            if label in kept:
+                rejected["duplicate_paper"] += 1
+                if paper_content_id(papers[kept[label].index]) <= paper_content_id(cp):
+                    made = None
+            if made is not None:
+                for d in made:
+                    d.prep = None  # the heavy part: prepared again, one paper at a time, to render
+                kept[label] = _PaperDrafts(index, made, recorder.answers, local_rejected, local_stats)
+            del prep
+            counter.clear()
+            if progress:
+                progress(1)
+    finally:
+        typer.close()  # an LLM typer's event loop and cache; every occurrence is typed by now
     drafts: list[Draft] = []
-    for _, made, local_rejected, local_stats in kept.values():
-        drafts += made
-        rejected.update(local_rejected)
-        for k, v in local_stats.items():
+    for p in kept.values():
+        drafts += p.drafts
+        rejected.update(p.rejected)
+        for k, v in p.stats.items():
             stats[k] += v
-
-    if config.context_budgets:
-        # Every budget holds the same questions (a paired design: accuracy differences between
-        # budgets come from length alone). A draft whose kept parts (title, abstract, mask
-        # paragraph, minimal candidates) do not fit the smallest budget is dropped for all budgets;
-        # fitting is monotone in the budget, so the rest fit every larger one.
-        smallest = min(config.context_budgets)
-        fits = []
-        for d in drafts:
-            d.order = d.golds + d.distractors  # provisional; fitting does not depend on order
-            if not _Rendered(d, counter, config.opaque_markers).fits(config, smallest):
-                rejected["budget_too_small"] += 1
-            else:
-                fits.append(d)
-        drafts = fits
     if config.balanced:
         from scalar.generate.balance import assign_targets
 
@@ -112,30 +144,110 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         kept_ids = {id(d) for d in assign_targets(mcq, config.n_candidates, config.seed, rejected)}
         drafts = [d for d in drafts if d.task != "mcq" or id(d) in kept_ids]
     _balance_positions(drafts, config)
-    questions: list[Question] = []
-    budgets: list[int | None] = list(config.context_budgets) or [None]
+    alive = {id(d) for d in drafts}
+    for p in kept.values():
+        p.drafts = [d for d in p.drafts if id(d) in alive]
+    return plan
+
+
+def _fitting(drafts: list[Draft], counter: TokenCounter, config: GenerationConfig, rejected: Counter) -> list[Draft]:
+    """The drafts whose kept parts fit the smallest budget (all of them without budgets).
+
+    Every budget holds the same questions (a paired design: accuracy differences between budgets
+    come from length alone). A draft whose kept parts (title, abstract, mask paragraph, minimal
+    candidates) do not fit the smallest budget is dropped for all budgets; fitting is monotone in
+    the budget, so the rest fit every larger one."""
+    if not config.context_budgets:
+        return drafts
+    smallest = min(config.context_budgets)
+    fits = []
     for d in drafts:
-        rendered = _Rendered(d, counter, config.opaque_markers)
-        stats["gold_title_redacted"] += int(rendered.redacted)
-        for budget in budgets:
-            q = rendered.question(config, budget)
-            if q is None:  # not expected after the check above; counted rather than hidden
-                rejected["budget_too_small_variant"] += 1
+        d.order = d.golds + d.distractors  # provisional; fitting does not depend on order
+        if not _Rendered(d, counter, config.opaque_markers).fits(config, smallest):
+            rejected["budget_too_small"] += 1
+        else:
+            fits.append(d)
+    return fits
+
+
+class QuestionPlan:
+    """Generation after phases 1 and 2 (``plan_questions``): the kept drafts of each citing paper
+    with their distractors, gold positions and shortcut ranks settled. ``render`` (phase 3) prepares
+    each paper again and yields its questions; ``result`` then gives what was rejected and counted."""
+
+    def __init__(self, papers: Sequence[CitingPaper], config: GenerationConfig):
+        self.papers = papers
+        self.config = config
+        self.counter = TokenCounter(config.encoding)
+        self.rejected: Counter[str] = Counter()
+        self.stats: dict = defaultdict(int)
+        self.kept: dict[str, _PaperDrafts] = {}  # paper label -> its drafts, in arrival order
+        self.paper_dates: list[tuple[str, date | None]] = []  # (label, first public date) of every paper
+        self.typer_name = ""
+        self._t0 = time.perf_counter()
+        self._made: Counter[tuple[str, str]] = Counter()  # (difficulty, task) -> questions rendered
+        self._rendered = False
+
+    def chosen(self, label: str) -> CitingPaper:
+        """The version of paper ``label`` whose questions the plan holds (a paper given twice: one)."""
+        return self.papers[self.kept[label].index]
+
+    def papers_to_render(self) -> int:
+        return sum(1 for p in self.kept.values() if p.drafts)
+
+    def render(self, progress: Callable[[int], None] | None = None) -> Iterator[Question]:
+        """Phase 3: every question, paper by paper in arrival order (sort them with
+        ``question_sort_key``). Each paper is prepared again, its questions rendered at every budget
+        and the preparation dropped before the next. ``progress``: called with 1 after each paper."""
+        if self._rendered:
+            raise RuntimeError("a QuestionPlan renders once")
+        self._rendered = True
+        config, counter = self.config, self.counter
+        budgets: list[int | None] = list(config.context_budgets) or [None]
+        for label, p in self.kept.items():
+            if not p.drafts:
                 continue
-            questions.append(q)
-    questions.sort(key=question_sort_key)
-    stats["questions"] = len(questions)
-    stats["by_difficulty_task"] = {f"{d}/{t}": n for (d, t), n in
-                                   sorted(Counter((q.difficulty, q.task) for q in questions).items())}
-    stats["typer"] = getattr(typer, "name", type(typer).__name__)
-    stats["seconds"] = round(time.perf_counter() - t0, 3)
-    attempts = stats.get("mcq_checked_for_surface_match", 0)
-    stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
-    for difficulty in config.difficulties:  # share of would-be questions a string matcher solves
-        n = stats.get(f"mcq_checked_for_surface_match_{difficulty}", 0)
-        if n:
-            stats[f"surface_match_rate_{difficulty}"] = round(stats.get(f"surface_name_match_{difficulty}", 0) / n, 4)
-    return GenerationResult(questions=questions, rejected=dict(sorted(rejected.items())), stats=dict(stats))
+            replay = ReplayTyper(p.types)
+            prep = prepare_paper(self.papers[p.index], counter, replay,
+                                 max_candidate_tokens=config.max_candidate_tokens,
+                                 include_appendix=config.include_appendix, clean=config.balanced)
+            replay.close()
+            if prep.paper_id != label:
+                raise RuntimeError(f"paper {p.index} changed between drafting ({label}) and rendering")
+            for d in p.drafts:
+                d.prep = prep
+                rendered = _Rendered(d, counter, config.opaque_markers)
+                self.stats["gold_title_redacted"] += int(rendered.redacted)
+                for budget in budgets:
+                    q = rendered.question(config, budget)
+                    if q is None:  # not expected after the check in phase 1; counted rather than hidden
+                        self.rejected["budget_too_small_variant"] += 1
+                        continue
+                    self._made[(q.difficulty, q.task)] += 1
+                    yield q
+                d.prep = None
+            del prep, rendered
+            counter.clear()
+            if progress:
+                progress(1)
+
+    def result(self, questions: list[Question] | None = None) -> GenerationResult:
+        """What was rejected and counted (after ``render``), with ``questions`` (default: none, for
+        a caller that streamed them to disk)."""
+        if not self._rendered:
+            raise RuntimeError("QuestionPlan.result needs the questions rendered first")
+        stats, rejected = dict(self.stats), self.rejected
+        stats["questions"] = sum(self._made.values())
+        stats["by_difficulty_task"] = {f"{d}/{t}": n for (d, t), n in sorted(self._made.items())}
+        stats["typer"] = self.typer_name
+        stats["seconds"] = round(time.perf_counter() - self._t0, 3)
+        attempts = stats.get("mcq_checked_for_surface_match", 0)
+        stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
+        for difficulty in self.config.difficulties:  # share of would-be questions a string matcher solves
+            n = stats.get(f"mcq_checked_for_surface_match_{difficulty}", 0)
+            if n:
+                stats[f"surface_match_rate_{difficulty}"] = round(stats.get(f"surface_name_match_{difficulty}", 0) / n, 4)
+        return GenerationResult(questions=questions or [], rejected=dict(sorted(rejected.items())), stats=stats)
 
 
 def paper_content_id(cp: CitingPaper) -> str:
@@ -435,5 +547,5 @@ class _Rendered:
         )
 
 
-__all__ = ["GenerationConfig", "GenerationResult", "generate_questions", "MASK", "TITLE_MASK",
-           "question_sort_key"]
+__all__ = ["GenerationConfig", "GenerationResult", "QuestionPlan", "generate_questions", "plan_questions", "MASK",
+           "TITLE_MASK", "question_sort_key"]

@@ -3,7 +3,8 @@ first 32 / 64 / 128 papers of ../shared/reference/scalar-release-128, the stream
 command does: one citing paper in memory at a time, questions sorted on disk) vs the in-memory path
 (``read_original_papers`` + ``generate_questions`` + ``write_release``, the Python API), side by
 side in one run; then the sample venue's `scalar build --offline`. Both paths must write the same
-questions.jsonl (its SHA-256 is compared).
+questions.jsonl (its SHA-256 is compared). Time is CPU seconds (user + system) of the run: the
+machine is shared, wall time mostly measures the other jobs.
 
 Each size and mode runs in a fresh interpreter; peak RSS is its ru_maxrss. A size is a temporary
 copy of the release holding symlinks to its first N paper objects (natural file order) and its
@@ -78,10 +79,12 @@ def child(mode: str, src: Path, out: Path, distractors: str) -> None:
         except SystemExit as e:
             if e.code not in (0, None):
                 raise
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
     sha = hashlib.sha256((out / "questions.jsonl").read_bytes()).hexdigest()
     n = sum(1 for _ in open(out / "questions.jsonl", encoding="utf-8"))
-    print(json.dumps({"mode": mode, "peak_mb": peak, "seconds": time.perf_counter() - t, "sha": sha, "questions": n}))
+    print(json.dumps({"mode": mode, "peak_mb": peak, "seconds": time.perf_counter() - t, "cpu": cpu, "sha": sha,
+                      "questions": n}))
 
 
 def run(mode: str, src: Path, out: Path, distractors: str, tree: Path = ROOT) -> dict:
@@ -114,7 +117,7 @@ def main() -> None:
         return
     modes = ["stream", "memory"] + (["before"] if args.before else [])
     print(f"import-reference --regenerate --distractors {args.distractors}; peak RSS of a fresh interpreter")
-    print(f"{'papers':>6} {'questions':>9} | " + " | ".join(f"{m + ': peak MB':>16} {'s':>5}" for m in modes)
+    print(f"{'papers':>6} {'questions':>9} | " + " | ".join(f"{m + ': peak MB':>16} {'CPU s':>5}" for m in modes)
           + " | memory/stream | same bytes")
     with tempfile.TemporaryDirectory(prefix="scalar-bench-build-") as tmp:
         for n in args.sizes:
@@ -125,13 +128,13 @@ def main() -> None:
                 rows[m] = run("stream" if m == "before" else m, src, Path(tmp) / f"out{n}-{m}", args.distractors, tree)
             same = len({r["sha"] for r in rows.values()}) == 1
             print(f"{n:>6} {rows['stream']['questions']:>9} | "
-                  + " | ".join(f"{rows[m]['peak_mb']:>16.0f} {rows[m]['seconds']:>5.0f}" for m in modes)
+                  + " | ".join(f"{rows[m]['peak_mb']:>16.0f} {rows[m]['cpu']:>5.0f}" for m in modes)
                   + f" | {rows['memory']['peak_mb'] / rows['stream']['peak_mb']:>13.1f}x | {'yes' if same else 'NO'}")
         print(f"\nscalar build --venue sample --offline --distractors {args.distractors}")
         for m in ["sample"] + (["before"] if args.before else []):
             tree = args.before if m == "before" else ROOT
             r = run("sample", Path(tmp), Path(tmp) / f"sample-{m}", args.distractors, tree)
-            print(f"  {'this tree' if m == 'sample' else str(tree)}: peak {r['peak_mb']:.0f} MB, {r['seconds']:.1f} s, "
+            print(f"  {'this tree' if m == 'sample' else str(tree)}: peak {r['peak_mb']:.0f} MB, {r['cpu']:.1f} CPU s, "
                   f"{r['questions']} questions, sha256 {r['sha'][:16]}")
 
 

@@ -1,11 +1,13 @@
-"""Questions waiting on disk until a release is written, handed back in ``question_sort_key`` order.
+"""Questions (and citing papers) waiting on disk until a release is written, handed back in
+``question_sort_key`` order (papers: in label order).
 
 Generation renders questions one citing paper at a time, but ``questions.jsonl`` is sorted by
 difficulty, task, budget, paper and id across all papers. Holding every rendered question (each
 with its candidates' full texts) until the sort took gigabytes on a full venue; the spool keeps
 each one as a compressed row of a scratch SQLite file, indexed by its sort key, so the sorted
 stream is read back from the index one question at a time. Rows with equal keys come back in the
-order they were added (what a stable in-memory sort gives).
+order they were added (what a stable in-memory sort gives). The citing papers of ``papers/`` wait
+in the same file, so they need not be read from their source a second time.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scalar.generate.questions import question_sort_key
-from scalar.schema import Question
+from scalar.schema import Paper, Question
 
 _COLUMNS = 5  # question_sort_key: (difficulty, task, budget, paper, id)
 
@@ -34,6 +36,7 @@ class QuestionSpool:
         self._db.execute(f"CREATE TABLE q (seq INTEGER PRIMARY KEY, {keys}, body BLOB NOT NULL)")
         # rows enter the index sorted: reading in key order needs no sort (and no sorter's temp files)
         self._db.execute(f"CREATE INDEX q_key ON q ({keys}, seq)")
+        self._db.execute("CREATE TABLE p (label TEXT PRIMARY KEY, name TEXT NOT NULL, body BLOB NOT NULL)")
         self._n = 0
 
     def add(self, q: Question) -> None:
@@ -54,6 +57,17 @@ class QuestionSpool:
         # a cursor of its own: the rows stream from the index, never fetched all at once
         for (body,) in self._db.execute(f"SELECT body FROM q ORDER BY {keys}, seq"):
             yield Question.model_validate_json(zlib.decompress(body))
+
+    def add_paper(self, label: str, name: str, paper: Paper) -> None:
+        """The paper stored as ``papers/<name>.json``, handed back in ``label`` order (labels differ)."""
+        body = zlib.compress(paper.model_dump_json().encode("utf-8"), 1)
+        self._db.execute("INSERT INTO p VALUES (?, ?, ?)", (label, name, body))
+
+    def papers(self) -> Iterator[tuple[str, Paper]]:
+        """(name, paper) for every paper added, in label order."""
+        self._db.commit()
+        for name, body in self._db.execute("SELECT name, body FROM p ORDER BY label"):
+            yield name, Paper.model_validate_json(zlib.decompress(body))
 
     def close(self) -> None:
         self._db.close()

@@ -27,6 +27,13 @@ class TokenCounter:
         self._sep.clear()
         self._ids.clear()
 
+    def saved(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The cached counts (not the token ids), to be given back to ``restore`` later."""
+        return self._counts, self._sep
+
+    def restore(self, saved: tuple[dict[str, int], dict[str, int]]) -> None:
+        self._counts, self._sep = dict(saved[0]), dict(saved[1])
+
     def count(self, text: str) -> int:
         n = self._counts.get(text)
         if n is None:

@@ -114,54 +114,6 @@ class HeuristicTyper:
         return None
 
 
-class RecordingTyper:
-    """Passes every question to ``typer`` and keeps its answers in order (``answers``), so that the
-    same paper can be prepared again later with :class:`ReplayTyper` without asking twice (an LLM
-    typer would cost a second round of requests; the heuristic one time)."""
-
-    def __init__(self, typer: Typer):
-        self.typer = typer
-        self.name = getattr(typer, "name", type(typer).__name__)
-        self.answers: list[CitationType] = []
-
-    def type(self, before: str, cited: str, after: str) -> CitationType:
-        return self.type_many([(before, cited, after)])[0]
-
-    def type_many(self, items: list[tuple[str, str, str]]) -> list[CitationType]:
-        many = getattr(self.typer, "type_many", None)
-        got = many(items) if many else [self.typer.type(*it) for it in items]
-        self.answers.extend(got)
-        return got
-
-    def close(self) -> None:
-        return None  # the wrapped typer belongs to the caller
-
-
-class ReplayTyper:
-    """Gives back the answers a :class:`RecordingTyper` kept, in the same order; asked anything
-    else (more questions than recorded, or fewer by the time it is checked) is a bug, not input."""
-
-    name = "replay"
-
-    def __init__(self, answers: list[CitationType]):
-        self._answers = list(answers)
-        self._next = 0
-
-    def type(self, before: str, cited: str, after: str) -> CitationType:
-        return self.type_many([(before, cited, after)])[0]
-
-    def type_many(self, items: list[tuple[str, str, str]]) -> list[CitationType]:
-        end = self._next + len(items)
-        if end > len(self._answers):
-            raise RuntimeError("the paper asks for more citation types than were recorded for it")
-        got, self._next = self._answers[self._next:end], end
-        return got
-
-    def close(self) -> None:
-        if self._next != len(self._answers):
-            raise RuntimeError("the paper asked for fewer citation types than were recorded for it")
-
-
 _PROMPT = """You label citations in scientific papers.
 
 A citation is ATTRIBUTIONAL when it is attached to the name of a specific method, model, dataset,

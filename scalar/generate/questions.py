@@ -18,20 +18,24 @@ and seed give the same questions regardless of the order papers arrive in.
 
 Memory stays flat in the number of papers: generation runs in three phases (``plan_questions``,
 then ``QuestionPlan.render``). 1. per citing paper: prepare, draft, check the smallest budget,
-then drop the prepared paper, keeping small drafts (work ids, ranks, anchors); 2. release-wide:
-balance distractor targets and gold positions over those drafts; 3. per citing paper again:
-prepare it once more (the typer's answers replayed) and render its questions. Only phase 3's
-caller decides whether questions pile up in memory (``generate_questions``) or go to disk
-(``scalar.generate.write.stream_release``).
+then put the preparation (the paper, its cited texts, views and counts) in a private scratch file,
+keeping small drafts in memory (work ids, ranks, anchors); 2. release-wide: balance distractor
+targets and gold positions over those drafts; 3. per citing paper again: take its preparation back
+and render its questions. Only phase 3's caller decides whether questions pile up in memory
+(``generate_questions``) or go to disk (``scalar.generate.write.stream_release``).
 """
 
 from __future__ import annotations
 
+import pickle
+import tempfile
 import time
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -40,7 +44,7 @@ from scalar.errors import ConfigError
 from scalar.generate._candidates import TITLE_MASK, View, scrub_title
 from scalar.generate._prep import Draft, PaperPrep, eligible_works, nearest_works, prepare_paper, surface_leak, work_ref
 from scalar.generate._tokens import TokenCounter
-from scalar.generate.citation_types import RecordingTyper, ReplayTyper, make_typer
+from scalar.generate.citation_types import make_typer
 from scalar.generate.cloze import cloze_drafts
 from scalar.generate.config import GenerationConfig
 from scalar.generate.context import Block, fit, full_context
@@ -64,41 +68,66 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     A build writes its release with ``scalar.generate.write.stream_release`` instead, which holds
     one paper's questions at a time (``plan_questions`` then ``QuestionPlan.render``)."""
     papers = papers if isinstance(papers, Sequence) else list(papers)
-    plan = plan_questions(papers, config, progress)
-    questions = sorted(plan.render(), key=question_sort_key)
-    return plan.result(questions)
+    with plan_questions(papers, config, progress) as plan:
+        questions = sorted(plan.render(), key=question_sort_key)
+        return plan.result(questions)
 
 
 @dataclass
 class _PaperDrafts:
-    """One citing paper's part of a plan: small records only (its prepared text is dropped)."""
+    """One citing paper's part of a plan: small records only (its preparation waits on disk)."""
 
     index: int  # position in the papers sequence
     drafts: list[Draft]  # without ``prep`` between drafting and rendering
-    types: list  # the typer's answers for this paper, replayed when it is prepared again
     rejected: Counter
     stats: dict
 
 
 def plan_questions(papers: Sequence[CitingPaper], config: GenerationConfig,
-                   progress: Callable[[int], None] | None = None) -> QuestionPlan:
+                   progress: Callable[[int], None] | None = None, *,
+                   scratch_dir: str | Path | None = None) -> QuestionPlan:
     """Phases 1 and 2 of generation. Per citing paper: prepare it, draft its questions, drop those
-    that fit no budget, then drop the prepared paper (its text, cited texts and counts), keeping
-    small drafts. Release-wide: balance distractor targets and gold positions on those drafts.
-    ``papers`` is read again by ``QuestionPlan.render`` (a store-backed sequence loads each paper
-    on access, so memory stays bounded by the largest paper)."""
+    that fit no budget, write the preparation to a private scratch file (``scratch_dir``; default:
+    the system's temporary folder) and drop it, keeping small drafts. Release-wide: balance
+    distractor targets and gold positions on those drafts. Each paper is read from ``papers`` once
+    (a sequence that loads it on access keeps memory flat), except that a paper given twice is
+    read again to choose between the two versions."""
     if not isinstance(config, GenerationConfig):
         raise ConfigError("generate_questions needs a GenerationConfig")
-    plan = QuestionPlan(papers, config)
-    counter = plan.counter
+    plan = QuestionPlan(config, scratch_dir)
+    try:
+        _draft_papers(plan, papers, progress)
+    except BaseException:
+        plan.close()
+        raise
+    rejected, stats, kept = plan.rejected, plan.stats, plan.kept
+    drafts: list[Draft] = []
+    for p in kept.values():
+        drafts += p.drafts
+        rejected.update(p.rejected)
+        for k, v in p.stats.items():
+            stats[k] += v
+    if config.balanced:
+        from scalar.generate.balance import assign_targets
+
+        mcq = [d for d in drafts if d.task == "mcq"]
+        kept_ids = {id(d) for d in assign_targets(mcq, config.n_candidates, config.seed, rejected)}
+        drafts = [d for d in drafts if d.task != "mcq" or id(d) in kept_ids]
+    _balance_positions(drafts, config)
+    alive = {id(d) for d in drafts}
+    for p in kept.values():
+        p.drafts = [d for d in p.drafts if id(d) in alive]
+    return plan
+
+
+def _draft_papers(plan: QuestionPlan, papers: Sequence[CitingPaper], progress: Callable[[int], None] | None) -> None:
+    """Phase 1: each paper prepared, drafted, budget-checked and set aside, one at a time."""
+    config, counter, rejected, kept = plan.config, plan.counter, plan.rejected, plan.kept
     typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
     plan.typer_name = getattr(typer, "name", type(typer).__name__)
-    rejected, stats = plan.rejected, plan.stats
-    kept = plan.kept
     try:
         for index, cp in enumerate(papers):
-            recorder = RecordingTyper(typer)
-            prep = prepare_paper(cp, counter, recorder, max_candidate_tokens=config.max_candidate_tokens,
+            prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
                                  include_appendix=config.include_appendix, clean=config.balanced)
             local_rejected: Counter[str] = Counter()
             local_stats: dict = defaultdict(int)
@@ -122,32 +151,18 @@ def plan_questions(papers: Sequence[CitingPaper], config: GenerationConfig,
                 if paper_content_id(papers[kept[label].index]) <= paper_content_id(cp):
                     made = None
             if made is not None:
+                if label in kept:
+                    plan.drop(kept[label].index)  # the version replaced
                 for d in made:
-                    d.prep = None  # the heavy part: prepared again, one paper at a time, to render
-                kept[label] = _PaperDrafts(index, made, recorder.answers, local_rejected, local_stats)
-            del prep
+                    d.prep = None  # the heavy part waits on disk until its paper is rendered
+                plan.set_aside(index, prep if made else None)
+                kept[label] = _PaperDrafts(index, made, local_rejected, local_stats)
+            del prep, cp
             counter.clear()
             if progress:
                 progress(1)
     finally:
         typer.close()  # an LLM typer's event loop and cache; every occurrence is typed by now
-    drafts: list[Draft] = []
-    for p in kept.values():
-        drafts += p.drafts
-        rejected.update(p.rejected)
-        for k, v in p.stats.items():
-            stats[k] += v
-    if config.balanced:
-        from scalar.generate.balance import assign_targets
-
-        mcq = [d for d in drafts if d.task == "mcq"]
-        kept_ids = {id(d) for d in assign_targets(mcq, config.n_candidates, config.seed, rejected)}
-        drafts = [d for d in drafts if d.task != "mcq" or id(d) in kept_ids]
-    _balance_positions(drafts, config)
-    alive = {id(d) for d in drafts}
-    for p in kept.values():
-        p.drafts = [d for d in p.drafts if id(d) in alive]
-    return plan
 
 
 def _fitting(drafts: list[Draft], counter: TokenCounter, config: GenerationConfig, rejected: Counter) -> list[Draft]:
@@ -172,11 +187,12 @@ def _fitting(drafts: list[Draft], counter: TokenCounter, config: GenerationConfi
 
 class QuestionPlan:
     """Generation after phases 1 and 2 (``plan_questions``): the kept drafts of each citing paper
-    with their distractors, gold positions and shortcut ranks settled. ``render`` (phase 3) prepares
-    each paper again and yields its questions; ``result`` then gives what was rejected and counted."""
+    with their distractors, gold positions and shortcut ranks settled, and each paper's preparation
+    in a private scratch file. ``render`` (phase 3) takes the papers back one at a time and yields
+    their questions; ``result`` then gives what was rejected and counted. The scratch folder is
+    removed when rendering ends, by ``close`` or on exit."""
 
-    def __init__(self, papers: Sequence[CitingPaper], config: GenerationConfig):
-        self.papers = papers
+    def __init__(self, config: GenerationConfig, scratch_dir: str | Path | None = None):
         self.config = config
         self.counter = TokenCounter(config.encoding)
         self.rejected: Counter[str] = Counter()
@@ -184,52 +200,91 @@ class QuestionPlan:
         self.kept: dict[str, _PaperDrafts] = {}  # paper label -> its drafts, in arrival order
         self.paper_dates: list[tuple[str, date | None]] = []  # (label, first public date) of every paper
         self.typer_name = ""
+        self._scratch = tempfile.TemporaryDirectory(prefix="scalar-plan-", dir=scratch_dir)
         self._t0 = time.perf_counter()
         self._made: Counter[tuple[str, str]] = Counter()  # (difficulty, task) -> questions rendered
         self._rendered = False
 
-    def chosen(self, label: str) -> CitingPaper:
-        """The version of paper ``label`` whose questions the plan holds (a paper given twice: one)."""
-        return self.papers[self.kept[label].index]
+    # ----------------------------------------------------------------- the scratch copies
+
+    def _path(self, index: int) -> Path:
+        return Path(self._scratch.name) / f"{index}.pickle.z"
+
+    def set_aside(self, index: int, prep: PaperPrep | None) -> None:
+        """Keep paper ``index``'s preparation (None: it has no drafts) on disk, with the token counts
+        cached for it, until it is rendered. A pickle: a private file of this process, read back
+        by the same code, so rendering sees exactly the objects drafting saw."""
+        if prep is None:
+            return
+        prep._terms.clear()  # drafting's term counts and masked texts: rendering needs none
+        data = pickle.dumps((prep, self.counter.saved()), protocol=pickle.HIGHEST_PROTOCOL)
+        self._path(index).write_bytes(zlib.compress(data, 1))
+
+    def drop(self, index: int) -> None:
+        self._path(index).unlink(missing_ok=True)
+
+    def _take(self, index: int) -> PaperPrep:
+        path = self._path(index)
+        prep, saved = pickle.loads(zlib.decompress(path.read_bytes()))
+        path.unlink()
+        self.counter.restore(saved)
+        return prep
+
+    def close(self) -> None:
+        self._scratch.cleanup()
+
+    def __enter__(self) -> QuestionPlan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- phase 3
 
     def papers_to_render(self) -> int:
         return sum(1 for p in self.kept.values() if p.drafts)
 
     def render(self, progress: Callable[[int], None] | None = None) -> Iterator[Question]:
         """Phase 3: every question, paper by paper in arrival order (sort them with
-        ``question_sort_key``). Each paper is prepared again, its questions rendered at every budget
-        and the preparation dropped before the next. ``progress``: called with 1 after each paper."""
+        ``question_sort_key``). ``progress``: called with 1 after each paper."""
+        for _, questions in self.render_papers(progress):
+            yield from questions
+
+    def render_papers(self, progress: Callable[[int], None] | None = None
+                      ) -> Iterator[tuple[CitingPaper, list[Question]]]:
+        """Phase 3 by paper: (citing paper, its questions at every budget) for each paper with
+        questions, in arrival order; one paper's preparation in memory at a time."""
         if self._rendered:
             raise RuntimeError("a QuestionPlan renders once")
         self._rendered = True
         config, counter = self.config, self.counter
         budgets: list[int | None] = list(config.context_budgets) or [None]
-        for label, p in self.kept.items():
-            if not p.drafts:
-                continue
-            replay = ReplayTyper(p.types)
-            prep = prepare_paper(self.papers[p.index], counter, replay,
-                                 max_candidate_tokens=config.max_candidate_tokens,
-                                 include_appendix=config.include_appendix, clean=config.balanced)
-            replay.close()
-            if prep.paper_id != label:
-                raise RuntimeError(f"paper {p.index} changed between drafting ({label}) and rendering")
-            for d in p.drafts:
-                d.prep = prep
-                rendered = _Rendered(d, counter, config.opaque_markers)
-                self.stats["gold_title_redacted"] += int(rendered.redacted)
-                for budget in budgets:
-                    q = rendered.question(config, budget)
-                    if q is None:  # not expected after the check in phase 1; counted rather than hidden
-                        self.rejected["budget_too_small_variant"] += 1
-                        continue
-                    self._made[(q.difficulty, q.task)] += 1
-                    yield q
-                d.prep = None
-            del prep, rendered
-            counter.clear()
-            if progress:
-                progress(1)
+        try:
+            for p in self.kept.values():
+                if not p.drafts:
+                    continue
+                prep = self._take(p.index)
+                questions: list[Question] = []
+                for d in p.drafts:
+                    d.prep = prep
+                    rendered = _Rendered(d, counter, config.opaque_markers)
+                    self.stats["gold_title_redacted"] += int(rendered.redacted)
+                    for budget in budgets:
+                        q = rendered.question(config, budget)
+                        if q is None:  # not expected after the check in phase 1; counted rather than hidden
+                            self.rejected["budget_too_small_variant"] += 1
+                            continue
+                        self._made[(q.difficulty, q.task)] += 1
+                        questions.append(q)
+                    d.prep = None
+                cp = prep.cp
+                del prep, rendered
+                counter.clear()
+                if progress:
+                    progress(1)
+                yield cp, questions
+        finally:
+            self.close()
 
     def result(self, questions: list[Question] | None = None) -> GenerationResult:
         """What was rejected and counted (after ``render``), with ``questions`` (default: none, for

@@ -117,7 +117,7 @@ def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], craw
     config = GenerationConfig(**cfg_kwargs)
     # One citing paper in memory at a time: drafted, then rendered and written (scalar.generate.write).
     with bars.stage("draft questions", total=len(citing)) as stage:
-        plan = plan_questions(citing, config, progress=stage.advance)
+        plan = plan_questions(citing, config, progress=stage.advance, scratch_dir=scratch_dir)
     notes: dict[str, Any] = {
         "venue_id": v.venue_id,
         "venue_year": v.year,

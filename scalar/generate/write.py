@@ -66,22 +66,25 @@ def stream_release(out_dir: str | Path, *, venue: str, plan: QuestionPlan, skipp
     """Render a plan's questions (``plan_questions``) and write the release, as ``generate_questions``
     then ``write_release`` would (the same bytes), holding one citing paper at a time.
 
-    The plan's papers are read again (rendering, then ``papers/``): a sequence that loads each
-    paper on access (the crawl's store, the importer's files) keeps memory flat. ``scratch_dir``:
-    where the rendered questions wait (a folder on a disk; default: the system's temporary folder).
-    ``progress``: called with 1 after each paper is rendered (``plan.papers_to_render()`` of them)."""
+    ``scratch_dir``: where the rendered questions and the citing papers wait until written (a
+    folder on a disk; default: the system's temporary folder). ``progress``: called with 1 after
+    each paper is rendered (``plan.papers_to_render()`` of them)."""
     from scalar.generate._spool import QuestionSpool
 
     with QuestionSpool(dir=scratch_dir) as spool:
         used: set[str] = set()
-        for q in plan.render(progress):
-            used.add(q.paper)
-            spool.add(q)
+        for cp, questions in plan.render_papers(progress):
+            for q in questions:
+                spool.add(q)
+            if questions:
+                label = questions[0].paper
+                used.add(label)
+                spool.add_paper(label, *_paper_file(label, cp))
         result = plan.result()
         info = _info(venue, result, plan.config, skipped=skipped, notes=notes, build_date=build_date,
                      release_id=release_id, dates=plan.paper_dates, used=used)
-        return write_release_folder(out_dir, questions=spool.sorted(), papers=_papers_of(used, plan.chosen),
-                                    info=info, crawl_log=crawl_log)
+        return write_release_folder(out_dir, questions=spool.sorted(), papers=spool.papers(), info=info,
+                                    crawl_log=crawl_log)
 
 
 def _info(venue: str, result: GenerationResult, config: GenerationConfig, *, skipped, notes, build_date, release_id,
@@ -101,13 +104,17 @@ def _info(venue: str, result: GenerationResult, config: GenerationConfig, *, ski
 
 
 def _papers_of(used: set[str], chosen: Callable[[str], CitingPaper]) -> Iterator[tuple[str, Paper]]:
-    """(file name, paper) per citing paper with questions, in label order, loaded one at a time."""
+    """(file name, paper) per citing paper with questions, in label order."""
     for label in sorted(used):
-        cp = chosen(label)
-        paper = cp.paper
-        if paper.first_public_date is None and cp.first_public_date is not None:
-            paper = paper.model_copy(update={"first_public_date": cp.first_public_date})
-        yield paper.arxiv_id or label, paper
+        yield _paper_file(label, chosen(label))
+
+
+def _paper_file(label: str, cp: CitingPaper) -> tuple[str, Paper]:
+    """(file name, paper) of a citing paper as ``papers/`` stores it: with its first public date."""
+    paper = cp.paper
+    if paper.first_public_date is None and cp.first_public_date is not None:
+        paper = paper.model_copy(update={"first_public_date": cp.first_public_date})
+    return paper.arxiv_id or label, paper
 
 
 def _first_public(cp: CitingPaper) -> date | None:

@@ -89,7 +89,7 @@ def test_streaming_gives_the_bytes_of_the_in_memory_path_on_synthetic_papers(tmp
     assert streamed.rejected.get("duplicate_paper") == 1
     if "context_budgets" in options and min(options["context_budgets"]) < 2000:
         assert streamed.rejected.get("budget_too_small", 0) > 0  # the early budget check ran
-    assert lazy.loads <= 3 * len(lazy) + 1  # drafted, rendered, written (+ a duplicate's comparison)
+    assert lazy.loads == len(lazy) + 1  # each paper read once (+ a duplicate's comparison)
 
 
 def test_streaming_gives_the_bytes_of_the_in_memory_path_on_the_sample_venue(tmp_path, monkeypatch):
@@ -98,9 +98,9 @@ def test_streaming_gives_the_bytes_of_the_in_memory_path_on_the_sample_venue(tmp
     captured = {}
     real_plan = venue_release.plan_questions
 
-    def spy(papers, config, progress=None):
+    def spy(papers, config, progress=None, **kwargs):
         captured["papers"], captured["config"] = list(papers), config  # the crawl's store-backed sequence
-        return real_plan(papers, config, progress)
+        return real_plan(papers, config, progress, **kwargs)
 
     monkeypatch.setattr(venue_release, "plan_questions", spy)
     built = venue_release.run_build("sample", tmp_path / "b", offline=True, progress=False,
@@ -115,29 +115,30 @@ def test_streaming_gives_the_bytes_of_the_in_memory_path_on_the_sample_venue(tmp
     assert built.questions_sha256 == memory.questions_sha256
 
 
-def test_no_paper_preparation_outlives_its_paper(monkeypatch):
+def test_no_paper_preparation_outlives_its_paper(monkeypatch, tmp_path):
     """Memory is flat by construction: when a paper's turn ends (drafting or rendering), nothing
-    holds its preparation (its text, cited texts, term counts), and drafts carry no ``prep``."""
+    holds its preparation (its text, cited texts, views, term counts), and drafts carry no ``prep``."""
     made: list[weakref.ref] = []
-    real = questions_mod.prepare_paper
 
-    def tracked(cp, *args, **kwargs):
+    def track(prep):
         gc.collect()
         alive = [r for r in made if r() is not None]
-        assert not alive, f"{len(alive)} earlier paper(s) still prepared when the next one starts"
-        prep = real(cp, *args, **kwargs)
+        assert not alive, f"{len(alive)} earlier paper(s) still in memory when the next one starts"
         made.append(weakref.ref(prep))
         return prep
 
-    monkeypatch.setattr(questions_mod, "prepare_paper", tracked)
+    real_prepare, real_take = questions_mod.prepare_paper, questions_mod.QuestionPlan._take
+    monkeypatch.setattr(questions_mod, "prepare_paper", lambda *a, **k: track(real_prepare(*a, **k)))
+    monkeypatch.setattr(questions_mod.QuestionPlan, "_take", lambda self, i: track(real_take(self, i)))
     config = GenerationConfig(seed=1, distractors="balanced", context_budgets=[8000], tasks=["mcq", "cloze"])
     lazy = _LoadOnAccess(_makers())
-    plan = plan_questions(lazy, config)
+    plan = plan_questions(lazy, config, scratch_dir=tmp_path)
     gc.collect()
     assert len(made) == len(lazy) and all(r() is None for r in made)
     drafts = [d for p in plan.kept.values() for d in p.drafts]
     assert drafts and all(d.prep is None for d in drafts)
     assert not plan.counter._counts and not plan.counter._ids  # no text kept by the token cache
+    assert len(list(tmp_path.iterdir())) == 1  # the preparations wait in the plan's scratch folder
     n = 0
     for q in plan.render():  # phase 3: one paper's preparation at a time again
         n += 1
@@ -146,6 +147,8 @@ def test_no_paper_preparation_outlives_its_paper(monkeypatch):
     assert n > 0 and len(made) == len(lazy) + plan.papers_to_render()
     assert all(r() is None for r in made)
     assert all(d.prep is None for d in drafts)
+    assert list(tmp_path.iterdir()) == []  # the scratch folder is removed after rendering
+    assert lazy.loads == len(lazy) + 1  # each paper read once (+ a duplicate's comparison)
     with pytest.raises(RuntimeError, match="renders once"):
         next(plan.render())
 
@@ -153,9 +156,9 @@ def test_no_paper_preparation_outlives_its_paper(monkeypatch):
 def test_the_plan_is_what_generate_questions_returns():
     config = GenerationConfig(seed=2, distractors="original")
     papers = [m() for m in _makers()]
-    plan = plan_questions(papers, config)
-    questions = sorted(plan.render(), key=question_sort_key)
-    got = plan.result(questions)
+    with plan_questions(papers, config) as plan:
+        questions = sorted(plan.render(), key=question_sort_key)
+        got = plan.result(questions)
     want = generate_questions(iter(papers), config)  # a one-shot iterable is accepted too
     assert got.questions == want.questions and got.rejected == want.rejected
     assert {k: v for k, v in got.stats.items() if k != "seconds"} == \

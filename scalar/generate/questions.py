@@ -27,10 +27,10 @@ and render its questions. Only phase 3's caller decides whether questions pile u
 
 from __future__ import annotations
 
+import gzip
 import pickle
 import tempfile
 import time
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -208,24 +208,26 @@ class QuestionPlan:
     # ----------------------------------------------------------------- the scratch copies
 
     def _path(self, index: int) -> Path:
-        return Path(self._scratch.name) / f"{index}.pickle.z"
+        return Path(self._scratch.name) / f"{index}.pickle.gz"
 
     def set_aside(self, index: int, prep: PaperPrep | None) -> None:
         """Keep paper ``index``'s preparation (None: it has no drafts) on disk, with the token counts
         cached for it, until it is rendered. A pickle: a private file of this process, read back
-        by the same code, so rendering sees exactly the objects drafting saw."""
+        by the same code, so rendering sees exactly the objects drafting saw; streamed through
+        gzip, so no second copy of the paper is held as bytes."""
         if prep is None:
             return
         prep._terms.clear()  # drafting's term counts and masked texts: rendering needs none
-        data = pickle.dumps((prep, self.counter.saved()), protocol=pickle.HIGHEST_PROTOCOL)
-        self._path(index).write_bytes(zlib.compress(data, 1))
+        with gzip.open(self._path(index), "wb", compresslevel=1) as f:
+            pickle.dump((prep, self.counter.saved()), f, protocol=pickle.HIGHEST_PROTOCOL)
 
     def drop(self, index: int) -> None:
         self._path(index).unlink(missing_ok=True)
 
     def _take(self, index: int) -> PaperPrep:
         path = self._path(index)
-        prep, saved = pickle.loads(zlib.decompress(path.read_bytes()))
+        with gzip.open(path, "rb") as f:
+            prep, saved = pickle.load(f)
         path.unlink()
         self.counter.restore(saved)
         return prep

@@ -65,8 +65,9 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
     """Questions from citing papers, all in memory. ``progress`` (optional) is called with 1 after
     each paper is drafted, e.g. ``functools.partial(rich_progress.advance, task_id)``.
 
-    A build writes its release with ``scalar.generate.write.stream_release`` instead, which holds
-    one paper's questions at a time (``plan_questions`` then ``QuestionPlan.render``)."""
+    While it runs, each paper's preparation waits in a temporary folder (``plan_questions``). A
+    build writes its release with ``scalar.generate.write.stream_release`` instead, which holds one
+    paper's questions at a time (``plan_questions`` then ``QuestionPlan.render``)."""
     papers = papers if isinstance(papers, Sequence) else list(papers)
     with plan_questions(papers, config, progress) as plan:
         questions = sorted(plan.render(), key=question_sort_key)
@@ -97,10 +98,16 @@ def plan_questions(papers: Sequence[CitingPaper], config: GenerationConfig,
     plan = QuestionPlan(config, scratch_dir)
     try:
         _draft_papers(plan, papers, progress)
+        _settle(plan)
     except BaseException:
         plan.close()
         raise
-    rejected, stats, kept = plan.rejected, plan.stats, plan.kept
+    return plan
+
+
+def _settle(plan: QuestionPlan) -> None:
+    """Phase 2, release-wide on the small drafts: distractor targets, then gold positions."""
+    config, rejected, stats, kept = plan.config, plan.rejected, plan.stats, plan.kept
     drafts: list[Draft] = []
     for p in kept.values():
         drafts += p.drafts
@@ -117,7 +124,6 @@ def plan_questions(papers: Sequence[CitingPaper], config: GenerationConfig,
     alive = {id(d) for d in drafts}
     for p in kept.values():
         p.drafts = [d for d in p.drafts if id(d) in alive]
-    return plan
 
 
 def _draft_papers(plan: QuestionPlan, papers: Sequence[CitingPaper], progress: Callable[[int], None] | None) -> None:

@@ -7,6 +7,7 @@ import typer
 
 from scalar.cli import app
 from scalar.cli._generation_options import distractors_option, generation_options, shortcut_model_option
+from scalar.cli._venue_options import venues_file_option
 
 
 @app.command("build")
@@ -29,6 +30,7 @@ def build(
                                              "(repeatable; default: each question's full length)."),
     distractors: str | None = distractors_option(),
     shortcut_model: str | None = shortcut_model_option(),
+    venues_file: Path | None = venues_file_option(),
 ) -> None:
     """Crawl a venue, parse, resolve references and generate a release."""
     from scalar.generate.venue_release import run_build
@@ -36,7 +38,8 @@ def build(
     try:
         manifest = run_build(venue=venue, out=out, offline=offline, cache=cache, limit=limit, seed=seed,
                              since=_date(since), difficulties=difficulty, context_tokens=context_tokens,
-                             refresh=refresh, generation=generation_options(distractors, shortcut_model))
+                             refresh=refresh, generation=generation_options(distractors, shortcut_model),
+                             venues_file=venues_file)
     except KeyboardInterrupt:
         # Every response fetched so far is in the cache: the same command resumes from there.
         import sys

@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from scalar.cli import app
+from scalar.cli._venue_options import venues_file_option
 
 refresh_app = typer.Typer(
     help="Steps of the scheduled leaderboard refresh (.github/workflows/refresh.yml).",
@@ -33,6 +34,7 @@ def plan_cmd(
     venue: str = typer.Option("", "--venue", help="Venue to build (default: the config's, else the newest registered)."),
     leaderboards: Path = typer.Option(Path("leaderboards"), "--leaderboards", help="Folder of published snapshots."),
     today: str = typer.Option("", "--today", help="Date stamp YYYY-MM-DD (default: today, UTC)."),
+    venues_file: Path | None = venues_file_option(),
 ) -> None:
     """Print venue, since, date and the output folders as key=value lines (for $GITHUB_OUTPUT)."""
     from scalar.errors import InputError
@@ -43,7 +45,7 @@ def plan_cmd(
     except ValueError:
         raise InputError(f"bad --today date {today!r}: expected YYYY-MM-DD") from None
     for key, value in plan(load_config(config), venue=venue or None, leaderboards_dir=leaderboards,
-                           today=day).items():
+                           today=day, venues_file=venues_file).items():
         print(f"{key}={value}")
 
 

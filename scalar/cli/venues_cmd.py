@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from scalar.cli import app
+from scalar.cli._venue_options import venues_file_option
 
 
 @app.command("venues")
-def venues() -> None:
-    """List the registered venues (bundled, plus those of the file named by $SCALAR_VENUES)."""
+def venues(venues_file: Path | None = venues_file_option()) -> None:
+    """List the registered venues (bundled, plus those of --venues-file or the file named by $SCALAR_VENUES)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -14,7 +17,7 @@ def venues() -> None:
     table = Table(title="SCALAR venues")
     for col in ("name", "title", "venue id", "year", "source", "from"):
         table.add_column(col, no_wrap=True)
-    for v in all_venues():
+    for v in all_venues(venues_file):
         source = "bundled replay" if v.source == "sample" else "OpenReview"
         table.add_row(v.name, v.title, v.venue_id, str(v.year), source, v.origin)
     Console(width=200).print(table)

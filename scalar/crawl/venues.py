@@ -2,8 +2,8 @@
 
 The registry is data, not code: ``venues.toml`` next to this module (read with
 ``importlib.resources``) holds one ``[venue.<name>]`` table per venue, and a user file named by the
-``SCALAR_VENUES`` environment variable (TOML, or JSON of the same shape) adds venues or replaces
-bundled ones of the same name. Every entry is validated by :class:`Venue`; a bad file is one clear
+``SCALAR_VENUES`` environment variable or passed as ``user_file`` (the CLI's ``--venues-file``; TOML,
+or JSON of the same shape) adds venues or replaces bundled ones of the same name. Every entry is validated by :class:`Venue`; a bad file is one clear
 line naming the file, the venue and the field. ``source="openreview"`` venues are crawled live
 (through the HTTP cache); ``source="sample"`` is the bundled synthetic venue whose responses ship in
 ``scalar/data/sample/`` (package data) and which is built offline by default. Both go through the same pipeline.
@@ -128,16 +128,21 @@ def bundled_venues() -> dict[str, Venue]:
 
 
 def user_venues(path: str | Path | None = None) -> dict[str, Venue]:
-    """The venues of a user file (``path``, else ``$SCALAR_VENUES``); empty when none is set."""
+    """The venues of a user file (``path``, e.g. `scalar build --venues-file`, which takes the place
+    of ``$SCALAR_VENUES``; else ``$SCALAR_VENUES``); empty when neither is set."""
+    origin = ""
     if path is None:
         path = os.environ.get(USER_FILE_ENV, "").strip() or None
+        origin = f" (from {USER_FILE_ENV})"
     if path is None:
         return {}
     p = Path(path).expanduser()
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"venue registry {p} (from {USER_FILE_ENV}) does not exist") from None
+        raise ConfigError(f"venue registry {p}{origin} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"venue registry {p}{origin} is a folder; name a .toml or .json file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read the venue registry {p}: {e}") from None
     return _read(text, str(p), json_format=p.suffix.lower() == ".json")

@@ -151,9 +151,11 @@ OPAQUE_LABEL = OPAQUE_LABEL_FORMAT
 
 @dataclass
 class Draft:
-    """A question before positions are balanced and lengths fitted."""
+    """A question before positions are balanced and lengths fitted. ``prep`` is set only while its
+    paper is being drafted or rendered (None in between: drafts of every paper wait for the
+    release-wide steps, and must stay small)."""
 
-    prep: PaperPrep
+    prep: PaperPrep | None
     task: str
     difficulty: str
     anchors: list[Occurrence]  # mcq: one; cloze: one per mask, reading order

@@ -1,7 +1,9 @@
-"""Token counts with a per-text cache: every text is encoded once per build.
+"""Token counts with a per-text cache: every text is encoded once per citing paper.
 
 Generation re-uses the same paragraphs and candidate texts across many questions and budget
-variants; tokenising is the hot spot, so counts are memoised by the text itself.
+variants; tokenising is the hot spot, so counts are memoised by the text itself. The cache holds
+the texts (and, for cut texts, their token ids), so generation clears it after each citing paper:
+kept for a whole build it grew with the venue.
 """
 
 from __future__ import annotations
@@ -18,6 +20,19 @@ class TokenCounter:
         self._counts: dict[str, int] = {}
         self._sep: dict[str, int] = {}
         self._ids: dict[str, list[int]] = {}
+
+    def clear(self) -> None:
+        """Forget every cached count (counts are pure: only speed depends on the cache)."""
+        self._counts.clear()
+        self._sep.clear()
+        self._ids.clear()
+
+    def saved(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The cached counts (not the token ids), to be given back to ``restore`` later."""
+        return self._counts, self._sep
+
+    def restore(self, saved: tuple[dict[str, int], dict[str, int]]) -> None:
+        self._counts, self._sep = dict(saved[0]), dict(saved[1])
 
     def count(self, text: str) -> int:
         n = self._counts.get(text)

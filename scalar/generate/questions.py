@@ -15,13 +15,27 @@ string matcher finds from the words next to a mask is rejected (counted in ``rej
 
 Everything random is derived with hashlib from (seed, paper, reference, ...), so the same inputs
 and seed give the same questions regardless of the order papers arrive in.
+
+Memory stays flat in the number of papers: generation runs in three phases (``plan_questions``,
+then ``QuestionPlan.render``). 1. per citing paper: prepare, draft, check the smallest budget,
+then put the preparation (the paper, its cited texts, views and counts) in a private scratch file,
+keeping small drafts in memory (work ids, ranks, anchors); 2. release-wide: balance distractor
+targets and gold positions over those drafts; 3. per citing paper again: take its preparation back
+and render its questions. Only phase 3's caller decides whether questions pile up in memory
+(``generate_questions``) or go to disk (``scalar.generate.write.stream_release``).
 """
 
 from __future__ import annotations
 
+import gzip
+import pickle
+import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -48,63 +62,58 @@ class GenerationResult(BaseModel):
 
 def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
                        progress: Callable[[int], None] | None = None) -> GenerationResult:
-    """Questions from citing papers. ``progress`` (optional) is called with 1 after each paper,
-    e.g. ``functools.partial(rich_progress.advance, task_id)``."""
+    """Questions from citing papers, all in memory. ``progress`` (optional) is called with 1 after
+    each paper is drafted, e.g. ``functools.partial(rich_progress.advance, task_id)``.
+
+    While it runs, each paper's preparation waits in a temporary folder (``plan_questions``). A
+    build writes its release with ``scalar.generate.write.stream_release`` instead, which holds one
+    paper's questions at a time (``plan_questions`` then ``QuestionPlan.render``)."""
+    papers = papers if isinstance(papers, Sequence) else list(papers)
+    with plan_questions(papers, config, progress) as plan:
+        questions = sorted(plan.render(), key=question_sort_key)
+        return plan.result(questions)
+
+
+@dataclass
+class _PaperDrafts:
+    """One citing paper's part of a plan: small records only (its preparation waits on disk)."""
+
+    index: int  # position in the papers sequence
+    drafts: list[Draft]  # without ``prep`` between drafting and rendering
+    rejected: Counter
+    stats: dict
+
+
+def plan_questions(papers: Sequence[CitingPaper], config: GenerationConfig,
+                   progress: Callable[[int], None] | None = None, *,
+                   scratch_dir: str | Path | None = None) -> QuestionPlan:
+    """Phases 1 and 2 of generation. Per citing paper: prepare it, draft its questions, drop those
+    that fit no budget, write the preparation to a private scratch file (``scratch_dir``; default:
+    the system's temporary folder) and drop it, keeping small drafts. Release-wide: balance
+    distractor targets and gold positions on those drafts. Each paper is read from ``papers`` once
+    (a sequence that loads it on access keeps memory flat), except that a paper given twice is
+    read again to choose between the two versions."""
     if not isinstance(config, GenerationConfig):
         raise ConfigError("generate_questions needs a GenerationConfig")
-    t0 = time.perf_counter()
-    counter = TokenCounter(config.encoding)
-    typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
-    rejected: Counter[str] = Counter()
-    stats: dict = defaultdict(int)
-    kept: dict[str, tuple[CitingPaper, list[Draft], Counter, dict]] = {}  # paper id -> its results
-    for cp in papers:
-        prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
-                             include_appendix=config.include_appendix, clean=config.balanced)
-        local_rejected: Counter[str] = Counter()
-        local_stats: dict = defaultdict(int)
-        _count_paper(prep, local_stats)
-        made: list[Draft] = []
-        if "mcq" in config.tasks:
-            made += _mcq_drafts(prep, config, local_rejected, local_stats)
-        if "cloze" in config.tasks:
-            made += cloze_drafts(prep, config, local_rejected, local_stats)
-        if not made:
-            local_stats["papers_without_questions"] += 1
-            if len({v.work for v in prep.refs.values()}) < config.n_candidates:
-                local_rejected["paper_too_few_usable_references"] += 1
-        # The same paper twice (a venue listing it twice): keep one, chosen by content, not by
-        # arrival order, so the output does not depend on the order papers come in.
-        if prep.paper_id in kept:
-            rejected["duplicate_paper"] += 1
-            if paper_content_id(kept[prep.paper_id][0]) <= paper_content_id(cp):
-                made = None
-        if made is not None:
-            kept[prep.paper_id] = (cp, made, local_rejected, local_stats)
-        if progress:
-            progress(1)
-    typer.close()  # an LLM typer's event loop and cache; every occurrence is typed by now
-    drafts: list[Draft] = []
-    for _, made, local_rejected, local_stats in kept.values():
-        drafts += made
-        rejected.update(local_rejected)
-        for k, v in local_stats.items():
-            stats[k] += v
+    plan = QuestionPlan(config, scratch_dir)
+    try:
+        _draft_papers(plan, papers, progress)
+        _settle(plan)
+    except BaseException:
+        plan.close()
+        raise
+    return plan
 
-    if config.context_budgets:
-        # Every budget holds the same questions (a paired design: accuracy differences between
-        # budgets come from length alone). A draft whose kept parts (title, abstract, mask
-        # paragraph, minimal candidates) do not fit the smallest budget is dropped for all budgets;
-        # fitting is monotone in the budget, so the rest fit every larger one.
-        smallest = min(config.context_budgets)
-        fits = []
-        for d in drafts:
-            d.order = d.golds + d.distractors  # provisional; fitting does not depend on order
-            if not _Rendered(d, counter, config.opaque_markers).fits(config, smallest):
-                rejected["budget_too_small"] += 1
-            else:
-                fits.append(d)
-        drafts = fits
+
+def _settle(plan: QuestionPlan) -> None:
+    """Phase 2, release-wide on the small drafts: distractor targets, then gold positions."""
+    config, rejected, stats, kept = plan.config, plan.rejected, plan.stats, plan.kept
+    drafts: list[Draft] = []
+    for p in kept.values():
+        drafts += p.drafts
+        rejected.update(p.rejected)
+        for k, v in p.stats.items():
+            stats[k] += v
     if config.balanced:
         from scalar.generate.balance import assign_targets
 
@@ -112,37 +121,203 @@ def generate_questions(papers: Iterable[CitingPaper], config: GenerationConfig,
         kept_ids = {id(d) for d in assign_targets(mcq, config.n_candidates, config.seed, rejected)}
         drafts = [d for d in drafts if d.task != "mcq" or id(d) in kept_ids]
     _balance_positions(drafts, config)
-    questions: list[Question] = []
-    budgets: list[int | None] = list(config.context_budgets) or [None]
-    for d in drafts:
-        rendered = _Rendered(d, counter, config.opaque_markers)
-        stats["gold_title_redacted"] += int(rendered.redacted)
-        for budget in budgets:
-            q = rendered.question(config, budget)
-            if q is None:  # not expected after the check above; counted rather than hidden
-                rejected["budget_too_small_variant"] += 1
-                continue
-            questions.append(q)
-    questions.sort(key=question_sort_key)
-    stats["questions"] = len(questions)
-    stats["by_difficulty_task"] = {f"{d}/{t}": n for (d, t), n in
-                                   sorted(Counter((q.difficulty, q.task) for q in questions).items())}
-    stats["typer"] = getattr(typer, "name", type(typer).__name__)
-    if config.balanced:  # which scorers this release is balanced on (the dense one depends on the install)
-        from scalar.generate.shortcuts import scorer_names
+    alive = {id(d) for d in drafts}
+    for p in kept.values():
+        p.drafts = [d for d in p.drafts if id(d) in alive]
 
-        stats["shortcut_scorers"] = scorer_names(config.shortcut_windows, bool(config.shortcut_model))
-        stats["shortcut_guard_windows"] = list(config.shortcut_guard_windows)
-        if config.shortcut_model:
-            stats["shortcut_model"] = config.shortcut_model
-    stats["seconds"] = round(time.perf_counter() - t0, 3)
-    attempts = stats.get("mcq_checked_for_surface_match", 0)
-    stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
-    for difficulty in config.difficulties:  # share of would-be questions a string matcher solves
-        n = stats.get(f"mcq_checked_for_surface_match_{difficulty}", 0)
-        if n:
-            stats[f"surface_match_rate_{difficulty}"] = round(stats.get(f"surface_name_match_{difficulty}", 0) / n, 4)
-    return GenerationResult(questions=questions, rejected=dict(sorted(rejected.items())), stats=dict(stats))
+
+def _draft_papers(plan: QuestionPlan, papers: Sequence[CitingPaper], progress: Callable[[int], None] | None) -> None:
+    """Phase 1: each paper prepared, drafted, budget-checked and set aside, one at a time."""
+    config, counter, rejected, kept = plan.config, plan.counter, plan.rejected, plan.kept
+    typer = make_typer(config.citation_typer, config.typer_cache, config.typer_api_base)
+    plan.typer_name = getattr(typer, "name", type(typer).__name__)
+    try:
+        for index, cp in enumerate(papers):
+            prep = prepare_paper(cp, counter, typer, max_candidate_tokens=config.max_candidate_tokens,
+                                 include_appendix=config.include_appendix, clean=config.balanced)
+            local_rejected: Counter[str] = Counter()
+            local_stats: dict = defaultdict(int)
+            _count_paper(prep, local_stats)
+            made: list[Draft] | None = []
+            if "mcq" in config.tasks:
+                made += _mcq_drafts(prep, config, local_rejected, local_stats)
+            if "cloze" in config.tasks:
+                made += cloze_drafts(prep, config, local_rejected, local_stats)
+            if not made:
+                local_stats["papers_without_questions"] += 1
+                if len({v.work for v in prep.refs.values()}) < config.n_candidates:
+                    local_rejected["paper_too_few_usable_references"] += 1
+            made = _fitting(made, counter, config, local_rejected)
+            label = prep.paper_id
+            plan.paper_dates.append((label, cp.first_public_date or cp.paper.first_public_date))
+            # The same paper twice (a venue listing it twice): keep one, chosen by content, not by
+            # arrival order, so the output does not depend on the order papers come in.
+            if label in kept:
+                rejected["duplicate_paper"] += 1
+                if paper_content_id(papers[kept[label].index]) <= paper_content_id(cp):
+                    made = None
+            if made is not None:
+                if label in kept:
+                    plan.drop(kept[label].index)  # the version replaced
+                for d in made:
+                    d.prep = None  # the heavy part waits on disk until its paper is rendered
+                plan.set_aside(index, prep if made else None)
+                kept[label] = _PaperDrafts(index, made, local_rejected, local_stats)
+            del prep, cp
+            counter.clear()
+            if progress:
+                progress(1)
+    finally:
+        typer.close()  # an LLM typer's event loop and cache; every occurrence is typed by now
+
+
+def _fitting(drafts: list[Draft], counter: TokenCounter, config: GenerationConfig, rejected: Counter) -> list[Draft]:
+    """The drafts whose kept parts fit the smallest budget (all of them without budgets).
+
+    Every budget holds the same questions (a paired design: accuracy differences between budgets
+    come from length alone). A draft whose kept parts (title, abstract, mask paragraph, minimal
+    candidates) do not fit the smallest budget is dropped for all budgets; fitting is monotone in
+    the budget, so the rest fit every larger one."""
+    if not config.context_budgets:
+        return drafts
+    smallest = min(config.context_budgets)
+    fits = []
+    for d in drafts:
+        d.order = d.golds + d.distractors  # provisional; fitting does not depend on order
+        if not _Rendered(d, counter, config.opaque_markers).fits(config, smallest):
+            rejected["budget_too_small"] += 1
+        else:
+            fits.append(d)
+    return fits
+
+
+class QuestionPlan:
+    """Generation after phases 1 and 2 (``plan_questions``): the kept drafts of each citing paper
+    with their distractors, gold positions and shortcut ranks settled, and each paper's preparation
+    in a private scratch file. ``render`` (phase 3) takes the papers back one at a time and yields
+    their questions; ``result`` then gives what was rejected and counted. The scratch folder is
+    removed when rendering ends, by ``close`` or on exit."""
+
+    def __init__(self, config: GenerationConfig, scratch_dir: str | Path | None = None):
+        self.config = config
+        self.counter = TokenCounter(config.encoding)
+        self.rejected: Counter[str] = Counter()
+        self.stats: dict = defaultdict(int)
+        self.kept: dict[str, _PaperDrafts] = {}  # paper label -> its drafts, in arrival order
+        self.paper_dates: list[tuple[str, date | None]] = []  # (label, first public date) of every paper
+        self.typer_name = ""
+        self._scratch = tempfile.TemporaryDirectory(prefix="scalar-plan-", dir=scratch_dir)
+        self._t0 = time.perf_counter()
+        self._made: Counter[tuple[str, str]] = Counter()  # (difficulty, task) -> questions rendered
+        self._rendered = False
+
+    # ----------------------------------------------------------------- the scratch copies
+
+    def _path(self, index: int) -> Path:
+        return Path(self._scratch.name) / f"{index}.pickle.gz"
+
+    def set_aside(self, index: int, prep: PaperPrep | None) -> None:
+        """Keep paper ``index``'s preparation (None: it has no drafts) on disk, with the token counts
+        cached for it, until it is rendered. A pickle: a private file of this process, read back
+        by the same code, so rendering sees exactly the objects drafting saw; streamed through
+        gzip, so no second copy of the paper is held as bytes."""
+        if prep is None:
+            return
+        prep._terms.clear()  # drafting's term counts and masked texts: rendering needs none
+        with gzip.open(self._path(index), "wb", compresslevel=1) as f:
+            pickle.dump((prep, self.counter.saved()), f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def drop(self, index: int) -> None:
+        self._path(index).unlink(missing_ok=True)
+
+    def _take(self, index: int) -> PaperPrep:
+        path = self._path(index)
+        with gzip.open(path, "rb") as f:
+            prep, saved = pickle.load(f)
+        path.unlink()
+        self.counter.restore(saved)
+        return prep
+
+    def close(self) -> None:
+        self._scratch.cleanup()
+
+    def __enter__(self) -> QuestionPlan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- phase 3
+
+    def papers_to_render(self) -> int:
+        return sum(1 for p in self.kept.values() if p.drafts)
+
+    def render(self, progress: Callable[[int], None] | None = None) -> Iterator[Question]:
+        """Phase 3: every question, paper by paper in arrival order (sort them with
+        ``question_sort_key``). ``progress``: called with 1 after each paper."""
+        for _, questions in self.render_papers(progress):
+            yield from questions
+
+    def render_papers(self, progress: Callable[[int], None] | None = None
+                      ) -> Iterator[tuple[CitingPaper, list[Question]]]:
+        """Phase 3 by paper: (citing paper, its questions at every budget) for each paper with
+        questions, in arrival order; one paper's preparation in memory at a time."""
+        if self._rendered:
+            raise RuntimeError("a QuestionPlan renders once")
+        self._rendered = True
+        config, counter = self.config, self.counter
+        budgets: list[int | None] = list(config.context_budgets) or [None]
+        try:
+            for p in self.kept.values():
+                if not p.drafts:
+                    continue
+                prep = self._take(p.index)
+                questions: list[Question] = []
+                for d in p.drafts:
+                    d.prep = prep
+                    rendered = _Rendered(d, counter, config.opaque_markers)
+                    self.stats["gold_title_redacted"] += int(rendered.redacted)
+                    for budget in budgets:
+                        q = rendered.question(config, budget)
+                        if q is None:  # not expected after the check in phase 1; counted rather than hidden
+                            self.rejected["budget_too_small_variant"] += 1
+                            continue
+                        self._made[(q.difficulty, q.task)] += 1
+                        questions.append(q)
+                    d.prep = None
+                cp = prep.cp
+                del prep, rendered
+                counter.clear()
+                if progress:
+                    progress(1)
+                yield cp, questions
+        finally:
+            self.close()
+
+    def result(self, questions: list[Question] | None = None) -> GenerationResult:
+        """What was rejected and counted (after ``render``), with ``questions`` (default: none, for
+        a caller that streamed them to disk)."""
+        if not self._rendered:
+            raise RuntimeError("QuestionPlan.result needs the questions rendered first")
+        stats, rejected = dict(self.stats), self.rejected
+        stats["questions"] = sum(self._made.values())
+        stats["by_difficulty_task"] = {f"{d}/{t}": n for (d, t), n in sorted(self._made.items())}
+        stats["typer"] = self.typer_name
+        if self.config.balanced:  # which scorers this release is balanced on (dense depends on the install)
+            from scalar.generate.shortcuts import scorer_names
+
+            stats["shortcut_scorers"] = scorer_names(self.config.shortcut_windows, bool(self.config.shortcut_model))
+            stats["shortcut_guard_windows"] = list(self.config.shortcut_guard_windows)
+            if self.config.shortcut_model:
+                stats["shortcut_model"] = self.config.shortcut_model
+        stats["seconds"] = round(time.perf_counter() - self._t0, 3)
+        attempts = stats.get("mcq_checked_for_surface_match", 0)
+        stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
+        for difficulty in self.config.difficulties:  # share of would-be questions a string matcher solves
+            n = stats.get(f"mcq_checked_for_surface_match_{difficulty}", 0)
+            if n:
+                stats[f"surface_match_rate_{difficulty}"] = round(stats.get(f"surface_name_match_{difficulty}", 0) / n, 4)
+        return GenerationResult(questions=questions or [], rejected=dict(sorted(rejected.items())), stats=stats)
 
 
 def paper_content_id(cp: CitingPaper) -> str:
@@ -443,5 +618,5 @@ class _Rendered:
         )
 
 
-__all__ = ["GenerationConfig", "GenerationResult", "generate_questions", "MASK", "TITLE_MASK",
-           "question_sort_key"]
+__all__ = ["GenerationConfig", "GenerationResult", "QuestionPlan", "generate_questions", "plan_questions", "MASK",
+           "TITLE_MASK", "question_sort_key"]

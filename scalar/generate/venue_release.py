@@ -16,8 +16,8 @@ from scalar.crawl.store import PaperStore
 from scalar.crawl.venues import Venue, get_venue
 from scalar.errors import ConfigError, InputError
 from scalar.generate.config import GenerationConfig
-from scalar.generate.questions import generate_questions
-from scalar.generate.write import write_release
+from scalar.generate.questions import plan_questions
+from scalar.generate.write import stream_release
 from scalar.release import check_release_target
 from scalar.schema import DIFFICULTIES, CitingPaper, ReleaseManifest
 
@@ -37,14 +37,16 @@ def run_build(
     progress: bool = True,
     limits: Any = None,
     generation: dict | None = None,
+    venues_file: str | Path | None = None,
 ) -> ReleaseManifest:
     """Build a release of ``venue`` into ``out``; returns its manifest.
 
     ``refresh``: fetch every URL again once (a venue whose listing still changes) and update the
     cache. ``generation``: further GenerationConfig options (e.g. ``{"distractors": "original"}``),
     validated before anything is crawled. ``limits``: the HTTP layer's rate limiters (default: the process-wide ones); tests and the
-    sample recorder pass limiters on a fake clock so that mocked services are not paced."""
-    v = get_venue(venue)
+    sample recorder pass limiters on a fake clock so that mocked services are not paced.
+    ``venues_file``: a venue registry file read instead of ``$SCALAR_VENUES`` (scalar.crawl.venues)."""
+    v = get_venue(venue, venues_file)
     diffs = _check_difficulties(difficulties)
     generation = dict(generation or {})
     # validated before anything is crawled, by the one validator of generation settings
@@ -70,7 +72,7 @@ def run_build(
                 citing = crawl.run()  # a sequence loading each citing paper from the store on access
                 manifest = _generate_and_write(v, out, citing, crawl, seed=seed, difficulties=diffs,
                                                budgets=budgets, since=since, mode=mode, bars=bars,
-                                               generation=generation)
+                                               generation=generation, scratch_dir=store.path.parent)
         finally:
             cache_db = adapter_of(session).cache
             if cache_db is not None:
@@ -104,7 +106,8 @@ def _check_difficulties(difficulties) -> list[str]:
 
 def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], crawl: Crawl, *, seed: int,
                         difficulties: list[str], budgets: list[int], since: date | None, mode: str,
-                        bars: StageProgress, generation: dict | None = None) -> ReleaseManifest:
+                        bars: StageProgress, generation: dict | None = None,
+                        scratch_dir: Path | None = None) -> ReleaseManifest:
     if not citing:
         reasons = ", ".join(f"{k}: {n}" for k, n in crawl.skip_counts.items()) or "none listed"
         raise InputError(f"no usable papers for venue {v.name} ({crawl.n_listed} listed; skipped: {reasons})")
@@ -112,8 +115,9 @@ def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], craw
     if budgets:
         cfg_kwargs["context_budgets"] = tuple(budgets)
     config = GenerationConfig(**cfg_kwargs)
-    with bars.stage("generate questions", total=None):
-        result = generate_questions(citing, config)
+    # One citing paper in memory at a time: drafted, then rendered and written (scalar.generate.write).
+    with bars.stage("draft questions", total=len(citing)) as stage:
+        plan = plan_questions(citing, config, progress=stage.advance, scratch_dir=scratch_dir)
     notes: dict[str, Any] = {
         "venue_id": v.venue_id,
         "venue_year": v.year,
@@ -128,8 +132,8 @@ def _generate_and_write(v: Venue, out: Path, citing: Sequence[CitingPaper], craw
         notes[f"citing_text_source.{src}"] = n
     for src, n in sorted(crawl.cited_sources.items()):
         notes[f"cited_text_source.{src}"] = n
-    with bars.stage("write release", total=None):
-        manifest = write_release(out, venue=v.name, result=result, papers=citing, config=config,
-                                 skipped=crawl.skip_counts, notes=notes,
-                                 crawl_log=[asdict(r) for r in crawl.records])
+    with bars.stage("write questions", total=plan.papers_to_render()) as stage:
+        manifest = stream_release(out, venue=v.name, plan=plan, skipped=crawl.skip_counts, notes=notes,
+                                  crawl_log=[asdict(r) for r in crawl.records], scratch_dir=scratch_dir,
+                                  progress=stage.advance)
     return manifest

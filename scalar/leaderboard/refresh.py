@@ -64,10 +64,10 @@ def load_config(path: str | Path) -> RefreshConfig:
 _SEASON = {"iclr": 1, "icml": 2, "neurips": 3}
 
 
-def newest_venue() -> str:
+def newest_venue(venues_file: str | Path | None = None) -> str:
     from scalar.crawl.venues import all_venues
 
-    live = [v for v in all_venues() if v.source == "openreview"]
+    live = [v for v in all_venues(venues_file) if v.source == "openreview"]
     if not live:
         raise ConfigError("no live venue is registered")
     key = lambda v: (v.year, _SEASON.get(v.name.rstrip("0123456789"), 0), v.name)  # noqa: E731
@@ -93,8 +93,9 @@ def last_cutoff(leaderboards_dir: Path, venue: str) -> date | None:
     return latest
 
 
-def plan(config: RefreshConfig, *, venue: str | None, leaderboards_dir: Path, today: date) -> dict[str, str]:
-    name = venue or config.venue or newest_venue()
+def plan(config: RefreshConfig, *, venue: str | None, leaderboards_dir: Path, today: date,
+         venues_file: str | Path | None = None) -> dict[str, str]:
+    name = venue or config.venue or newest_venue(venues_file)
     cutoff = last_cutoff(leaderboards_dir, name)
     since = cutoff + timedelta(days=1) if cutoff else None
     stamp = today.isoformat()

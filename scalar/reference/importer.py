@@ -12,6 +12,7 @@ behind, and the user's other files in an existing one are kept).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -34,7 +35,8 @@ from scalar.reference._original_papers import clean_section_name, original_paper
 from scalar.release import ManifestInfo, check_release_target, write_release_folder
 from scalar.schema import Candidate, CitingPaper, Question, ReleaseManifest
 
-__all__ = ["MASK", "import_reference", "original_paper_to_citing", "read_original_papers", "convert_question"]
+__all__ = ["MASK", "OriginalPapers", "import_reference", "original_paper_to_citing", "read_original_papers",
+           "convert_question"]
 
 VENUE = "scalar-original"
 SOURCE = "reference-import"
@@ -119,25 +121,57 @@ def convert_question(original: OriginalQuestion, citing: CitingPaper | None,
     )
 
 
+class OriginalPapers(Sequence[CitingPaper]):
+    """The original's paper objects (``data/paper_obj_anno/*.json``) in arXiv-id order, each read
+    and converted from its file on access and not kept: regenerating holds one paper at a time.
+    Built by one pass over the files that keeps only each one's id (of two files with one id, the
+    later wins, as in ``read_original_papers``)."""
+
+    def __init__(self, root: Path, dates: dict[str, date] | None = None, *, progress: bool = False):
+        self.dates = dates if dates is not None else published_dates(root)
+        by_id: dict[str, Path] = {}
+        files = paper_files(root)
+        with _progress(progress and bool(files), "reading paper objects", len(files)) as advance:
+            for path in files:
+                by_id[_paper_id(path, load_json(path))] = path
+                advance()
+        self.ids = sorted(by_id)
+        self._paths = [by_id[k] for k in self.ids]
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._load(p) for p in self._paths[i]]
+        return self._load(self._paths[i])
+
+    def _load(self, path: Path) -> CitingPaper:
+        obj = load_json(path)
+        _paper_id(path, obj)
+        try:
+            aid, _ = arxiv_from_url(str(obj.get("paper_id") or path.stem))
+            return original_paper_to_citing(obj, first_public_date=self.dates.get(aid))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise InputError(f"{path}: not an original paper object ({_reason(e)})") from None
+
+
+def _paper_id(path: Path, obj: object) -> str:
+    """The arXiv id a paper object is filed under (what ``original_paper_to_citing`` gives it)."""
+    if not isinstance(obj, dict):
+        raise InputError(f"{path}: expected a JSON object (an original paper object)")
+    try:
+        return arxiv_from_url(str(obj["paper_id"]))[0] or path.stem
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InputError(f"{path}: not an original paper object ({_reason(e)})") from None
+
+
 def read_original_papers(root: Path, dates: dict[str, date] | None = None, *,
                          progress: bool = False) -> dict[str, CitingPaper]:
-    """arXiv id -> CitingPaper for every ``data/paper_obj_anno/*.json`` (none when the folder is absent)."""
-    dates = dates if dates is not None else published_dates(root)
-    out: dict[str, CitingPaper] = {}
-    files = paper_files(root)
-    with _progress(progress and bool(files), "reading paper objects", len(files)) as advance:
-        for path in files:
-            obj = load_json(path)
-            if not isinstance(obj, dict):
-                raise InputError(f"{path}: expected a JSON object (an original paper object)")
-            try:
-                aid, _ = arxiv_from_url(str(obj.get("paper_id") or path.stem))
-                cp = original_paper_to_citing(obj, first_public_date=dates.get(aid))
-            except (KeyError, TypeError, ValueError, AttributeError) as e:
-                raise InputError(f"{path}: not an original paper object ({_reason(e)})") from None
-            out[cp.paper.arxiv_id or path.stem] = cp
-            advance()
-    return out
+    """arXiv id -> CitingPaper for every ``data/paper_obj_anno/*.json`` (none when the folder is
+    absent), all in memory; ``OriginalPapers`` reads them one at a time."""
+    papers = OriginalPapers(root, dates, progress=progress)
+    return dict(zip(papers.ids, papers))
 
 
 def _reason(e: Exception) -> str:
@@ -151,16 +185,17 @@ def _reason(e: Exception) -> str:
 
 def _regenerate(root: Path, out: Path, *, seed: int, context_tokens: list[int], progress: bool,
                 generation: dict | None = None) -> ReleaseManifest:
-    """Our generator on the original's parsed papers; write_release is itself all-or-nothing."""
-    from scalar.generate.questions import GenerationConfig, generate_questions
-    from scalar.generate.write import write_release
+    """Our generator on the original's parsed papers, one paper in memory at a time (each is read
+    from its file when drafted, rendered and written); the release is written all or nothing."""
+    from scalar.generate.questions import GenerationConfig, plan_questions
+    from scalar.generate.write import stream_release
 
     config = GenerationConfig(**(generation or {}), seed=seed, context_budgets=context_tokens)  # validated before any reading
-    papers = read_original_papers(root, progress=progress)
+    papers = OriginalPapers(root, progress=progress)
     if not papers:
         raise InputError(f"--regenerate needs paper objects, none found in {root / 'paper_obj_anno'}")
-    ordered = [papers[k] for k in sorted(papers)]
-    with _progress(progress, "generating questions", len(ordered)) as advance:
-        result = generate_questions(ordered, config, progress=lambda n: advance())
-    return write_release(out, venue=VENUE, result=result, papers=ordered, config=config,
-                         notes={"mode": "regenerate", "source_papers": len(ordered)})
+    with _progress(progress, "generating questions", len(papers)) as advance:
+        plan = plan_questions(papers, config, progress=lambda n: advance())
+    with _progress(progress, "writing questions", plan.papers_to_render()) as advance:
+        return stream_release(out, venue=VENUE, plan=plan, notes={"mode": "regenerate", "source_papers": len(papers)},
+                              progress=lambda n: advance())

@@ -7,7 +7,14 @@ read through it.
 """
 
 from scalar.release.layout import CRAWL_LOG, MANIFEST, PAPERS, QUESTIONS, RELEASE_ENTRIES, paper_file_name, paper_path
-from scalar.release.manifest import ManifestInfo, build_manifest, count_questions, flat_notes, token_stats
+from scalar.release.manifest import (
+                                  ManifestInfo,
+                                  QuestionTally,
+                                  build_manifest,
+                                  count_questions,
+                                  flat_notes,
+                                  token_stats,
+)
 from scalar.release.read import find_paper, iter_questions, read_manifest, read_paper
 from scalar.release.validate import load_release, validate_release
 from scalar.release.write import (
@@ -27,6 +34,7 @@ __all__ = [
     "QUESTIONS",
     "RELEASE_ENTRIES",
     "ManifestInfo",
+    "QuestionTally",
     "build_manifest",
     "check_release_target",
     "count_questions",

@@ -4,14 +4,15 @@ and an imported one; the writer supplies only what it alone knows (``ManifestInf
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from scalar.schema import DIFFICULTIES, TASKS, Question, ReleaseManifest, TokenStats
 
-__all__ = ["ManifestInfo", "build_manifest", "count_questions", "flat_notes", "token_stats"]
+__all__ = ["ManifestInfo", "QuestionTally", "build_manifest", "count_questions", "flat_notes", "token_stats"]
 
 
 class ManifestInfo(BaseModel):
@@ -31,19 +32,50 @@ class ManifestInfo(BaseModel):
     paper_dates: list[date] = Field(default_factory=list)  # citing papers' first-public dates; default: the questions'
 
 
-def build_manifest(info: ManifestInfo, questions: Sequence[Question], questions_sha256: str) -> ReleaseManifest:
-    dates = info.paper_dates or [q.first_public_date for q in questions if q.first_public_date]
+class QuestionTally:
+    """What the manifest needs from the questions, gathered one question at a time, so a writer
+    streaming questions to disk never holds them all (a few bytes per question)."""
+
+    def __init__(self, questions: Iterable[Question] = ()):
+        self.counts = count_questions(())
+        self.tokens = array("q")
+        self.papers: set[str] = set()
+        self.earliest: date | None = None
+        self.latest: date | None = None
+        for q in questions:
+            self.add(q)
+
+    def add(self, q: Question) -> None:
+        self.counts[q.difficulty][q.task] += 1
+        self.tokens.append(q.context_tokens)
+        self.papers.add(q.paper)
+        d = q.first_public_date
+        if d is not None:
+            self.earliest = d if self.earliest is None else min(self.earliest, d)
+            self.latest = d if self.latest is None else max(self.latest, d)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def build_manifest(info: ManifestInfo, questions: Iterable[Question] | QuestionTally,
+                   questions_sha256: str) -> ReleaseManifest:
+    tally = questions if isinstance(questions, QuestionTally) else QuestionTally(questions)
+    if info.paper_dates:
+        earliest, latest = min(info.paper_dates), max(info.paper_dates)
+    else:
+        earliest, latest = tally.earliest, tally.latest
     return ReleaseManifest(
         release_id=info.release_id or f"{info.venue}-{questions_sha256[:12]}",
         venue=info.venue,
         build_date=info.build_date or datetime.now(timezone.utc).date(),
         generator_version=info.generator_version,
         seed=info.seed,
-        source_cutoff={"earliest": min(dates) if dates else None, "latest": max(dates) if dates else None},
-        counts=count_questions(questions),
-        n_questions=len(questions),
-        n_papers=len({q.paper for q in questions}),
-        token_stats=token_stats([q.context_tokens for q in questions]),
+        source_cutoff={"earliest": earliest, "latest": latest},
+        counts=tally.counts,
+        n_questions=len(tally),
+        n_papers=len(tally.papers),
+        token_stats=token_stats(tally.tokens),
         context_budgets=list(info.context_budgets),
         skipped=dict(sorted(info.skipped.items())),
         rejected=dict(sorted(info.rejected.items())),
@@ -52,7 +84,7 @@ def build_manifest(info: ManifestInfo, questions: Sequence[Question], questions_
     )
 
 
-def count_questions(questions: Sequence[Question]) -> dict[str, dict[str, int]]:
+def count_questions(questions: Iterable[Question]) -> dict[str, dict[str, int]]:
     """difficulty -> task -> number of questions, every difficulty and task present (zeros included)."""
     out = {d: dict.fromkeys(TASKS, 0) for d in DIFFICULTIES}
     for q in questions:

@@ -3,31 +3,33 @@ temporary sibling swapped into place; the user's other files in the folder are k
 
 ``questions.jsonl`` is one compact JSON line per question in the order given (callers sort), so
 identical questions give a byte-identical file; the build date and other run details live in
-``manifest.json`` only.
+``manifest.json`` only. Questions and papers may come as streams (a generator reading them from
+disk): each is written as it arrives and the manifest is computed along the way
+(``manifest.QuestionTally``), so writing holds one question at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from scalar._util.atomic_folder import check_target, write_folder
-from scalar._util.io import atomic_write_bytes, atomic_write_json, atomic_write_text, jsonl_line
+from scalar._util.io import atomic_write_chunks, atomic_write_json, atomic_write_text, jsonl_line
 from scalar.release.layout import CRAWL_LOG, KIND, MANIFEST, PAPERS, QUESTIONS, RELEASE_ENTRIES, paper_path
-from scalar.release.manifest import ManifestInfo, build_manifest
+from scalar.release.manifest import ManifestInfo, QuestionTally, build_manifest
 from scalar.schema import Paper, Question, ReleaseManifest
 
 __all__ = ["check_release_target", "questions_bytes", "write_crawl_log", "write_manifest", "write_paper",
            "write_questions", "write_release_folder"]
 
 
-def write_release_folder(out: str | Path, *, questions: Sequence[Question], papers: Iterable[tuple[str, Paper]],
+def write_release_folder(out: str | Path, *, questions: Iterable[Question], papers: Iterable[tuple[str, Paper]],
                          info: ManifestInfo, crawl_log: Iterable[Mapping] | None = None) -> ReleaseManifest:
     """Write the release into ``out`` and return its manifest.
 
-    ``papers``: (name, paper) pairs, stored as ``papers/<name>.json`` (names must differ);
+    ``questions``: in file order, consumed once (a list or a stream); ``papers``: (name, paper) pairs, stored as ``papers/<name>.json`` (names must differ);
     ``crawl_log``: one mapping per listed paper, or None for no ``crawl.jsonl``. Raises InputError
     (nothing changed) when ``out`` is not a folder, holds files that are not a release, or holds a
     file of the user's where the release needs one."""
@@ -38,8 +40,8 @@ def write_release_folder(out: str | Path, *, questions: Sequence[Question], pape
             if paper_path(tmp, name).exists():
                 raise ValueError(f"two papers would be stored as {paper_path(tmp, name).name}")
             write_paper(tmp, paper, name=name)
-        sha = write_questions(tmp, questions)
-        manifest = build_manifest(info, questions, sha)
+        sha, tally = _write_questions(tmp, questions)
+        manifest = build_manifest(info, tally, sha)
         write_manifest(tmp, manifest)
         if crawl_log is not None:
             write_crawl_log(tmp, crawl_log)
@@ -63,9 +65,23 @@ def questions_bytes(questions: Iterable[Question]) -> bytes:
 
 def write_questions(out_dir: str | Path, questions: Iterable[Question]) -> str:
     """Write questions.jsonl atomically; return its SHA-256."""
-    data = questions_bytes(questions)
-    atomic_write_bytes(Path(out_dir) / QUESTIONS, data)
-    return hashlib.sha256(data).hexdigest()
+    return _write_questions(out_dir, questions)[0]
+
+
+def _write_questions(out_dir: str | Path, questions: Iterable[Question]) -> tuple[str, QuestionTally]:
+    """questions.jsonl written line by line; its SHA-256 and what the manifest needs of the questions."""
+    digest = hashlib.sha256()
+    tally = QuestionTally()
+
+    def lines() -> Iterator[bytes]:
+        for q in questions:
+            tally.add(q)
+            data = jsonl_line(q).encode("utf-8")
+            digest.update(data)
+            yield data
+
+    atomic_write_chunks(Path(out_dir) / QUESTIONS, lines())
+    return digest.hexdigest(), tally
 
 
 def write_manifest(out_dir: str | Path, manifest: ReleaseManifest) -> None:

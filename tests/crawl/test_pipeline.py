@@ -431,7 +431,7 @@ def test_build_killed_after_the_crawl_reruns_offline(services_mod, sample_releas
         raise _Killed()
 
     with monkeypatch.context() as m:
-        m.setattr(venue_release, "generate_questions", killed)
+        m.setattr(venue_release, "plan_questions", killed)
         with pytest.raises(_Killed):
             _record(services_mod.SampleServices(), tmp_path / "rel", db)
     assert not (tmp_path / "rel").exists()
@@ -453,7 +453,7 @@ def test_ctrl_c_exits_130_with_a_resume_hint(tmp_path):
         def interrupt(*a, **k):
             os.kill(os.getpid(), signal.SIGINT)
             import time; time.sleep(5)
-        questions.generate_questions = interrupt
+        questions.plan_questions = interrupt
         from scalar.cli import main
         main(["build", "--venue", "sample", "--out", {str(tmp_path / "rel")!r}])
     """)

@@ -183,3 +183,59 @@ def test_cli_build_unknown_venue_exits_2_with_the_list(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1
     assert "nosuchconf" in r.stderr and "iclr2025" in r.stderr and "sample" in r.stderr
     assert not (tmp_path / "rel").exists()
+
+
+# ----------------------------------------------------------------------------- --venues-file
+
+SAMPLE_ALIAS = """
+format = 1
+
+[venue.mysample]  # the bundled replay under another name: builds offline
+venue_id = "SCALAR.cc/2025/Sample_Venue"
+year = 2025
+source = "sample"
+
+[venue.future2099]
+venue_id = "Future.cc/2099/Conference"
+year = 2099
+"""
+
+
+def test_venues_file_is_what_scalar_venues_is_for_every_command(tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text(SAMPLE_ALIAS)
+    other = tmp_path / "other.toml"
+    other.write_text(USER_TOML)
+    # the option takes the place of the environment variable
+    r = _scalar("venues", "--venues-file", str(f), env={"SCALAR_VENUES": str(other)})
+    assert r.returncode == 0, r.stderr
+    assert "mysample" in r.stdout and "future2099" in r.stdout and "colm2026" not in r.stdout
+    out = tmp_path / "rel"
+    r = _scalar("build", "--venue", "mysample", "--venues-file", str(f), "--offline", "--limit", "2",
+                "--distractors", "original", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert '"venue": "mysample"' in (out / "manifest.json").read_text()
+    config = Path(__file__).resolve().parents[2] / "leaderboards" / "models.json"
+    r = _scalar("refresh", "plan", "--config", str(config), "--venues-file", str(f), "--leaderboards",
+                str(tmp_path / "lb"), "--today", "2099-12-31")
+    assert r.returncode == 0 and "venue=future2099\n" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "does not exist"),
+    ("[venue.x\n", "not valid TOML"),
+    ("format = 1\n[venue.x]\nyear = 2025\n", "venue_id"),
+    ("folder", "is a folder"),
+])
+def test_a_missing_or_malformed_venues_file_is_one_line_exit_2(tmp_path, content, message):
+    f = tmp_path / "v.toml"
+    if content == "folder":
+        f.mkdir()
+    elif content is not None:
+        f.write_text(content)
+    for args in (["build", "--venue", "sample", "--offline", "--out", str(tmp_path / "rel")], ["venues"]):
+        r = _scalar(*args, "--venues-file", str(f))
+        assert r.returncode == 2, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+        assert message in r.stderr and str(f) in r.stderr and "SCALAR_VENUES" not in r.stderr
+    assert not (tmp_path / "rel").exists()

@@ -1,59 +1,62 @@
 """Generation with shortcut balancing on real papers: time and peak memory, side by side.
 
 On the 128 citing papers of ``../shared/reference/scalar-release-128`` (the original release's
-parsed papers with the full texts of their cited works), runs question generation (mcq + cloze,
-all difficulties, no budgets) in a fresh process per mode and prints the median wall time, CPU
-time and peak resident memory of each:
+parsed papers with the full texts of their cited works), runs ``scalar import-reference
+--regenerate`` (read, generate mcq + cloze at all difficulties, write the release) in a fresh
+process per mode and prints the median wall time, CPU time and peak resident memory of each:
 
 * ``original``  — the original SCALAR distractor rules (no shortcut scoring);
-* ``balanced``  — the default: BM25 windows 10/25/50 (+ preference windows) and length;
-* ``balanced+dense`` — also the dense scorer (all-MiniLM-L6-v2; needs the [dense] extra).
+* ``balanced-bm25`` — balanced against BM25 windows and length only (``--shortcut-model none``,
+  the default when the [dense] extra is not installed);
+* ``balanced-cold`` — the default with the [dense] extra: also the dense scorer
+  (all-MiniLM-L6-v2), with an empty embedding store (a first build);
+* ``balanced-warm`` — the same again on the store the cold run filled (a rebuild, an audit).
 
-    python benchmarks/bench_shortcuts.py [--repeats 1] [--modes original,balanced,balanced+dense]
-
-Reading the papers is outside the timed part (the same in every mode).
+    python benchmarks/bench_shortcuts.py [--repeats 1] [--modes original,balanced-bm25,balanced-cold,balanced-warm]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT.parent / "shared" / "reference" / "scalar-release-128"
 MODES = {
     "original": {"distractors": "original"},
-    "balanced": {},
-    "balanced+dense": {"shortcut_model": "all-MiniLM-L6-v2"},
+    "balanced-bm25": {"shortcut_model": "none"},
+    "balanced-cold": {},
+    "balanced-warm": {},
 }
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, resource, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
-from scalar.reference.importer import read_original_papers
-from scalar.reference._original_format import data_root
-from scalar.generate.questions import GenerationConfig, generate_questions
-papers = read_original_papers(data_root(sys.argv[2]))
-ordered = [papers[k] for k in sorted(papers)]
-config = GenerationConfig(**json.loads(sys.argv[3]))
+from scalar.reference.importer import import_reference
 t, c = time.perf_counter(), time.process_time()
-result = generate_questions(ordered, config)
+with tempfile.TemporaryDirectory() as tmp:
+    m = import_reference(sys.argv[2], tmp + "/r", regenerate=True, progress=False, generation=json.loads(sys.argv[3]))
 wall, cpu = time.perf_counter() - t, time.process_time() - c
-mcq = sum(1 for q in result.questions if q.task == "mcq")
 print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "mcq": mcq, "questions": len(result.questions)}))
+                  "mcq": sum(row.get("mcq", 0) for row in m.counts.values()), "questions": m.n_questions}))
 """
 
 
-def run(mode: str, repeats: int) -> dict:
+def run(mode: str, repeats: int, cache_dir: str) -> dict:
     got = []
     for _ in range(repeats):
+        if mode == "balanced-cold":  # a first build: no embedding seen before
+            shutil.rmtree(cache_dir, ignore_errors=True)
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "SCALAR_CACHE_DIR": cache_dir}
         r = subprocess.run([sys.executable, "-c", _CHILD, str(ROOT), str(SRC), json.dumps(MODES[mode])],
-                           capture_output=True, text=True, env={"HF_HUB_OFFLINE": "1", **__import__("os").environ})
+                           capture_output=True, text=True, env=env)
         if r.returncode:
             raise SystemExit(f"{mode}: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'failed'}")
         got.append(json.loads(r.stdout.strip().splitlines()[-1]))
@@ -63,14 +66,19 @@ def run(mode: str, repeats: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--modes", default="original,balanced,balanced+dense")
+    ap.add_argument("--modes", default=",".join(MODES))
     args = ap.parse_args()
     if not SRC.is_dir():
         raise SystemExit(f"{SRC} is absent")
+    bad = [m for m in args.modes.split(",") if m not in MODES]
+    if bad:
+        raise SystemExit(f"unknown mode {bad[0]!r}; choose from {', '.join(MODES)}")
+    cache_dir = tempfile.mkdtemp(prefix="scalar-bench-cache-")  # the user's embedding store stays untouched
     print(f"{'mode':<16} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'mcq':>5} {'questions':>9}")
     for mode in args.modes.split(","):
-        r = run(mode, args.repeats)
+        r = run(mode, args.repeats, cache_dir)
         print(f"{mode:<16} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['peak_mb']:>8.0f} {r['mcq']:>5.0f} {r['questions']:>9.0f}")
+    shutil.rmtree(cache_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

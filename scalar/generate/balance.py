@@ -162,10 +162,13 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
 
 
 def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense: dict[str, float] | None,
-                gold: str, chosen: Sequence[str], guards: Sequence[int] = (), prefer: Sequence[int] = ()) -> dict:
+                gold: str, chosen: Sequence[str], guards: Sequence[int] = (), prefer: Sequence[int] = (),
+                score_guards: dict[str, dict[str, float]] | None = None) -> dict:
     """The gold's rank under every scorer for the candidate set gold + chosen, BM25 over exactly
     these candidates (as the audit and ``baseline/lexical`` score them). Guard windows give
-    (above, below) flags per distractor under key ("guard", words) instead of a rank."""
+    (above, below) flags per distractor under key ("guard", words) instead of a rank; so do
+    ``score_guards`` (name -> work -> score, scores that do not depend on the candidate set, such
+    as the dense scorer over another query window)."""
     works = [gold, *chosen]
     ranks: dict = {}
     for words, q in query.items():
@@ -174,6 +177,8 @@ def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense:
             ranks[("guard" if words in guards else "prefer", words)] = ([compare(s[0], x) > 0 for x in s[1:]], [compare(s[0], x) < 0 for x in s[1:]])
             continue
         ranks[bm25_name(words)] = 1 + sum(compare(s[0], x) > 0 for x in s[1:])
+    for name, sc in (score_guards or {}).items():
+        ranks[("guard", name)] = ([compare(sc[gold], sc[w]) > 0 for w in chosen], [compare(sc[gold], sc[w]) < 0 for w in chosen])
     if dense is not None:
         ranks[DENSE] = 1 + sum(compare(dense[gold], dense[w]) > 0 for w in chosen)
     ranks[LENGTH] = 1 + sum(compare(float(docs[gold].chars), float(docs[w].chars)) > 0 for w in chosen)

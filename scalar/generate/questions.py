@@ -456,14 +456,22 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             else:
                 prefer[bm25_name(words_)] = scores
         dense = None
+        dense_guards: dict[str, dict[str, float]] = {}
         if config.shortcut_model:
             from scalar.generate.dense import dense_scorer
             from scalar.generate.shortcuts import DENSE
 
             texts = [(work_ref(prep, w).body if view == "body" else work_ref(prep, w).full).text for w in works]
-            dense = dict(zip(works, dense_scorer(config.shortcut_model).scores(
-                masked_window(context, MASK, DENSE_WINDOW), texts)))
+            scorer = dense_scorer(config.shortcut_model)
+            dense = dict(zip(works, scorer.scores(masked_window(context, MASK, DENSE_WINDOW), texts)))
             topical[DENSE] = dense
+            # the same encoder over other query windows guards like the BM25 guard windows (only
+            # the query is encoded again: the candidates' chunks are cached)
+            for words_ in config.shortcut_dense_guard_windows:
+                if words_ != DENSE_WINDOW:
+                    dense_guards[f"{DENSE}_{words_}"] = dict(zip(works, scorer.scores(
+                        masked_window(context, MASK, words_), texts)))
+            guards.update(dense_guards)
         length = {w: float(docs[w].chars) for w in works}
         above, below, longer = balance.pool_relations(gold, others, topical, length, guards)
         above = balance.most_robust_first(gold, above, prefer, +1)
@@ -474,7 +482,8 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
         def check(chosen: list[str]) -> dict[str, int] | None:
             if leak_alone and surface_leak(prep, {gold: MASK}, gold, chosen, config.leak_window_words, opaque):  # noqa: B023
                 return None
-            return balance.exact_ranks(queries, docs, dense, gold, chosen, guard_windows, prefer_windows)  # noqa: B023
+            return balance.exact_ranks(queries, docs, dense, gold, chosen, guard_windows, prefer_windows,  # noqa: B023
+                                       dense_guards)  # noqa: B023
 
         if leak_alone and surface_leak(prep, {gold: MASK}, gold, others, config.leak_window_words, opaque):
             # every rival together cannot hide the match: no candidate set can

@@ -10,10 +10,7 @@ import sys
 from collections import Counter
 
 import pytest
-
-ORIGINAL_SAMPLE_SHA = "7a1ff50ce9a754bf80f20afa2aa8b310c3b1fef4ba0291af5113cea804b79f28"
-# the sample release with balanced distractors (the default since issue 10)
-BALANCED_SAMPLE_SHA = "1dcbc93e2cabe0fd2fcf600e1d6e67717c9a2ede4bc4fee99b771fa3094f8b32"
+from sample_pins import BALANCED_NO_DENSE_SAMPLE_SHA, ORIGINAL_SAMPLE_SHA, default_sample_sha
 
 
 def _scalar(*args, timeout=900):
@@ -34,7 +31,7 @@ def test_sample_build_balanced_is_deterministic_and_gated(tmp_path):
     r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "b"))
     assert r.returncode == 0, r.stderr
     data = (tmp_path / "b" / "questions.jsonl").read_bytes()
-    assert _sha(tmp_path / "b" / "questions.jsonl") == BALANCED_SAMPLE_SHA
+    assert _sha(tmp_path / "b" / "questions.jsonl") == default_sample_sha()
     questions = [json.loads(line) for line in data.decode().splitlines()]
     mcq = [q for q in questions if q["task"] == "mcq"]
     assert mcq and all(q["shortcut_ranks"] for q in mcq)
@@ -53,6 +50,15 @@ def test_sample_build_balanced_is_deterministic_and_gated(tmp_path):
     for name in ("easy", "medium", "hard"):
         if name in report["groups"]:
             assert set(report["groups"][name]["shortcuts"]) >= {"bm25_10", "bm25_25", "bm25_50", "length"}
+
+
+def test_sample_build_without_the_dense_scorer_has_its_own_pin(tmp_path):
+    # what a machine without the [dense] extra builds by default
+    r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "n"), "--shortcut-model", "none")
+    assert r.returncode == 0, r.stderr
+    assert _sha(tmp_path / "n" / "questions.jsonl") == BALANCED_NO_DENSE_SAMPLE_SHA
+    manifest = json.loads((tmp_path / "n" / "manifest.json").read_text())
+    assert manifest["notes"]["stats.shortcut_scorers"] == ["bm25_10", "bm25_25", "bm25_50", "length"]
 
 
 def test_bad_distractors_option_is_one_line_exit_2(tmp_path):

@@ -7,8 +7,10 @@ import json
 import subprocess
 import sys
 
-# the default (balanced distractors since issue 10); --distractors original keeps 7a1ff50c... (tests/generate)
-SAMPLE_QUESTIONS_SHA256 = "1dcbc93e2cabe0fd2fcf600e1d6e67717c9a2ede4bc4fee99b771fa3094f8b32"
+from sample_pins import default_sample_sha
+
+# the default (balanced distractors since issue 10, with the dense scorer when installed)
+SAMPLE_QUESTIONS_SHA256 = default_sample_sha()
 
 
 def test_sample_build_is_byte_identical(tmp_path):

@@ -57,7 +57,7 @@ class GenerationConfig(BaseModel):
     # the dense scorer balanced too (sentence-transformers id/folder); "auto": the bundled
     # all-MiniLM-L6-v2 when the [dense] extra is installed, else none; "none": BM25 and length only.
     # Resolved on construction, so a config (and the manifest's config_id) names what was used.
-    shortcut_model: str | None = "auto"
+    shortcut_model: str | None = Field(default="auto", validate_default=True)
     hard_pool: int = 30  # balanced hard: distractors among the works cited nearest to the mask
     # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
     citation_markers: Literal["opaque", "visible"] | None = None

@@ -206,7 +206,7 @@ def choose_sets(items: list[Item], weights: dict[str, float], balanced: Sequence
 
     choice = {it.key: min(range(len(it.options)), key=lambda j, it=it: (gap(it.options[j]), j)) for it in alive}
     # the objective is kept as per-scorer excess over chance, sum(hits - chance)
-    excess = {n: 0.0 for n in names}
+    excess = dict.fromkeys(names, 0.0)
     extras = 0.0
     for it in alive:
         hits, chance, extra = it.options[choice[it.key]]

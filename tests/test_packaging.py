@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_SHA256 = "1dcbc93e2cabe0fd2fcf600e1d6e67717c9a2ede4bc4fee99b771fa3094f8b32"  # pinned sample release (balanced)
+SAMPLE_SHA256 = "12b6bd5000fb4c0575d76be96d11a856dce5eac77006be49d605ec8895114981"  # pinned sample release (balanced)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "evaluate"))
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 # the default (balanced distractors since issue 10); --distractors original keeps 7a1ff50c... (tests/generate)
-SAMPLE_QUESTIONS_SHA256 = "1dcbc93e2cabe0fd2fcf600e1d6e67717c9a2ede4bc4fee99b771fa3094f8b32"
+SAMPLE_QUESTIONS_SHA256 = "12b6bd5000fb4c0575d76be96d11a856dce5eac77006be49d605ec8895114981"
 
 
 def test_sample_build_is_byte_identical(tmp_path):

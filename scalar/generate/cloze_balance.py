@@ -24,13 +24,13 @@ its chance expectation (the sum of 1/(m + k) over the masks) — recorded scorer
 preference windows at ``PREFER_WEIGHT`` (so a window nobody balanced on follows), plus a small
 cost per mask whose gold some topical scorers pick and others do not. Then, while a recorded
 scorer is more than ``TOLERANCE`` masks from chance, the question whose removal brings the
-release nearest to chance is dropped (``rejected['cloze_shortcut_unbalanceable']``); a question
-with no usable set is ``rejected['cloze_shortcut_no_set']``.
+release nearest to chance is dropped, as long as some drop lowers the objective
+(``rejected['cloze_shortcut_unbalanceable']``); a question with no usable set is
+``rejected['cloze_shortcut_no_set']``. Hit counts are whole (or shared ties) and chance counts
+fractions, so a scorer can stop a little over one mask away (1.13 on the 128 reference papers).
 
 What this does not give: the ranks below the top are not balanced (a cloze mask's rank depends
-on the other golds, which are fixed), and when the pools cannot lower the rank-1 share enough
-without dropping most questions the drop loop stops where no single drop helps; the audit shows
-what is left.
+on the other golds, which are fixed); the audit shows them.
 """
 
 from __future__ import annotations

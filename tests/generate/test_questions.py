@@ -178,7 +178,7 @@ def test_references_over_the_token_cap_are_not_usable():
 
 
 def test_max_gold_per_paper_limits_questions_per_difficulty():
-    result = generate_questions([small_citing_paper()], GenerationConfig(tasks=["mcq"], max_gold_per_paper=2))
+    result = generate_questions([small_citing_paper()], GenerationConfig(tasks=["mcq"], max_gold_per_paper=2, shortcut_model="none"))
     assert Counter(q.difficulty for q in result.questions)["medium"] == 2
 
 

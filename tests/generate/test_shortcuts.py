@@ -114,7 +114,7 @@ def _load(reference_dir):
 
 def test_balanced_questions_record_the_ranks_the_audit_finds(reference_dir):
     papers = _load(reference_dir)
-    result = generate_questions(papers, GenerationConfig(tasks=["mcq"]))
+    result = generate_questions(papers, GenerationConfig(tasks=["mcq"], shortcut_model="none"))  # BM25 and length
     assert result.questions
     by_paper = {cp.paper.arxiv_id: cp for cp in papers}
     for q in result.questions:

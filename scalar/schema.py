@@ -189,12 +189,17 @@ class Question(_Record):
     # the gold's rank (1 = picked) under each shortcut scorer ("bm25_10", ..., "length"), computed
     # on the untrimmed texts at generation; absent from files when not computed
     shortcut_ranks: dict[str, int] | None = None
+    # cloze: the same per mask, in mask order (each mask's gold ranked among all candidates by
+    # the words around that mask); absent from files when not computed
+    mask_shortcut_ranks: list[dict[str, int]] | None = None
 
     @model_serializer(mode="wrap")
     def _omit_absent_ranks(self, handler):
         data = handler(self)
-        if isinstance(data, dict) and data.get("shortcut_ranks", 0) is None:
-            del data["shortcut_ranks"]  # files without ranks stay byte-identical to older ones
+        if isinstance(data, dict):
+            for name in ("shortcut_ranks", "mask_shortcut_ranks"):
+                if data.get(name, 0) is None:
+                    del data[name]  # files without ranks stay byte-identical to older ones
         return data
 
     @property

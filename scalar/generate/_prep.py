@@ -166,9 +166,11 @@ class Draft:
     base_id: str
     order: list[str] = field(default_factory=list)  # candidate works in final order
     answer: int | list[int] = 0
-    # balanced mode: shortcut target (topical rank - 1, length rank - 1) -> (distractors, ranks)
-    options: dict = field(default_factory=dict)
+    # balanced mode: mcq, shortcut target (topical rank - 1, length rank - 1) -> (distractors,
+    # ranks); cloze, a list of cloze_balance.SetOption
+    options: dict | list = field(default_factory=dict)
     shortcut_ranks: dict[str, int] | None = None
+    mask_shortcut_ranks: list[dict[str, int]] | None = None  # cloze: per mask, in mask order
 
 
 def paper_label(cp: CitingPaper) -> str:

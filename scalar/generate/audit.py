@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, computed_field
 from scalar._util.progress import progress_bar
 from scalar.generate import _leak_checks as checks
 from scalar.generate.lexical import deciding_terms, masked_window, rank_candidates
-from scalar.generate.shortcuts import DEFAULT_WINDOWS, candidate_scores, gold_rank
+from scalar.generate.shortcuts import DEFAULT_WINDOWS, candidate_scores, gold_rank, top_share
 from scalar.schema import Paper, Question
 
 EXAMPLES_PER_CHECK = 10
@@ -297,13 +297,7 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
     return g
 
 
-def _tie_hit(scores: list[float], gold: int) -> float:
-    """What picking the top score earns, a tie at the top shared (a coin between the tied)."""
-    if not scores:
-        return 0.0
-    top = max(scores)
-    tied = [i for i, s in enumerate(scores) if s == top]
-    return 1 / len(tied) if gold in tied else 0.0
+_tie_hit = top_share  # what picking the top score earns, a tie at the top shared
 
 
 def _each_mask(context: str, mask: str, words: int = 50) -> list[str]:

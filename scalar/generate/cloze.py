@@ -31,7 +31,8 @@ def cloze_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, s
     ones, as in mcq — so difficulty and ``citation_type`` describe every mask. Masks a string matcher
     could resolve are dropped (which never changes the type of the rest); a draft needs two masks
     left. Medium: random distractors, full text; hard: the works cited nearest to the masks, body
-    only.
+    only. Balanced (the default): the candidate set is chosen release-wide against the shortcut
+    scorers (``cloze_balance``).
     """
     seed, pid = config.seed, prep.paper_id
     by_paragraph: dict[tuple[int, int], list] = defaultdict(list)
@@ -75,6 +76,9 @@ def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctyp
     if config.balanced:  # a work cited in a masked sentence may be interchangeable with its gold
         banned = set().union(*(prep.same_sentence_works(g) for g in golds)) if golds else set()
         others = [w for w in others if w not in banned]
+        from scalar.generate.cloze_balance import balanced_draft
+
+        return balanced_draft(prep, config, loc, difficulty, ctype, golds, others, firsts, rejected, stats)
     k = config.cloze_distractors
     if difficulty == "hard":
         anchors = [firsts[w] for w in golds]

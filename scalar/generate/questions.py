@@ -120,6 +120,11 @@ def _settle(plan: QuestionPlan) -> None:
         mcq = [d for d in drafts if d.task == "mcq"]
         kept_ids = {id(d) for d in assign_targets(mcq, config.n_candidates, config.seed, rejected)}
         drafts = [d for d in drafts if d.task != "mcq" or id(d) in kept_ids]
+        from scalar.generate.cloze_balance import assign_sets
+
+        cloze = [d for d in drafts if d.task == "cloze"]
+        kept_ids = {id(d) for d in assign_sets(cloze, config, rejected)}
+        drafts = [d for d in drafts if d.task != "cloze" or id(d) in kept_ids]
     _balance_positions(drafts, config)
     alive = {id(d) for d in drafts}
     for p in kept.values():
@@ -624,6 +629,7 @@ class _Rendered:
             context_tokens=fitted.context_tokens, context_budget=budget,
             gold_key=gold_keys[0] if d.task == "mcq" else gold_keys,
             title=cp.paper.title or None, source="scalar", shortcut_ranks=d.shortcut_ranks,
+            mask_shortcut_ranks=d.mask_shortcut_ranks,
         )
 
 

@@ -117,6 +117,17 @@ def gold_rank(scores: Sequence[float], gold: int) -> int:
     return 1 + sum(1 for i, s in enumerate(scores) if i != gold and compare(scores[gold], s) > 0)
 
 
+def top_share(scores: Sequence[float], gold: int) -> float:
+    """What a reader picking the top score earns on one mask: 1 when the gold alone scores
+    highest, 1/j when it ties with j - 1 others at the top, else 0 (a coin between the tied).
+    The audit's accuracy and cloze balancing both count with it."""
+    if not scores:
+        return 0.0
+    top = max(scores)
+    tied = [i for i, s in enumerate(scores) if s == top]
+    return 1 / len(tied) if gold in tied else 0.0
+
+
 def candidate_scores(context: str, texts: Sequence[str], mask: str = MASK,
                      windows: Sequence[int] = DEFAULT_WINDOWS, dense=None) -> dict[str, list[float]]:
     """Every scorer's scores of ``texts`` for the mask ``mask`` in ``context``. ``dense``: a
@@ -137,4 +148,5 @@ def shortcut_ranks(context: str, texts: Sequence[str], gold: int, mask: str = MA
 
 
 __all__ = ["DEFAULT_WINDOWS", "DENSE", "DENSE_WINDOW", "LENGTH", "TermCounts", "bm25", "bm25_name",
-           "candidate_scores", "compare", "gold_rank", "query_tokens", "scorer_names", "shortcut_ranks"]
+           "candidate_scores", "compare", "gold_rank", "query_tokens", "scorer_names", "shortcut_ranks",
+           "top_share"]

@@ -17,8 +17,9 @@ def audit(
                                "--dense-model; needs the [dense] extra)."),
     dense_model: str | None = typer.Option(None, "--dense-model", help="sentence-transformers id or folder "
                                               "for the dense scorer (implies --dense)."),
-    dense_max_chunks: int = typer.Option(4, "--dense-max-chunks", min=1, help="Chunks of each candidate the "
-                                         "dense scorer reads (200 words each, from the start; best chunk wins)."),
+    dense_max_chunks: int | None = typer.Option(None, "--dense-max-chunks", min=1, help="Chunks of each candidate "
+                                                "the dense scorer reads (100 words each, from the start; best "
+                                                "chunk wins; default: the scorer's own, 2, as generation uses)."),
     max_shortcut_margin: float | None = typer.Option(
         None, "--max-shortcut-margin", help="Gate: exit 1 when any shortcut scorer beats chance by more than "
         "this many points on an mcq difficulty (the refresh workflow's audit gate)."),
@@ -34,7 +35,7 @@ def audit(
     if dense or dense_model:
         from scalar.generate.dense import DenseScorer
 
-        scorer = DenseScorer(dense_model, max_chunks=dense_max_chunks)
+        scorer = DenseScorer(dense_model) if dense_max_chunks is None else DenseScorer(dense_model, max_chunks=dense_max_chunks)
     report = audit_release(data, windows=tuple(sorted(set(window))) or DEFAULT_WINDOWS, dense=scorer)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))

@@ -6,8 +6,8 @@ The balanced default is also balanced against the dense scorer when the [dense] 
 from __future__ import annotations
 
 ORIGINAL_SAMPLE_SHA = "7a1ff50ce9a754bf80f20afa2aa8b310c3b1fef4ba0291af5113cea804b79f28"  # --distractors original
-BALANCED_DENSE_SAMPLE_SHA = "21de50c653ce910b8bd19aeb4d6e3fa46e274557e5e05a9a87f439d6be65e336"  # default, [dense] installed
-BALANCED_NO_DENSE_SAMPLE_SHA = "54c0e1383f5f2bb718ca48f11f01b74781e8dccab50b89eb837c6a899ea72c4a"  # --shortcut-model none
+BALANCED_DENSE_SAMPLE_SHA = "affa7bb7d1a6f9958af503e31232d8aaf8f97773323f74a8524a689c204262f4"  # default, [dense] installed
+BALANCED_NO_DENSE_SAMPLE_SHA = "61f5a83a919ac4e7cce3aeb9472bfbb69fe358815ab7d30cce1a1b453e57e114"  # --shortcut-model none
 
 
 def default_sample_sha() -> str:

@@ -204,7 +204,10 @@ def choose_sets(items: list[Item], weights: dict[str, float], balanced: Sequence
         hits, chance, extra = opt
         return sum(weights[n] * (hits.get(n, 0.0) - chance) ** 2 for n in names) + extra
 
-    choice = {it.key: min(range(len(it.options)), key=lambda j, it=it: (gap(it.options[j]), j)) for it in alive}
+    def best_alone(it) -> int:  # the option closest to chance on its own (first on ties)
+        return min(range(len(it.options)), key=lambda j: (gap(it.options[j]), j))
+
+    choice = {it.key: best_alone(it) for it in alive}
     # the objective is kept as per-scorer excess over chance, sum(hits - chance)
     excess = dict.fromkeys(names, 0.0)
     extras = 0.0

@@ -25,6 +25,7 @@ import hashlib
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from scalar.errors import ConfigError
 
@@ -123,7 +124,7 @@ class DenseScorer:
         self.max_chunks = max_chunks
         self.batch_size = batch_size
         self._model = None
-        self._cache: dict[bytes, object] = {}
+        self._cache: dict[bytes, Any] = {}  # digest -> numpy vector
         self._store = EmbeddingStore(default_store_path() if store is True else (store or None))
         # the model's identity in the store's keys: a local folder by its resolved path
         self._key_prefix = (os.path.abspath(self.model_name) if os.path.isdir(self.model_name)

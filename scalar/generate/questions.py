@@ -143,11 +143,12 @@ def _draft_papers(plan: QuestionPlan, papers: Sequence[CitingPaper], progress: C
             local_rejected: Counter[str] = Counter()
             local_stats: dict = defaultdict(int)
             _count_paper(prep, local_stats)
-            made: list[Draft] | None = []
+            drafted: list[Draft] = []
             if "mcq" in config.tasks:
-                made += _mcq_drafts(prep, config, local_rejected, local_stats)
+                drafted += _mcq_drafts(prep, config, local_rejected, local_stats)
             if "cloze" in config.tasks:
-                made += cloze_drafts(prep, config, local_rejected, local_stats)
+                drafted += cloze_drafts(prep, config, local_rejected, local_stats)
+            made: list[Draft] | None = drafted
             if not made:
                 local_stats["papers_without_questions"] += 1
                 if len({v.work for v in prep.refs.values()}) < config.n_candidates:
@@ -591,6 +592,8 @@ class _Rendered:
         self.d = d
         self.counter = counter
         prep = d.prep
+        assert prep is not None, "a draft is rendered with its paper's preparation attached"
+        self.prep = prep
         masked = masked or _Masked(prep, d.golds, d.task, opaque)
         self.redacted = masked.redacted
         self.blocks = masked.blocks
@@ -603,12 +606,12 @@ class _Rendered:
         return config.instruction_tokens + config.candidate_overhead_tokens * len(self.views)
 
     def fits(self, config: GenerationConfig, budget: int) -> bool:
-        return fit(self.header, self.d.prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
+        return fit(self.header, self.prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
                    budget=budget, overhead=self._overhead(config),
                    min_candidate_tokens=config.min_candidate_tokens) is not None
 
     def question(self, config: GenerationConfig, budget: int | None) -> Question | None:
-        d, prep = self.d, self.d.prep
+        d, prep = self.d, self.prep
         overhead = config.instruction_tokens + config.candidate_overhead_tokens * len(self.views)
         fitted = fit(self.header, prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
                      budget=budget, overhead=overhead, min_candidate_tokens=config.min_candidate_tokens)

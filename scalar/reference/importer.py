@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from scalar import __version__
 from scalar._util.progress import progress_bar as _progress
@@ -147,7 +148,7 @@ class OriginalPapers(Sequence[CitingPaper]):
         return self._load(self._paths[i])
 
     def _load(self, path: Path) -> CitingPaper:
-        obj = load_json(path)
+        obj: Any = load_json(path)
         _paper_id(path, obj)
         try:
             aid, _ = arxiv_from_url(str(obj.get("paper_id") or path.stem))

@@ -61,6 +61,8 @@ class QuestionTally:
 def build_manifest(info: ManifestInfo, questions: Iterable[Question] | QuestionTally,
                    questions_sha256: str) -> ReleaseManifest:
     tally = questions if isinstance(questions, QuestionTally) else QuestionTally(questions)
+    earliest: date | None
+    latest: date | None
     if info.paper_dates:
         earliest, latest = min(info.paper_dates), max(info.paper_dates)
     else:

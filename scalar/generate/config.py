@@ -60,6 +60,9 @@ class GenerationConfig(BaseModel):
     # windows; only the query is encoded again. Off by default: [25] keeps 62% of the 128 real
     # papers' mcq instead of 70% (docs/question-generation.md "Measured")
     shortcut_dense_guard_windows: list[int] = Field(default_factory=list)
+    # chunk counts (best of the first k chunks) under which the dense scorer guards the same way
+    # (off by default: [1] keeps 66.8% of the 128 real papers' mcq instead of 70.4%)
+    shortcut_dense_guard_chunks: list[int] = Field(default_factory=list)
     # the dense scorer balanced too (sentence-transformers id/folder); "auto": the bundled
     # all-MiniLM-L6-v2 when the [dense] extra is installed, else none; "none": BM25 and length only.
     # Resolved on construction, so a config (and the manifest's config_id) names what was used.
@@ -90,7 +93,7 @@ class GenerationConfig(BaseModel):
         return self.citation_markers == "opaque"
 
     @field_validator("shortcut_windows", "shortcut_guard_windows", "shortcut_prefer_windows",
-                     "shortcut_dense_guard_windows")
+                     "shortcut_dense_guard_windows", "shortcut_dense_guard_chunks")
     @classmethod
     def _windows(cls, v: list[int]) -> list[int]:
         if any(w < 1 for w in v):

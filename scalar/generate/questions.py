@@ -477,6 +477,12 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                 if words_ != DENSE_WINDOW:
                     dense_guards[f"{DENSE}_{words_}"] = dict(zip(works, scorer.scores(
                         masked_window(context, MASK, words_), texts)))
+            # ... and over other chunkings of the candidates (their chunks are cached on disk)
+            for chunks_ in config.shortcut_dense_guard_chunks:
+                if chunks_ != scorer.max_chunks:
+                    dense_guards[f"{DENSE}_chunks{chunks_}"] = dict(zip(works, dense_scorer(
+                        config.shortcut_model, max_chunks=chunks_).scores(
+                        masked_window(context, MASK, DENSE_WINDOW), texts)))
             guards.update(dense_guards)
         length = {w: float(docs[w].chars) for w in works}
         above, below, longer = balance.pool_relations(gold, others, topical, length, guards)

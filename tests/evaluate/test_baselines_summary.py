@@ -164,11 +164,12 @@ def test_summary_reports_the_share_of_cloze_masks_right(tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_release(tmp_path_factory):
-    """The release `scalar build --venue sample --offline` writes from the bundled cache."""
+    """The sample release under the original distractor rules (30 cloze questions; balanced cloze
+    sets keep fewer of the synthetic papers' small pools, and this tests the baselines, not them)."""
     from scalar.generate.venue_release import run_build
 
     out = tmp_path_factory.mktemp("sample") / "rel"
-    run_build(venue="sample", out=out, offline=True, progress=False)
+    run_build(venue="sample", out=out, offline=True, progress=False, generation={"distractors": "original"})
     return out
 
 

@@ -227,6 +227,22 @@ def work_ref(prep: PaperPrep, work: str) -> RefView:
     return prep.refs[prep.keys_of(work)[0]]
 
 
+def view_text(prep: PaperPrep, work: str, view: str) -> str:
+    """The text a candidate shows: the body only for hard ("body"), else title, abstract and text."""
+    ref = work_ref(prep, work)
+    return (ref.body if view == "body" else ref.full).text
+
+
+def view_terms(prep: PaperPrep, work: str, view: str):
+    """``view_text`` as BM25 sees it (shortcuts.TermCounts), cached on the paper: every question
+    of a paper scores the same pool."""
+    from scalar.generate.shortcuts import TermCounts
+
+    if (work, view) not in prep._terms:
+        prep._terms[(work, view)] = TermCounts.of(view_text(prep, work, view))
+    return prep._terms[(work, view)]
+
+
 def surface_leak(prep: PaperPrep, labels: dict[str, str], gold: str, rivals: list[str], window: int,
                  opaque: bool = False) -> list[str]:
     """The surface-name rule — ``_leak_checks.surface_name_hit``, the very function ``scalar audit``

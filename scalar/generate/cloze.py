@@ -89,11 +89,8 @@ def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctyp
         rejected["cloze_too_few_references"] += 1
         return None
     if config.reject_surface_matches:
-        kept = drop_surface_matches(prep, golds, distractors, config.leak_window_words, config.opaque_markers)
-        stats["cloze_masks_checked_for_surface_match"] += len(golds)
-        stats["cloze_masks_dropped_surface_match"] += len(golds) - len(kept)
-        if len(kept) < 2:
-            rejected["cloze_surface_name_match"] += 1
+        kept = masks_left(prep, golds, distractors, config, rejected, stats)
+        if kept is None:
             return None
         golds = kept
     anchors = [firsts[w] for w in golds]
@@ -101,6 +98,19 @@ def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctyp
     return Draft(prep=prep, task="cloze", difficulty=difficulty, anchors=anchors, golds=golds,
                  distractors=distractors, view="body" if difficulty == "hard" else "full",
                  citation_type=ctype, base_id=base)
+
+
+def masks_left(prep: PaperPrep, golds: list[str], rivals: list[str], config: GenerationConfig,
+               rejected: Counter, stats: dict) -> list[str] | None:
+    """The golds still masked once a string matcher's picks are dropped (counted), or None (the
+    draft is rejected) when fewer than two are left."""
+    kept = drop_surface_matches(prep, golds, rivals, config.leak_window_words, config.opaque_markers)
+    stats["cloze_masks_checked_for_surface_match"] += len(golds)
+    stats["cloze_masks_dropped_surface_match"] += len(golds) - len(kept)
+    if len(kept) < 2:
+        rejected["cloze_surface_name_match"] += 1
+        return None
+    return kept
 
 
 def drop_surface_matches(prep: PaperPrep, golds: list[str], distractors: list[str], window: int,

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
-from scalar.generate._prep import Draft, PaperPrep, nearest_works, work_ref
-from scalar.generate.cloze import drop_surface_matches
+from scalar.generate._prep import Draft, PaperPrep, nearest_works, view_terms, view_text
+from scalar.generate.cloze import drop_surface_matches, masks_left
 from scalar.generate.shortcuts import DENSE, LENGTH, TermCounts, bm25, bm25_name, compare, gold_rank, top_share
 from scalar.schema import cloze_mask
 
@@ -318,11 +318,8 @@ def balanced_draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: s
     if config.reject_surface_matches:
         # with the whole pool as rivals a matcher resolves the fewest masks; each set is then
         # checked as the question will show it, unless no mask leaks even with no distractor
-        kept = drop_surface_matches(prep, golds, ordered, window, opaque)
-        stats["cloze_masks_checked_for_surface_match"] += len(golds)
-        stats["cloze_masks_dropped_surface_match"] += len(golds) - len(kept)
-        if len(kept) < 2:
-            rejected["cloze_surface_name_match"] += 1
+        kept = masks_left(prep, golds, ordered, config, rejected, stats)
+        if kept is None:
             return None
         golds = kept
         leaky = drop_surface_matches(prep, golds, [], window, opaque) != golds
@@ -351,18 +348,13 @@ def _scoring(prep: PaperPrep, config: GenerationConfig, golds: list[str], pool: 
     masks = [cloze_mask(i + 1) for i in range(len(golds))]
     queries = [{w: query_tokens(context, w, m) for w in windows} for m in masks]
     works = [*golds, *pool]
-    docs = {}
-    for w in works:
-        if (w, view) not in prep._terms:
-            ref = work_ref(prep, w)
-            prep._terms[(w, view)] = TermCounts.of((ref.body if view == "body" else ref.full).text)
-        docs[w] = prep._terms[(w, view)]
+    docs = {w: view_terms(prep, w, view) for w in works}
     dense = None
     if config.shortcut_model:
         from scalar.generate.dense import dense_scorer
 
         scorer = dense_scorer(config.shortcut_model)
-        texts = [(work_ref(prep, w).body if view == "body" else work_ref(prep, w).full).text for w in works]
+        texts = [view_text(prep, w, view) for w in works]
         dense = [dict(zip(works, scorer.scores(masked_window(context, m, DENSE_WINDOW), texts))) for m in masks]
     return ClozeScoring(golds=list(golds), queries=queries, docs=docs, dense=dense,
                         recorded=tuple(config.shortcut_windows))

@@ -42,7 +42,17 @@ from pydantic import BaseModel, Field
 from scalar._util.seeds import rng, stable_id
 from scalar.errors import ConfigError
 from scalar.generate._candidates import TITLE_MASK, View, scrub_title
-from scalar.generate._prep import Draft, PaperPrep, eligible_works, nearest_works, prepare_paper, surface_leak, work_ref
+from scalar.generate._prep import (
+    Draft,
+    PaperPrep,
+    eligible_works,
+    nearest_works,
+    prepare_paper,
+    surface_leak,
+    view_terms,
+    view_text,
+    work_ref,
+)
 from scalar.generate._tokens import TokenCounter
 from scalar.generate.citation_types import make_typer
 from scalar.generate.cloze import cloze_drafts
@@ -410,7 +420,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
     can reach (``balance.options``); ``balance.assign_targets`` picks one per draft release-wide."""
     from scalar.generate import balance
     from scalar.generate.lexical import masked_window
-    from scalar.generate.shortcuts import DENSE_WINDOW, TermCounts, bm25, bm25_name, query_tokens, scorer_names
+    from scalar.generate.shortcuts import DENSE_WINDOW, bm25, bm25_name, query_tokens, scorer_names
 
     seed, pid = config.seed, prep.paper_id
     k = config.n_candidates - 1
@@ -442,12 +452,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                          | set(config.shortcut_prefer_windows))
         queries = {w: query_tokens(context, w) for w in windows}
         works = [gold, *others]
-        docs = {}
-        for w in works:
-            if (w, view) not in prep._terms:
-                ref = work_ref(prep, w)
-                prep._terms[(w, view)] = TermCounts.of((ref.body if view == "body" else ref.full).text)
-            docs[w] = prep._terms[(w, view)]
+        docs = {w: view_terms(prep, w, view) for w in works}
         # pool-wide scores sort works into above / below the gold (the exact check follows)
         topical, guards, prefer = {}, {}, {}
         guard_windows = tuple(w for w in config.shortcut_guard_windows if w not in config.shortcut_windows)
@@ -467,7 +472,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             from scalar.generate.dense import dense_scorer
             from scalar.generate.shortcuts import DENSE
 
-            texts = [(work_ref(prep, w).body if view == "body" else work_ref(prep, w).full).text for w in works]
+            texts = [view_text(prep, w, view) for w in works]
             scorer = dense_scorer(config.shortcut_model)
             dense = dict(zip(works, scorer.scores(masked_window(context, MASK, DENSE_WINDOW), texts)))
             topical[DENSE] = dense

@@ -1,22 +1,23 @@
-"""Balanced distractors: choose each question's distractors so that, across a release, the gold's
-rank under every shortcut scorer is uniform over 1..n (``--distractors balanced``, the default).
+"""Balanced distractors: choose each question's distractors so that, across a release, every
+shortcut scorer ranks the gold first in exactly one question in n per difficulty
+(``--distractors balanced``, the default).
 
-Per question (``options``): the pool's works are split by how they score against the gold under
-the *topical* scorers (BM25 over every window, and dense when enabled) jointly — ``above`` a work
-that beats the gold under all of them, ``below`` one that loses under all of them (a work above
-under one scorer and below under another is not used) — and separately by length (longer or
-shorter than the gold). A target (t, u) asks for t distractors from ``above`` and n-1-t from
-``below``, u of the n-1 longer than the gold; the gold then ranks t+1 under every topical scorer
-and u+1 by length. Every candidate set is checked exactly as the question will be scored (BM25
-with the 4 candidates as the corpus), so the recorded ranks are the ranks the audit finds.
-Because distractors straddle the gold under all topical scorers at once, not only under each
-one, a scorer correlated with them (another window, another chunking, another encoder) ranks the
-gold where they do.
+Per question (``options``): candidate sets are scored exactly as the question will be (BM25 with
+the n candidates as the corpus) and admitted under a target (t, u). t = 0: the gold is first under
+every *topical* scorer (BM25 over every balanced window, and dense when enabled), no distractor
+beating it under a *guard* window. t > 0: no topical scorer and no guard window finds the gold
+strictly first. The preferred t > 0 sets are *pure* — t works above the gold under every topical
+scorer at once, the rest below under all (``pool_relations`` sorts the pool), so the gold ranks
+t + 1 everywhere; where the pool has no such works, a *cover* does it with works that each beat
+the gold under some scorers (``cover_candidates``). u counts distractors longer than the gold (the
+length scorer's rank u + 1), balanced on its own axis.
 
-Per release (``assign_targets``): within each difficulty, every question gets a target such that
-each topical rank and each length rank is used equally often (counts differ by at most one), by
-capacity-constrained bipartite matching over the seeded question order; a question no balanced
-assignment can place is dropped and counted (``shortcut_unbalanceable``).
+Per release (``assign_targets``): within each difficulty, capacity-constrained bipartite matching
+over the seeded question order gives every question one reachable target so that t = 0 and u = 0
+each hold one question in n (to within one question), ranks 2..n as even as the pools allow; a
+question no balanced assignment can place is dropped and counted (``shortcut_unbalanceable``,
+``shortcut_no_target``). Since t = 0 means first under every scorer and t > 0 first under none,
+each scorer's accuracy is 1/n by construction.
 """
 
 from __future__ import annotations

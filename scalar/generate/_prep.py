@@ -227,6 +227,11 @@ def work_ref(prep: PaperPrep, work: str) -> RefView:
     return prep.refs[prep.keys_of(work)[0]]
 
 
+def view_for(difficulty: str) -> str:
+    """The candidate view a difficulty shows: hard the body only, the others the full text."""
+    return "body" if difficulty == "hard" else "full"
+
+
 def view_text(prep: PaperPrep, work: str, view: str) -> str:
     """The text a candidate shows: the body only for hard ("body"), else title, abstract and text."""
     ref = work_ref(prep, work)

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
-from scalar.generate._prep import Draft, PaperPrep, eligible_works, nearest_works, surface_leak
+from scalar.generate._prep import Draft, PaperPrep, eligible_works, nearest_works, surface_leak, view_for
 from scalar.schema import cloze_mask
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def _draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: str, ctyp
     anchors = [firsts[w] for w in golds]
     base = stable_id("cloze", pid, ",".join(golds), ",".join(a.uid for a in anchors), difficulty)
     return Draft(prep=prep, task="cloze", difficulty=difficulty, anchors=anchors, golds=golds,
-                 distractors=distractors, view="body" if difficulty == "hard" else "full",
+                 distractors=distractors, view=view_for(difficulty),
                  citation_type=ctype, base_id=base)
 
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
-from scalar.generate._prep import Draft, PaperPrep, nearest_works, view_terms, view_text
+from scalar.generate._prep import Draft, PaperPrep, nearest_works, view_for, view_terms, view_text
 from scalar.generate.cloze import drop_surface_matches, masks_left
 from scalar.generate.shortcuts import DENSE, LENGTH, TermCounts, bm25, bm25_name, compare, gold_rank, top_share
 from scalar.schema import cloze_mask
@@ -324,7 +324,7 @@ def balanced_draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: s
         golds = kept
         leaky = drop_surface_matches(prep, golds, [], window, opaque) != golds
     anchors = [firsts[w] for w in golds]
-    view = "body" if difficulty == "hard" else "full"
+    view = view_for(difficulty)
     scoring = _scoring(prep, config, golds, ordered, view)
 
     def usable(chosen: Sequence[str]) -> bool:
@@ -343,8 +343,7 @@ def _scoring(prep: PaperPrep, config: GenerationConfig, golds: list[str], pool: 
     from scalar.generate.shortcuts import DENSE_WINDOW, query_tokens
 
     context = _Masked(prep, golds, "cloze", config.opaque_markers).text()
-    windows = sorted(set(config.shortcut_windows) | set(config.shortcut_guard_windows)
-                     | set(config.shortcut_prefer_windows))
+    windows = config.scored_windows
     masks = [cloze_mask(i + 1) for i in range(len(golds))]
     queries = [{w: query_tokens(context, w, m) for w in windows} for m in masks]
     works = [*golds, *pool]

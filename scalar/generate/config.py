@@ -87,6 +87,11 @@ class GenerationConfig(BaseModel):
         return self.distractors == "balanced"
 
     @property
+    def scored_windows(self) -> list[int]:
+        """Every BM25 window balanced generation scores: balanced, guard and preference ones."""
+        return sorted(set(self.shortcut_windows) | set(self.shortcut_guard_windows) | set(self.shortcut_prefer_windows))
+
+    @property
     def opaque_markers(self) -> bool:
         if self.citation_markers is None:
             return self.balanced

@@ -49,6 +49,7 @@ from scalar.generate._prep import (
     nearest_works,
     prepare_paper,
     surface_leak,
+    view_for,
     view_terms,
     view_text,
     work_ref,
@@ -409,7 +410,7 @@ def _mcq_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, st
                     continue
             base = stable_id("mcq", pid, gold, anchor.uid, difficulty)
             out.append(Draft(prep=prep, task="mcq", difficulty=difficulty, anchors=[anchor], golds=[gold],
-                             distractors=distractors, view="body" if difficulty == "hard" else "full",
+                             distractors=distractors, view=view_for(difficulty),
                              citation_type=want, base_id=base))
     return out
 
@@ -425,7 +426,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
     seed, pid = config.seed, prep.paper_id
     k = config.n_candidates - 1
     want = _TYPE_FOR[difficulty]
-    view = "body" if difficulty == "hard" else "full"
+    view = view_for(difficulty)
     out = []
     for gold in golds:
         anchor = rng(seed, pid, gold, want, "occurrence").choice(by_work[gold])
@@ -448,8 +449,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             if config.reject_surface_matches else []
         context = _masked_text(prep, gold, opaque)
         # balanced against the recorded windows and, so as not to fit to them, a spread of others
-        windows = sorted(set(config.shortcut_windows) | set(config.shortcut_guard_windows)
-                         | set(config.shortcut_prefer_windows))
+        windows = config.scored_windows
         queries = {w: query_tokens(context, w) for w in windows}
         works = [gold, *others]
         docs = {w: view_terms(prep, w, view) for w in works}
@@ -623,9 +623,8 @@ class _Rendered:
 
     def question(self, config: GenerationConfig, budget: int | None) -> Question | None:
         d, prep = self.d, self.prep
-        overhead = config.instruction_tokens + config.candidate_overhead_tokens * len(self.views)
         fitted = fit(self.header, prep.section_titles, self.blocks, self.anchor, self.views, self.counter,
-                     budget=budget, overhead=overhead, min_candidate_tokens=config.min_candidate_tokens)
+                     budget=budget, overhead=self._overhead(config), min_candidate_tokens=config.min_candidate_tokens)
         if fitted is None:
             return None
         candidates = [Candidate(key=r.key, arxiv_id=r.arxiv_id, title=r.title or None, text=t)

@@ -18,14 +18,24 @@ def leaderboard(
     title: str | None = typer.Option(None, "--title", help="Page title."),
     data: list[Path] = typer.Option([], "--data", help="Release folder to use for runs of its release id (repeatable); default: the data_dir in summary.json."),
     no_audit: bool = typer.Option(False, "--no-audit", help="Skip the shortcut audit shown in the page's About section (slow on very large releases)."),
+    baseline: list[str] = typer.Option([], "--baseline", help="Baseline to compute from the release when no run of it "
+                                       "is given (repeatable; default baseline/random and baseline/lexical; "
+                                       "baseline/dense needs the [dense] extra; 'none': compute none)."),
 ) -> None:
     """Aggregate runs into a leaderboard snapshot."""
     from scalar.leaderboard.snapshot import build_snapshot
 
     snapshot = build_snapshot(runs, out, after=_after_date(after), allow_mixed=allow_mixed, cutoffs_file=cutoffs,
                               title=title, data_dirs=data, require_cutoffs=require_cutoffs, progress=True,
-                              audit=not no_audit)
+                              audit=not no_audit, **_computed(baseline))
     _print(snapshot, out)
+
+
+def _computed(names: list[str]) -> dict:
+    """build_snapshot's ``computed_baselines`` for the --baseline values (none given: its default)."""
+    if not names:
+        return {}
+    return {"computed_baselines": [] if names == ["none"] else names}
 
 
 def _after_date(text: str | None):

@@ -17,13 +17,27 @@ from scalar.schema import Prediction, Question
 
 RANDOM = "baseline/random"
 LEXICAL = "baseline/lexical"
-DENSE = "baseline/dense"  # needs the [dense] extra: computed on request, not by default
-BASELINES = (RANDOM, LEXICAL)
+DENSE = "baseline/dense"  # needs the [dense] extra: computed on request (--baseline), not by default
+BASELINES = (RANDOM, LEXICAL)  # computed by default: cheap, and exact with no extra installed
 SEED = 0  # scalar eval's default --seed
 
 
 def is_baseline(model: str) -> bool:
     return model.startswith("baseline/")
+
+
+def check_computable(models: Iterable[str]) -> list[str]:
+    """``models`` in order without repeats, each a registered baseline whose backend can run here
+    (a missing extra fails now, as one line, not after the runs were scored)."""
+    from scalar.errors import InputError
+    from scalar.evaluate import get_backend
+
+    out = list(dict.fromkeys(models))
+    for model in out:
+        if not is_baseline(model):
+            raise InputError(f"--baseline {model!r}: only baselines (baseline/<kind>) can be computed from a release")
+        get_backend(model, model_args={"seed": SEED}).preflight()  # unknown kind / missing extra: one line
+    return out
 
 
 def baseline_predictions(model: str, questions: Iterable[Question], *, seed: int = SEED) -> list[Prediction]:

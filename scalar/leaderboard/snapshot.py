@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -40,7 +41,8 @@ SNAPSHOT_FILES = ("index.html", "leaderboard.json", "leaderboard.csv", "leaderbo
 def build_snapshot(runs_dir: str | Path, out_dir: str | Path, *, after: date | None = None,
                    allow_mixed: bool = False, cutoffs_file: str | Path | None = None,
                    title: str | None = None, data_dirs: list[str | Path] | None = None,
-                   require_cutoffs: bool = False, progress: bool = False, audit: bool = True) -> Snapshot:
+                   require_cutoffs: bool = False, progress: bool = False, audit: bool = True,
+                   computed_baselines: Sequence[str] = baselines.BASELINES) -> Snapshot:
     """Score every run under ``runs_dir`` against its release and write the snapshot to ``out_dir``.
 
     Raises InputError/ConfigError (nothing written) for: no runs, a malformed summary or
@@ -48,9 +50,12 @@ def build_snapshot(runs_dir: str | Path, out_dir: str | Path, *, after: date | N
     one release, predictions for questions the release lacks, a malformed cutoffs file, and, with
     ``require_cutoffs``, a model missing from the cutoff registry. ``audit=False`` skips the
     shortcut audit shown in the page's "about" section (slow on very large releases).
+    ``computed_baselines``: the baselines given a row computed from the release when no run of them
+    is given (``baseline/dense`` needs the [dense] extra; checked before any run is read).
     """
     runs_dir, out_dir = Path(runs_dir), Path(out_dir)
     registry = CutoffRegistry.load(cutoffs_file)
+    computed_baselines = baselines.check_computable(computed_baselines)
     runs = [read_run(p, runs_dir) for p in find_run_dirs(runs_dir)]
     releases = _load_releases(runs, data_dirs or [])
     _check_consistent(runs, allow_mixed)
@@ -67,7 +72,7 @@ def build_snapshot(runs_dir: str | Path, out_dir: str | Path, *, after: date | N
         scored.append(_run_row(run, releases[rid], questions[rid], registry, after))
     for rid in sorted(releases):
         present = {r.model for r, _ in scored if r.release_id == rid}
-        for model in baselines.BASELINES:
+        for model in computed_baselines:
             if model not in present:
                 scored.append(_computed_baseline_row(model, releases[rid], questions[rid], progress))
     rows = [r for r, _ in scored]
@@ -216,7 +221,7 @@ _SECRET_VALUE = re.compile(r"\bBearer\s|\bsk-[A-Za-z0-9]|\bhf_[A-Za-z0-9]{8}", r
 def _computed_baseline_row(model: str, release: Release, questions: list[Question],
                            progress: bool) -> tuple[LeaderboardRow, dict[str, Prediction]]:
     """The row a ``scalar eval --model <baseline>`` run would give: the baseline answers here."""
-    shown = _progress(questions, f"computing {model}", progress and model == baselines.LEXICAL)
+    shown = _progress(questions, f"computing {model}", progress and model != baselines.RANDOM)
     preds = baselines.baseline_predictions(model, shown)
     row = aggregate.build_row(
         model=model, release_id=release.manifest.release_id, kind="baseline", computed=True,

@@ -181,3 +181,12 @@ def test_success_prints_a_table(tmp_path, release, scalar_cli):
     snap = json.loads((out / "leaderboard.json").read_text())
     assert snap["title"] == "My board" and snap["after"] == "2024-10-01"
     assert (tmp_path / "leaderboards" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("name, needle", [("openai/gpt-4o", "only baselines"),
+                                          ("baseline/nope", "baseline/nope")])
+def test_bad_computed_baseline(tmp_path, release, scalar_cli, name, needle):
+    make_run(tmp_path / "runs", "gpt", "openai/gpt-4o-mini", release, lambda q: True)
+    out = tmp_path / "snap"
+    _assert_clean_failure(scalar_cli("leaderboard", "--runs", tmp_path / "runs", "--out", out,
+                                     "--baseline", name), out, needle)

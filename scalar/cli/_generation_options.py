@@ -8,8 +8,10 @@ import typer
 
 def distractors_option():
     return typer.Option(None, "--distractors", help="balanced (default: each shortcut scorer ranks the gold first "
-                        "in one question in four per difficulty) or original (the original SCALAR rules, "
-                        "comparable with published numbers).")
+                        "in one question in four per difficulty), robust (balanced, and near chance under variants "
+                        "of the scorers too: other dense query windows and chunkings, a 3-word BM25 window; "
+                        "keeps fewer questions, needs the [dense] extra) or original (the original SCALAR "
+                        "rules, comparable with published numbers).")
 
 
 def shortcut_model_option():

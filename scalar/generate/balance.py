@@ -105,6 +105,12 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
         topical = [r for name, r in ranks.items() if name != LENGTH]
         if ranks[LENGTH] != u + 1:
             return
+        # family scorers check rank 1 only: the gold strictly first when t = 0, else (covers too,
+        # t None) some distractor strictly above it
+        family = [v for (kind, _), v in flags.items() if kind == "top"]
+        side = 1 if t == 0 else 0
+        if not all(flag[side] for flag in family):
+            return
         if t is None:  # a cover: never first under a topical scorer, nor strictly first under a guard
             if not topical or min(topical) < 2 or any(all(be) for (kind, _), (_ab, be) in flags.items()
                                                       if kind == "guard"):
@@ -164,12 +170,14 @@ def options(gold: str, above: list[str], below: list[str], longer: set[str], k: 
 
 def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense: dict[str, float] | None,
                 gold: str, chosen: Sequence[str], guards: Sequence[int] = (), prefer: Sequence[int] = (),
-                score_guards: dict[str, dict[str, float]] | None = None) -> dict:
+                score_guards: dict[str, dict[str, float]] | None = None,
+                score_family: dict[str, dict[str, float]] | None = None) -> dict:
     """The gold's rank under every scorer for the candidate set gold + chosen, BM25 over exactly
     these candidates (as the audit and ``baseline/lexical`` score them). Guard windows give
     (above, below) flags per distractor under key ("guard", words) instead of a rank; so do
     ``score_guards`` (name -> work -> score, scores that do not depend on the candidate set, such
-    as the dense scorer over another query window)."""
+    as the dense scorer over another query window). ``score_family`` (the same kind of scores) give
+    ("top", name) flags: (some distractor strictly above the gold, the gold strictly above all)."""
     works = [gold, *chosen]
     ranks: dict = {}
     for words, q in query.items():
@@ -180,6 +188,9 @@ def exact_ranks(query: dict[int, list[str]], docs: dict[str, TermCounts], dense:
         ranks[bm25_name(words)] = 1 + sum(compare(s[0], x) > 0 for x in s[1:])
     for name, sc in (score_guards or {}).items():
         ranks[("guard", name)] = ([compare(sc[gold], sc[w]) > 0 for w in chosen], [compare(sc[gold], sc[w]) < 0 for w in chosen])
+    for name, sc in (score_family or {}).items():
+        ranks[("top", name)] = (any(compare(sc[gold], sc[w]) > 0 for w in chosen),
+                                all(compare(sc[gold], sc[w]) < 0 for w in chosen))
     if dense is not None:
         ranks[DENSE] = 1 + sum(compare(dense[gold], dense[w]) > 0 for w in chosen)
     ranks[LENGTH] = 1 + sum(compare(float(docs[gold].chars), float(docs[w].chars)) > 0 for w in chosen)

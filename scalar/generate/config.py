@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scalar.errors import ConfigError
 from scalar.schema import DIFFICULTIES, TASKS
 
 MIN_CONTEXT_BUDGET = 1000  # tokens: below this no paper text is left beside instruction and candidates
+
+
+# ``--distractors robust``: balanced, and rank 1 also checked under 9 variants of the dense scorer
+# (query windows of 25/50/100 words either side x the best of a candidate's first 1, 2 or 8 100-word
+# chunks) and guarded under a 3-word BM25 window too; settings given explicitly win
+ROBUST_DEFAULTS = {"shortcut_dense_family_windows": [25, 50, 100], "shortcut_dense_family_views": [1, 2, 8],
+                   "shortcut_guard_windows": [3, 5, 15, 35, 100]}
 
 
 class GenerationConfig(BaseModel):
@@ -46,7 +53,9 @@ class GenerationConfig(BaseModel):
     # shortcut control (docs/question-generation.md): "balanced" chooses distractors so the gold's
     # rank under every shortcut scorer is uniform per difficulty; "original" keeps the original
     # SCALAR rules (random / nearest-cited), so published numbers stay comparable
-    distractors: Literal["balanced", "original"] = "balanced"
+    # "robust": balanced, and near chance under variants of the scorers too (ROBUST_DEFAULTS), at the
+    # cost of questions (docs/question-generation.md "Robust to scorer variants")
+    distractors: Literal["balanced", "robust", "original"] = "balanced"
     shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
     # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
     # a window the release was not balanced on does not find what the recorded ones hide
@@ -67,6 +76,12 @@ class GenerationConfig(BaseModel):
     # all-MiniLM-L6-v2 when the [dense] extra is installed, else none; "none": BM25 and length only.
     # Resolved on construction, so a config (and the manifest's config_id) names what was used.
     shortcut_model: str | None = Field(default="auto", validate_default=True)
+    # rank-1 checks under a family of dense variants, every query window here x the best of the
+    # first k chunks for every k in views: a question with the gold on top keeps it strictly on top
+    # under each, any other has a distractor strictly above the gold under each, so a dense scorer
+    # shaped unlike the balanced one still finds the gold about one time in n (off unless robust)
+    shortcut_dense_family_windows: list[int] = Field(default_factory=list)
+    shortcut_dense_family_views: list[int] = Field(default_factory=list)
     hard_pool: int = 30  # balanced hard: distractors among the works cited nearest to the mask
     # "opaque": every visible citation marker becomes "[REF-n]"; default: opaque when balanced
     citation_markers: Literal["opaque", "visible"] | None = None
@@ -80,16 +95,43 @@ class GenerationConfig(BaseModel):
             err = e.errors()[0]
             where = ".".join(str(x) for x in err.get("loc", ()))
             msg = str(err.get("msg", "")).removeprefix("Value error, ")
-            raise ConfigError(f"generation option {where}: {msg}") from None
+            raise ConfigError(f"generation option {where}: {msg}" if where else f"generation options: {msg}") from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _robust_defaults(cls, data):
+        if isinstance(data, dict) and data.get("distractors") == "robust":
+            data = {**ROBUST_DEFAULTS, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _family_needs_dense(self):
+        if self.balanced and self.dense_family and not self.shortcut_model:
+            raise ValueError("robust distractors need the dense scorer: install the [dense] extra "
+                             "(pip install 'scalar-bench[dense]') or pass --shortcut-model")
+        return self
 
     @property
     def balanced(self) -> bool:
-        return self.distractors == "balanced"
+        """Distractors chosen against the shortcut scorers (balanced and robust)."""
+        return self.distractors != "original"
 
     @property
     def scored_windows(self) -> list[int]:
         """Every BM25 window balanced generation scores: balanced, guard and preference ones."""
         return sorted(set(self.shortcut_windows) | set(self.shortcut_guard_windows) | set(self.shortcut_prefer_windows))
+
+    @property
+    def dense_family(self) -> list[tuple[int, int]]:
+        """The (query window, chunks) variants of the dense scorer rank 1 is checked under (none
+        when neither list is set; one list alone pairs with the balanced scorer's other setting)."""
+        if not (self.shortcut_dense_family_windows or self.shortcut_dense_family_views):
+            return []
+        from scalar.generate.dense import MAX_CHUNKS
+        from scalar.generate.shortcuts import DENSE_WINDOW
+
+        return [(w, k) for w in self.shortcut_dense_family_windows or [DENSE_WINDOW]
+                for k in self.shortcut_dense_family_views or [MAX_CHUNKS]]
 
     @property
     def opaque_markers(self) -> bool:
@@ -98,7 +140,8 @@ class GenerationConfig(BaseModel):
         return self.citation_markers == "opaque"
 
     @field_validator("shortcut_windows", "shortcut_guard_windows", "shortcut_prefer_windows",
-                     "shortcut_dense_guard_windows", "shortcut_dense_guard_chunks")
+                     "shortcut_dense_guard_windows", "shortcut_dense_guard_chunks",
+                     "shortcut_dense_family_windows", "shortcut_dense_family_views")
     @classmethod
     def _windows(cls, v: list[int]) -> list[int]:
         if any(w < 1 for w in v):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,32 @@ class DenseScorer:
                 fresh.append((k, self._cache[k].tobytes()))
             self._store.put_many(fresh)
         return [self._cache[k] for k in keys]
+
+    def variant_scores(self, context: str, mask: str, texts: list[str], windows: Sequence[int],
+                       views: Sequence[int]) -> dict[tuple[int, int], list[float]]:
+        """(query window, k) -> each text's score under that variant of the scorer: the cosine
+        similarity of the ``window`` words either side of ``mask`` with the best of the text's
+        first k chunks (k at most ``max_chunks``). One query encoding per window; the chunks are
+        encoded once for every k."""
+        import numpy as np
+
+        from scalar.generate.lexical import masked_window
+
+        if max(views, default=1) > self.max_chunks:
+            raise ConfigError(f"dense scorer: a view of {max(views)} chunks needs max_chunks >= {max(views)}")
+        parts = [chunks(t, self.chunk_words, self.max_chunks) for t in texts]
+        vecs = self._encode([c for p in parts for c in p]) if texts else []
+        out: dict[tuple[int, int], list[float]] = {}
+        for w in windows:
+            query = masked_window(context, mask, w)
+            qv = self._encode([query])[0] if query.strip() else None
+            sims, i = [], 0
+            for p in parts:
+                sims.append([float(np.dot(qv, v)) if qv is not None else 0.0 for v in vecs[i:i + len(p)]])
+                i += len(p)
+            for k in views:
+                out[(w, k)] = [round(max(s[:k]), 6) for s in sims]  # rounded as ``scores`` is
+        return out
 
     def scores(self, query: str, texts: list[str]) -> list[float]:
         """Best-chunk cosine similarity of each text with ``query``."""

@@ -327,6 +327,8 @@ class QuestionPlan:
             stats["shortcut_guard_windows"] = list(self.config.shortcut_guard_windows)
             if self.config.shortcut_model:
                 stats["shortcut_model"] = self.config.shortcut_model
+            if self.config.dense_family:  # "window x chunks" of each variant rank 1 was checked under
+                stats["shortcut_dense_family"] = [f"{w}x{k}" for w, k in self.config.dense_family]
         stats["seconds"] = round(time.perf_counter() - self._t0, 3)
         attempts = stats.get("mcq_checked_for_surface_match", 0)
         stats["surface_match_rate"] = round(rejected.get("surface_name_match", 0) / attempts, 4) if attempts else 0.0
@@ -468,6 +470,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                 prefer[bm25_name(words_)] = scores
         dense = None
         dense_guards: dict[str, dict[str, float]] = {}
+        dense_family: dict[str, dict[str, float]] = {}
         if config.shortcut_model:
             from scalar.generate.dense import dense_scorer
             from scalar.generate.shortcuts import DENSE
@@ -489,10 +492,19 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                         config.shortcut_model, max_chunks=chunks_).scores(
                         masked_window(context, MASK, DENSE_WINDOW), texts)))
             guards.update(dense_guards)
+            # ... and a family of its variants checks the gold's rank 1 (docs: "Robust to dense variants")
+            if config.dense_family:
+                views = sorted({k_ for _w, k_ in config.dense_family})
+                wide = dense_scorer(config.shortcut_model, max_chunks=max(views))
+                for (w_, k_), sc in wide.variant_scores(context, MASK, texts, sorted({w_ for w_, _k in config.dense_family}),
+                                                        views).items():
+                    if (w_, k_) in config.dense_family:
+                        dense_family[f"{DENSE}_w{w_}_c{k_}"] = dict(zip(works, sc))
         length = {w: float(docs[w].chars) for w in works}
         above, below, longer = balance.pool_relations(gold, others, topical, length, guards)
-        above = balance.most_robust_first(gold, above, prefer, +1)
-        below = balance.most_robust_first(gold, below, prefer, -1)
+        # distractors that also satisfy the family are tried first
+        above = balance.most_robust_first(gold, above, {**prefer, **dense_family}, +1)
+        below = balance.most_robust_first(gold, below, {**prefer, **dense_family}, -1)
         ties = {w for w in others if length[w] == length[gold]}
 
         # called only within this iteration, so the loop variables it reads are the current ones
@@ -500,7 +512,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             if leak_alone and surface_leak(prep, {gold: MASK}, gold, chosen, config.leak_window_words, opaque):  # noqa: B023
                 return None
             return balance.exact_ranks(queries, docs, dense, gold, chosen, guard_windows, prefer_windows,  # noqa: B023
-                                       dense_guards)  # noqa: B023
+                                       dense_guards, dense_family)  # noqa: B023
 
         if leak_alone and surface_leak(prep, {gold: MASK}, gold, others, config.leak_window_words, opaque):
             # every rival together cannot hide the match: no candidate set can

@@ -1,0 +1,85 @@
+"""``--distractors robust``: balanced, and rank 1 checked under a family of dense variants (other
+query windows, other chunkings) and a 3-word BM25 guard, so scorers shaped unlike the recorded ones
+stay near chance too."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter, defaultdict
+
+import pytest
+
+from scalar.errors import ConfigError
+from scalar.generate.config import ROBUST_DEFAULTS, GenerationConfig
+from scalar.generate.dense import dense_available
+
+needs_dense = pytest.mark.skipif(not dense_available(), reason="the [dense] extra is not installed")
+
+
+def _scalar(*args, timeout=900):
+    return subprocess.run([sys.executable, "-m", "scalar", *args], capture_output=True, text=True, timeout=timeout)
+
+
+@needs_dense
+def test_robust_sets_the_family_and_explicit_settings_win():
+    c = GenerationConfig(distractors="robust")
+    assert c.balanced and len(c.dense_family) == 9 and (25, 1) in c.dense_family and (100, 8) in c.dense_family
+    assert 3 in c.shortcut_guard_windows
+    c = GenerationConfig(distractors="robust", shortcut_dense_family_views=[4])
+    assert c.dense_family == [(25, 4), (50, 4), (100, 4)]
+    assert GenerationConfig().dense_family == []  # the default mode checks no family
+    assert GenerationConfig().shortcut_guard_windows != ROBUST_DEFAULTS["shortcut_guard_windows"]
+
+
+def test_robust_without_a_dense_scorer_is_refused():
+    with pytest.raises(ConfigError, match="robust distractors need the dense scorer"):
+        GenerationConfig(distractors="robust", shortcut_model="none")
+
+
+def test_robust_without_a_dense_scorer_is_one_line_exit_2(tmp_path):
+    r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "x"),
+                "--distractors", "robust", "--shortcut-model", "none")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "dense scorer" in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@needs_dense
+def test_robust_sample_release_every_family_variant_finds_the_gold_only_where_the_balanced_scorer_does(tmp_path):
+    """Recomputed independently from the written questions: under each of the 9 variants the gold
+    is ranked first in exactly the questions where the recorded dense rank is 1, so every variant's
+    accuracy equals the balanced scorer's (1 in 4 per difficulty)."""
+    from scalar.generate.dense import DenseScorer
+    from scalar.generate.lexical import masked_window
+    from scalar.generate.shortcuts import gold_rank
+    from scalar.schema import MCQ_MASK
+
+    out = tmp_path / "r"
+    r = _scalar("build", "--venue", "sample", "--offline", "--out", str(out), "--distractors", "robust")
+    assert r.returncode == 0, r.stderr
+    mcq = [q for q in map(json.loads, (out / "questions.jsonl").read_text().splitlines()) if q["task"] == "mcq"]
+    assert len(mcq) >= 12
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "25x1" in manifest["notes"]["stats.shortcut_dense_family"]
+    scorers = {k: DenseScorer(max_chunks=k) for k in (1, 2, 8)}
+    tops: dict[str, Counter] = defaultdict(Counter)
+    for q in mcq:
+        texts = [c["text"] for c in q["candidates"]]
+        recorded_top = q["shortcut_ranks"]["dense"] == 1
+        for w in (25, 50, 100):
+            for k, scorer in scorers.items():
+                first = gold_rank(scorer.scores(masked_window(q["context"], MCQ_MASK, w), texts), q["answer"]) == 1
+                assert first == recorded_top, (q["id"], w, k)
+                tops[q["difficulty"]][first] += 1
+    for difficulty, c in tops.items():  # each variant finds the gold in a quarter of the questions (to one)
+        top, n = c[True] // 9, (c[True] + c[False]) // 9
+        assert abs(4 * top - n) <= 4, (difficulty, c)
+    # the 3-word BM25 window is guarded too: it never finds a gold the recorded scorers hide
+    from scalar.generate.shortcuts import candidate_scores
+
+    for q in mcq:
+        s = candidate_scores(q["context"], [c["text"] for c in q["candidates"]], MCQ_MASK, windows=(3,))["bm25_3"]
+        if q["shortcut_ranks"]["bm25_10"] > 1:
+            assert sorted(s, reverse=True)[0] > s[q["answer"]] or s.count(s[q["answer"]]) > 1, q["id"]

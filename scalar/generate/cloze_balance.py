@@ -38,13 +38,23 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
 from scalar.generate._prep import Draft, PaperPrep, nearest_works, view_for, view_terms, view_text
 from scalar.generate.cloze import drop_surface_matches, masks_left
-from scalar.generate.shortcuts import DENSE, LENGTH, TermCounts, bm25, bm25_name, compare, gold_rank, top_share
+from scalar.generate.shortcuts import (
+    DENSE,
+    LENGTH,
+    TermCounts,
+    bm25,
+    bm25_name,
+    compare,
+    dense_variant_name,
+    gold_rank,
+    top_share,
+)
 from scalar.schema import cloze_mask
 
 if TYPE_CHECKING:
@@ -89,6 +99,9 @@ class ClozeScoring:
     docs: dict[str, TermCounts]
     dense: list[dict[str, float]] | None
     recorded: tuple[int, ...]
+    # per mask: dense variant name -> work -> score (``--distractors robust``; balanced like the
+    # recorded scorers, not recorded)
+    family: list[dict[str, dict[str, float]]] = field(default_factory=list)
 
     def topical(self) -> list[str]:
         return [bm25_name(w) for w in self.recorded] + ([DENSE] if self.dense is not None else [])
@@ -101,6 +114,8 @@ class ClozeScoring:
         out = {bm25_name(words): bm25(q, docs) for words, q in self.queries[i].items()}
         if self.dense is not None:
             out[DENSE] = [self.dense[i][w] for w in works]
+        for name, sc in (self.family[i] if self.family else {}).items():
+            out[name] = [sc[w] for w in works]
         out[LENGTH] = [float(d.chars) for d in docs]
         return out
 
@@ -281,8 +296,10 @@ def assign_sets(drafts: list[Draft], config: GenerationConfig, rejected: Counter
         items = [Item(d.base_id, [(o.hits, o.chance, MIXED_WEIGHT * o.mixed) for o in d.options]) for d in group]
         scorers = sorted({n for d in group for o in d.options for n in o.hits})
         recorded = sorted({n for d in group for o in d.options for r in o.ranks for n in r})
-        weights = {n: 1.0 if n in recorded else PREFER_WEIGHT for n in scorers}
-        choice, dropped = choose_sets(items, weights, recorded)
+        # robust: the dense variants are held near chance like the recorded scorers
+        family = {dense_variant_name(w, c) for w, c in config.dense_family}
+        weights = {n: 1.0 if n in recorded or n in family else PREFER_WEIGHT for n in scorers}
+        choice, dropped = choose_sets(items, weights, [*recorded, *sorted(family & set(scorers))])
         for key in dropped:
             rejected["cloze_shortcut_no_set" if not by_id[key].options else "cloze_shortcut_unbalanceable"] += 1
         for d in group:
@@ -349,14 +366,18 @@ def _scoring(prep: PaperPrep, config: GenerationConfig, golds: list[str], pool: 
     works = [*golds, *pool]
     docs = {w: view_terms(prep, w, view) for w in works}
     dense = None
+    family: list[dict[str, dict[str, float]]] = []
     if config.shortcut_model:
         from scalar.generate.dense import dense_scorer
 
         scorer = dense_scorer(config.shortcut_model)
         texts = [view_text(prep, w, view) for w in works]
         dense = [dict(zip(works, scorer.scores(masked_window(context, m, DENSE_WINDOW), texts))) for m in masks]
+        if config.dense_family:
+            wide = dense_scorer(config.shortcut_model, max_chunks=max(k for _w, k in config.dense_family))
+            family = [wide.family_scores(context, m, works, texts, config.dense_family) for m in masks]
     return ClozeScoring(golds=list(golds), queries=queries, docs=docs, dense=dense,
-                        recorded=tuple(config.shortcut_windows))
+                        recorded=tuple(config.shortcut_windows), family=family)
 
 
 __all__ = ["ClozeScoring", "Item", "SetOption", "assign_sets", "balanced_draft", "candidate_sets", "choose_sets",

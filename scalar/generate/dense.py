@@ -201,6 +201,15 @@ class DenseScorer:
                 out[(w, k)] = [round(max(s[:k]), 6) for s in sims]  # rounded as ``scores`` is
         return out
 
+    def family_scores(self, context: str, mask: str, works: Sequence[str], texts: list[str],
+                      family: Sequence[tuple[int, int]]) -> dict[str, dict[str, float]]:
+        """Variant name -> work -> score for every (window, chunks) of ``family`` (``texts``: the
+        works' candidate texts, in order)."""
+        from scalar.generate.shortcuts import dense_variant_name
+
+        scored = self.variant_scores(context, mask, texts, sorted({w for w, _k in family}), sorted({k for _w, k in family}))
+        return {dense_variant_name(w, k): dict(zip(works, scored[(w, k)])) for w, k in family}
+
     def scores(self, query: str, texts: list[str]) -> list[float]:
         """Best-chunk cosine similarity of each text with ``query``."""
         if not texts:

@@ -494,12 +494,8 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             guards.update(dense_guards)
             # ... and a family of its variants checks the gold's rank 1 (docs: "Robust to dense variants")
             if config.dense_family:
-                views = sorted({k_ for _w, k_ in config.dense_family})
-                wide = dense_scorer(config.shortcut_model, max_chunks=max(views))
-                for (w_, k_), sc in wide.variant_scores(context, MASK, texts, sorted({w_ for w_, _k in config.dense_family}),
-                                                        views).items():
-                    if (w_, k_) in config.dense_family:
-                        dense_family[f"{DENSE}_w{w_}_c{k_}"] = dict(zip(works, sc))
+                wide = dense_scorer(config.shortcut_model, max_chunks=max(k_ for _w, k_ in config.dense_family))
+                dense_family = wide.family_scores(context, MASK, works, texts, config.dense_family)
         length = {w: float(docs[w].chars) for w in works}
         above, below, longer = balance.pool_relations(gold, others, topical, length, guards)
         # distractors that also satisfy the family are tried first

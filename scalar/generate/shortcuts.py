@@ -104,6 +104,12 @@ def query_tokens(context: str, words: int, mask: str = MASK) -> list[str]:
     return tokenize([masked_window(context, mask, words)])[0]
 
 
+def dense_variant_name(window: int, chunks: int) -> str:
+    """The name of the dense scorer over a ``window``-word query and the best of a candidate's
+    first ``chunks`` chunks (a ``--distractors robust`` family member)."""
+    return f"{DENSE}_w{window}_c{chunks}"
+
+
 def compare(gold: float, other: float) -> int:
     """+1 when ``other`` scores above the gold, -1 below, 0 a tie (within _TIE, relative)."""
     scale = max(abs(gold), abs(other), 1e-12)
@@ -147,6 +153,6 @@ def shortcut_ranks(context: str, texts: Sequence[str], gold: int, mask: str = MA
             candidate_scores(context, texts, mask, windows, dense).items()}
 
 
-__all__ = ["DEFAULT_WINDOWS", "DENSE", "DENSE_WINDOW", "LENGTH", "TermCounts", "bm25", "bm25_name",
+__all__ = ["DEFAULT_WINDOWS", "DENSE", "DENSE_WINDOW", "LENGTH", "TermCounts", "bm25", "bm25_name", "dense_variant_name",
            "candidate_scores", "compare", "gold_rank", "query_tokens", "scorer_names", "shortcut_ranks",
            "top_share"]

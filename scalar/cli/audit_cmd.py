@@ -20,6 +20,9 @@ def audit(
     dense_max_chunks: int | None = typer.Option(None, "--dense-max-chunks", min=1, help="Chunks of each candidate "
                                                 "the dense scorer reads (100 words each, from the start; best "
                                                 "chunk wins; default: the scorer's own, 2, as generation uses)."),
+    dense_variants: bool = typer.Option(False, "--dense-variants", help="Also report the dense scorer under the "
+                                        "9 variants --distractors robust balances (query windows 25/50/100 words x "
+                                        "best of the first 1/2/8 chunks), as dense_w<window>_c<chunks> (implies --dense)."),
     max_shortcut_margin: float | None = typer.Option(
         None, "--max-shortcut-margin", help="Gate: exit 1 when any shortcut scorer beats chance by more than "
         "this many points on an mcq difficulty (the refresh workflow's audit gate)."),
@@ -32,11 +35,15 @@ def audit(
     if any(w < 1 for w in window):
         raise ConfigError("--window must be a positive number of words")
     scorer = None
-    if dense or dense_model:
+    from scalar.generate.config import robust_dense_family
+
+    family = robust_dense_family() if dense_variants else []
+    if dense or dense_model or dense_variants:
         from scalar.generate.dense import DenseScorer
 
         scorer = DenseScorer(dense_model) if dense_max_chunks is None else DenseScorer(dense_model, max_chunks=dense_max_chunks)
-    report = audit_release(data, windows=tuple(sorted(set(window))) or DEFAULT_WINDOWS, dense=scorer)
+    report = audit_release(data, windows=tuple(sorted(set(window))) or DEFAULT_WINDOWS, dense=scorer,
+                           dense_family=family)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:

@@ -21,6 +21,7 @@ For every difficulty (and cloze questions separately) the audit measures
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field, computed_field
@@ -124,10 +125,17 @@ class AuditReport(BaseModel):
 
 
 def audit_release(data_dir: str | Path, *, progress: bool = True, windows=DEFAULT_WINDOWS,
-                  dense=None) -> AuditReport:
+                  dense=None, dense_family: Sequence[tuple[int, int]] = ()) -> AuditReport:
     """Audit the release folder ``data_dir`` (manifest and SHA-256 are checked when read).
     ``windows``: BM25 windows of the shortcut scorers; ``dense``: a ``dense.DenseScorer`` to add
-    the dense scorer (None: left out)."""
+    the dense scorer (None: left out); ``dense_family``: (query window, chunks) variants of it
+    to add as scorers of their own (``dense_w<window>_c<chunks>``)."""
+    family = None
+    if dense is not None and dense_family:
+        from scalar.generate.dense import DenseScorer
+
+        family = (list(dense_family), DenseScorer(dense.model_name, chunk_words=dense.chunk_words,
+                                                  max_chunks=max(k for _w, k in dense_family)))
     from scalar.release import load_release
 
     manifest, questions = load_release(data_dir)
@@ -146,7 +154,7 @@ def audit_release(data_dir: str | Path, *, progress: bool = True, windows=DEFAUL
         audited = {}
         for name in order:
             audited[name] = _audit_group(groups[name], papers, examples, advance, evidence,
-                                         windows=tuple(windows), dense=dense)
+                                         windows=tuple(windows), dense=dense, family=family)
     if len(order) > 1:
         audited["all"] = _merge(list(audited.values()), [q for name in order for q in groups[name]])
     report.groups = audited
@@ -212,8 +220,9 @@ def _tokens(text: str) -> int:
 
 def _audit_group(questions: list[Question], papers: _PaperCache, examples, advance,
                  evidence: list[LexicalEvidence] | None = None, *, windows=DEFAULT_WINDOWS,
-                 dense=None) -> GroupAudit:
+                 dense=None, family=None) -> GroupAudit:
     g = GroupAudit(n_questions=len(questions))
+    family_pairs, family_scorer = family or ((), None)
     shortcut_hits: dict[str, list[float]] = defaultdict(list)
     shortcut_ranks: dict[str, Counter] = defaultdict(Counter)
     positions: Counter[int] = Counter()
@@ -239,7 +248,7 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
                 examples["surface_name_match"].append(f"{q.id} {'/'.join(hits)}")
             window = masked_window(q.context, mask)
             scores = rank_candidates(window, texts)
-            for name, sc in candidate_scores(q.context, texts, mask, windows, dense).items():
+            for name, sc in candidate_scores(q.context, texts, mask, windows, dense, family_pairs, family_scorer).items():
                 shortcut_hits[name].append(_tie_hit(sc, gold))
                 shortcut_ranks[name][gold_rank(sc, gold)] += 1
             pooled = " ".join(masked_window(part, mask) for part in _each_mask(q.context, mask))
@@ -428,8 +437,11 @@ def _fmt_rate(r: Rate) -> str:
 
 def _scorer_order(name: str) -> tuple:
     if name.startswith("bm25_"):
-        return (0, int(name.split("_")[1]))
-    return (1 if name == "dense" else 2, 0)
+        return (0, int(name.split("_")[1]), 0)
+    if name.startswith("dense_w"):  # dense_w<window>_c<chunks>, after the balanced dense scorer
+        window, chunks = name.removeprefix("dense_w").split("_c")
+        return (1, int(window), int(chunks))
+    return (1 if name == "dense" else 2, 0, 0)
 
 
 def _fmt_shortcut(st: ShortcutStats | None) -> str:

@@ -23,6 +23,16 @@ ROBUST_DEFAULTS = {"shortcut_dense_family_windows": [25, 50, 100], "shortcut_den
                    "shortcut_guard_windows": [3, 5, 15, 35, 100]}
 
 
+def dense_family_pairs(windows: list[int], views: list[int]) -> list[tuple[int, int]]:
+    """(query window, chunks) of every variant in a dense family: each window with each view."""
+    return [(w, k) for w in windows for k in views]
+
+
+def robust_dense_family() -> list[tuple[int, int]]:
+    """The dense variants ``--distractors robust`` balances (and ``scalar audit --dense-variants`` reports)."""
+    return dense_family_pairs(ROBUST_DEFAULTS["shortcut_dense_family_windows"], ROBUST_DEFAULTS["shortcut_dense_family_views"])
+
+
 class GenerationConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -130,8 +140,8 @@ class GenerationConfig(BaseModel):
         from scalar.generate.dense import MAX_CHUNKS
         from scalar.generate.shortcuts import DENSE_WINDOW
 
-        return [(w, k) for w in self.shortcut_dense_family_windows or [DENSE_WINDOW]
-                for k in self.shortcut_dense_family_views or [MAX_CHUNKS]]
+        return dense_family_pairs(self.shortcut_dense_family_windows or [DENSE_WINDOW],
+                                  self.shortcut_dense_family_views or [MAX_CHUNKS])
 
     @property
     def opaque_markers(self) -> bool:

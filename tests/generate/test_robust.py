@@ -76,6 +76,15 @@ def test_robust_sample_release_every_family_variant_finds_the_gold_only_where_th
     for difficulty, c in tops.items():  # each variant finds the gold in a quarter of the questions (to one)
         top, n = c[True] // 9, (c[True] + c[False]) // 9
         assert abs(4 * top - n) <= 4, (difficulty, c)
+    # the audit reports the same family (--dense-variants): every variant's accuracy is the dense one's
+    r = _scalar("audit", "--data", str(out), "--dense-variants", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    for difficulty in tops:
+        shortcuts = report["groups"][difficulty]["shortcuts"]
+        variants = [n for n in shortcuts if n.startswith("dense_w")]
+        assert len(variants) == 9 and "dense_w25_c1" in variants
+        assert {shortcuts[n]["accuracy"]["share"] for n in variants} == {shortcuts["dense"]["accuracy"]["share"]}
     # the 3-word BM25 window is guarded too: it never finds a gold the recorded scorers hide
     from scalar.generate.shortcuts import candidate_scores
 

@@ -10,9 +10,11 @@ process per mode and prints the median wall time, CPU time and peak resident mem
   the default when the [dense] extra is not installed);
 * ``balanced-cold`` — the default with the [dense] extra: also the dense scorer
   (all-MiniLM-L6-v2), with an empty embedding store (a first build);
-* ``balanced-warm`` — the same again on the store the cold run filled (a rebuild, an audit).
+* ``balanced-warm`` — the same again on the store the cold run filled (a rebuild, an audit);
+* ``robust-cold`` / ``robust-warm`` — ``--distractors robust`` (the dense scorer under 9 variants,
+  reading up to 8 chunks of each text) on an empty store, then on the store it filled.
 
-    python benchmarks/bench_shortcuts.py [--repeats 1] [--modes original,balanced-bm25,balanced-cold,balanced-warm]
+    python benchmarks/bench_shortcuts.py [--repeats 1] [--modes original,balanced-bm25,balanced-cold,...]
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ MODES = {
     "balanced-bm25": {"shortcut_model": "none"},
     "balanced-cold": {},
     "balanced-warm": {},
+    "robust-cold": {"distractors": "robust"},
+    "robust-warm": {"distractors": "robust"},
 }
 
 _CHILD = r"""
@@ -52,7 +56,7 @@ print(json.dumps({"wall": wall, "cpu": cpu, "peak_mb": resource.getrusage(resour
 def run(mode: str, repeats: int, cache_dir: str) -> dict:
     got = []
     for _ in range(repeats):
-        if mode == "balanced-cold":  # a first build: no embedding seen before
+        if mode.endswith("-cold"):  # a first build: no embedding seen before
             shutil.rmtree(cache_dir, ignore_errors=True)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "SCALAR_CACHE_DIR": cache_dir}
         r = subprocess.run([sys.executable, "-c", _CHILD, str(ROOT), str(SRC), json.dumps(MODES[mode])],

@@ -78,6 +78,12 @@ def title_in(index: NgramIndex, title: str | None) -> bool:
     return any(index.has(toks[i:i + w]) for i in range(len(toks) - w + 1))
 
 
+def shows_title(text: str, title: str | None) -> bool:
+    """Whether ``text`` contains ``title`` by the audit's fuzzy check (a title of stopwords only
+    never counts): a hard candidate whose hidden title this finds in its body is not asked."""
+    return bool(title_words(title)) and title_in(NgramIndex(text), title)
+
+
 def starts_with_title(text: str, title: str | None) -> bool:
     """Whether the text opens with the title (shown by design, as in easy/medium candidates);
     fuzzy like title_in, so a trailing year or a changed separator still counts."""

@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
-from scalar.generate._prep import Draft, PaperPrep, nearest_works, view_for, view_terms, view_text
+from scalar.generate._leak_checks import shows_title
+from scalar.generate._prep import Draft, PaperPrep, nearest_works, view_for, view_terms, view_text, work_ref
 from scalar.generate.cloze import drop_surface_matches, masks_left
 from scalar.generate.shortcuts import (
     DENSE,
@@ -328,6 +329,10 @@ def balanced_draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: s
     else:
         ordered = list(others)
         rng(seed, pid, loc, difficulty, "cloze-distractors").shuffle(ordered)
+    if view_for(difficulty) == "body":  # as for mcq: a hidden title the gold's body still shows
+        shown = [g for g in golds if shows_title(work_ref(prep, g).body.text, work_ref(prep, g).title)]
+        stats["cloze_masks_dropped_hidden_title"] += len(shown)
+        golds = [g for g in golds if g not in shown]
     if len(golds) < 2 or len(ordered) < k:
         rejected["cloze_too_few_references"] += 1
         return None

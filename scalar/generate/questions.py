@@ -422,6 +422,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
     """Drafts whose distractors are not chosen yet: each carries every shortcut target its pool
     can reach (``balance.options``); ``balance.assign_targets`` picks one per draft release-wide."""
     from scalar.generate import balance
+    from scalar.generate._leak_checks import shows_title
     from scalar.generate.lexical import masked_window
     from scalar.generate.shortcuts import DENSE_WINDOW, bm25, bm25_name, query_tokens, scorer_names
 
@@ -441,7 +442,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
         if len(others) < k:
             rejected["too_few_distractors"] += 1
             continue
-        if view == "body" and _title_revealed(work_ref(prep, gold)):
+        if view == "body" and shows_title(work_ref(prep, gold).body.text, work_ref(prep, gold).title):
             rejected["hidden_title_revealed"] += 1  # the audit's own check, on the gold's hidden title
             continue
         stats["mcq_checked_for_surface_match"] += 1
@@ -526,12 +527,6 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             d.distractors = list(next(iter(sorted(opts.items())))[1][0])  # provisional (budget check)
         out.append(d)
     return out
-
-
-def _title_revealed(ref) -> bool:
-    from scalar.generate import _leak_checks as checks
-
-    return bool(checks.title_words(ref.title)) and checks.title_in(checks.NgramIndex(ref.body.text), ref.title)
 
 
 def _masked_text(prep: PaperPrep, gold: str, opaque: bool) -> str:

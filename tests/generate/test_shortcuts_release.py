@@ -97,5 +97,8 @@ def test_128_real_papers_balanced_shortcuts_at_chance(reference_dir, tmp_path):
         assert ("dense" in g.shortcuts) == dense_available()
         for scorer, st in g.shortcuts.items():
             assert abs(st.accuracy.share - g.chance) <= 0.05, (name, scorer, st.accuracy.share)
+    every = report.groups["all"]  # the leaks the issue names, mcq and cloze: none left
+    assert every.hidden_title_revealed.n > 100 and every.hidden_title_revealed.hits == 0
+    assert every.candidate_residue.hits == 0 and every.gold_title_in_context.hits == 0
     again = import_reference(src, tmp_path / "r2", regenerate=True, progress=False)
     assert again.questions_sha256 == manifest.questions_sha256

@@ -10,7 +10,10 @@ strictly first. The preferred t > 0 sets are *pure* — t works above the gold u
 scorer at once, the rest below under all (``pool_relations`` sorts the pool), so the gold ranks
 t + 1 everywhere; where the pool has no such works, a *cover* does it with works that each beat
 the gold under some scorers (``cover_candidates``). u counts distractors longer than the gold (the
-length scorer's rank u + 1), balanced on its own axis.
+length scorer's rank u + 1), balanced on its own axis. ``--distractors robust`` adds a *family*
+of dense variants checked on rank 1 only ("top" flags from ``exact_ranks``): t = 0 keeps the gold
+strictly first under each, t > 0 (and covers) has some distractor strictly above it under each, so
+every variant picks the gold in exactly the questions the balanced scorers do.
 
 Per release (``assign_targets``): within each difficulty, capacity-constrained bipartite matching
 over the seeded question order gives every question one reachable target so that t = 0 and u = 0

@@ -493,7 +493,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
                         config.shortcut_model, max_chunks=chunks_).scores(
                         masked_window(context, MASK, DENSE_WINDOW), texts)))
             guards.update(dense_guards)
-            # ... and a family of its variants checks the gold's rank 1 (docs: "Robust to dense variants")
+            # ... and a family of its variants checks the gold's rank 1 (docs: "Robust to scorer variants")
             if config.dense_family:
                 wide = dense_scorer(config.shortcut_model, max_chunks=max(k_ for _w, k_ in config.dense_family))
                 dense_family = wide.family_scores(context, MASK, works, texts, config.dense_family)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from original_build import ORIGINAL, run_build
+from signals import sigint_default
 
 from scalar.crawl.pipeline import (
     BEFORE_SINCE,
@@ -457,7 +458,7 @@ def test_ctrl_c_exits_130_with_a_resume_hint(tmp_path):
         from scalar.cli import main
         main(["build", "--venue", "sample", "--out", {str(tmp_path / "rel")!r}])
     """)
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, preexec_fn=sigint_default)
     assert r.returncode == 130, (r.returncode, r.stderr)
     assert "Traceback" not in r.stderr and "run the same command again" in r.stderr
     assert not (tmp_path / "rel").exists()

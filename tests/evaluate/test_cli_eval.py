@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 from eval_fixtures import make_question, write_release
 from openai_server import OpenAIServer, Reply, qid_of
+from signals import sigint_default
 
 from scalar._util.io import read_jsonl
 
@@ -206,7 +207,8 @@ def test_ctrl_c_saves_answers_and_summary(release, tmp_path):
     run = tmp_path / "run"
     with OpenAIServer(lambda req, n: Reply(text="<answer>0</answer>", delay=0.3)) as srv:
         cmd, env = scalar_cmd(*eval_args(release, run, srv.url, "--concurrency", "2"))
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=sigint_default)
         assert _wait_for(lambda: (run / "predictions.jsonl").is_file()
                          and len((run / "predictions.jsonl").read_bytes().splitlines()) >= 2)
         proc.send_signal(signal.SIGINT)

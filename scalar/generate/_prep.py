@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scalar.generate._candidates import RefView, build_ref_view, scrub_title, title_patterns
-from scalar.generate._leak_checks import sentence_bounds, surface_name_hit
+from scalar.generate._leak_checks import sentence_bounds, shows_title, surface_name_hit
 from scalar.generate._occurrences import Occurrence, assign_types, extract_occurrences
 from scalar.generate._tokens import TokenCounter
 from scalar.schema import OPAQUE_LABEL_FORMAT, CitingPaper
@@ -220,6 +220,13 @@ def prepare_paper(cp: CitingPaper, counter: TokenCounter, typer, *, max_candidat
                      work_of={k: v.work for k, v in refs.items()}, header=header,
                      section_titles=section_titles, paragraphs=paragraphs, paragraph_index=index,
                      unusable=dict(unusable))
+
+
+def body_shows_title(prep: PaperPrep, work: str) -> bool:
+    """Whether ``work``'s body still shows its title by the audit's check: a hard gold (mcq or
+    cloze) whose hidden title this finds is not asked."""
+    ref = work_ref(prep, work)
+    return shows_title(ref.body.text, ref.title)
 
 
 def work_ref(prep: PaperPrep, work: str) -> RefView:

@@ -130,12 +130,6 @@ def audit_release(data_dir: str | Path, *, progress: bool = True, windows=DEFAUL
     ``windows``: BM25 windows of the shortcut scorers; ``dense``: a ``dense.DenseScorer`` to add
     the dense scorer (None: left out); ``dense_family``: (query window, chunks) variants of it
     to add as scorers of their own (``dense_w<window>_c<chunks>``)."""
-    family = None
-    if dense is not None and dense_family:
-        from scalar.generate.dense import DenseScorer
-
-        family = (list(dense_family), DenseScorer(dense.model_name, chunk_words=dense.chunk_words,
-                                                  max_chunks=max(k for _w, k in dense_family)))
     from scalar.release import load_release
 
     manifest, questions = load_release(data_dir)
@@ -154,7 +148,8 @@ def audit_release(data_dir: str | Path, *, progress: bool = True, windows=DEFAUL
         audited = {}
         for name in order:
             audited[name] = _audit_group(groups[name], papers, examples, advance, evidence,
-                                         windows=tuple(windows), dense=dense, family=family)
+                                         windows=tuple(windows), dense=dense,
+                                         dense_family=tuple(dense_family))
     if len(order) > 1:
         audited["all"] = _merge(list(audited.values()), [q for name in order for q in groups[name]])
     report.groups = audited
@@ -220,9 +215,8 @@ def _tokens(text: str) -> int:
 
 def _audit_group(questions: list[Question], papers: _PaperCache, examples, advance,
                  evidence: list[LexicalEvidence] | None = None, *, windows=DEFAULT_WINDOWS,
-                 dense=None, family=None) -> GroupAudit:
+                 dense=None, dense_family: Sequence[tuple[int, int]] = ()) -> GroupAudit:
     g = GroupAudit(n_questions=len(questions))
-    family_pairs, family_scorer = family or ((), None)
     shortcut_hits: dict[str, list[float]] = defaultdict(list)
     shortcut_ranks: dict[str, Counter] = defaultdict(Counter)
     positions: Counter[int] = Counter()
@@ -248,7 +242,7 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
                 examples["surface_name_match"].append(f"{q.id} {'/'.join(hits)}")
             window = masked_window(q.context, mask)
             scores = rank_candidates(window, texts)
-            for name, sc in candidate_scores(q.context, texts, mask, windows, dense, family_pairs, family_scorer).items():
+            for name, sc in candidate_scores(q.context, texts, mask, windows, dense, dense_family).items():
                 shortcut_hits[name].append(_tie_hit(sc, gold))
                 shortcut_ranks[name][gold_rank(sc, gold)] += 1
             pooled = " ".join(masked_window(part, mask) for part in _each_mask(q.context, mask))
@@ -264,7 +258,7 @@ def _audit_group(questions: list[Question], papers: _PaperCache, examples, advan
             g.gold_longest.add(all(lengths_gold > len(t) for i, t in enumerate(texts) if i != gold))
             # The gold's own title in its text, where the title is not shown up front.
             if not checks.starts_with_title(texts[gold], titles[gold]) and checks.title_words(titles[gold]):
-                revealed = checks.title_in(checks.NgramIndex(texts[gold]), titles[gold])
+                revealed = checks.shows_title(texts[gold], titles[gold])
                 g.hidden_title_revealed.add(revealed)
                 if revealed:
                     examples["hidden_title_revealed"].append(q.id)

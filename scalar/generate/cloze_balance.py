@@ -42,8 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scalar._util.seeds import rng, stable_id
-from scalar.generate._leak_checks import shows_title
-from scalar.generate._prep import Draft, PaperPrep, nearest_works, view_for, view_terms, view_text, work_ref
+from scalar.generate._prep import Draft, PaperPrep, body_shows_title, nearest_works, view_for, view_terms, view_text
 from scalar.generate.cloze import drop_surface_matches, masks_left
 from scalar.generate.shortcuts import (
     DENSE,
@@ -330,7 +329,7 @@ def balanced_draft(prep: PaperPrep, config: GenerationConfig, loc, difficulty: s
         ordered = list(others)
         rng(seed, pid, loc, difficulty, "cloze-distractors").shuffle(ordered)
     if view_for(difficulty) == "body":  # as for mcq: a hidden title the gold's body still shows
-        shown = [g for g in golds if shows_title(work_ref(prep, g).body.text, work_ref(prep, g).title)]
+        shown = [g for g in golds if body_shows_title(prep, g)]
         stats["cloze_masks_dropped_hidden_title"] += len(shown)
         golds = [g for g in golds if g not in shown]
     if len(golds) < 2 or len(ordered) < k:
@@ -379,8 +378,8 @@ def _scoring(prep: PaperPrep, config: GenerationConfig, golds: list[str], pool: 
         texts = [view_text(prep, w, view) for w in works]
         dense = [dict(zip(works, scorer.scores(masked_window(context, m, DENSE_WINDOW), texts))) for m in masks]
         if config.dense_family:
-            wide = dense_scorer(config.shortcut_model, max_chunks=max(k for _w, k in config.dense_family))
-            family = [wide.family_scores(context, m, works, texts, config.dense_family) for m in masks]
+            family = [{name: dict(zip(works, sc)) for name, sc in
+                       scorer.variant_scores(context, m, texts, config.dense_family).items()} for m in masks]
     return ClozeScoring(golds=list(golds), queries=queries, docs=docs, dense=dense,
                         recorded=tuple(config.shortcut_windows), family=family)
 

@@ -175,40 +175,31 @@ class DenseScorer:
             self._store.put_many(fresh)
         return [self._cache[k] for k in keys]
 
-    def variant_scores(self, context: str, mask: str, texts: list[str], windows: Sequence[int],
-                       views: Sequence[int]) -> dict[tuple[int, int], list[float]]:
-        """(query window, k) -> each text's score under that variant of the scorer: the cosine
-        similarity of the ``window`` words either side of ``mask`` with the best of the text's
-        first k chunks (k at most ``max_chunks``). One query encoding per window; the chunks are
-        encoded once for every k."""
+    def variant_scores(self, context: str, mask: str, texts: list[str],
+                       family: Sequence[tuple[int, int]]) -> dict[str, list[float]]:
+        """Variant name (``dense_variant_name``) -> each text's score, for every (query window, k)
+        of ``family``: the cosine similarity of the ``window`` words either side of ``mask`` with
+        the best of the text's first k chunks (read here up to the largest k, whatever
+        ``max_chunks`` is). One query encoding per window; each chunk is encoded once."""
         import numpy as np
 
         from scalar.generate.lexical import masked_window
+        from scalar.generate.shortcuts import dense_variant_name
 
-        if max(views, default=1) > self.max_chunks:
-            raise ConfigError(f"dense scorer: a view of {max(views)} chunks needs max_chunks >= {max(views)}")
-        parts = [chunks(t, self.chunk_words, self.max_chunks) for t in texts]
+        most = max((k for _w, k in family), default=1)
+        parts = [chunks(t, self.chunk_words, most) for t in texts]
         vecs = self._encode([c for p in parts for c in p]) if texts else []
-        out: dict[tuple[int, int], list[float]] = {}
-        for w in windows:
+        out: dict[str, list[float]] = {}
+        for w in sorted({w for w, _k in family}):
             query = masked_window(context, mask, w)
             qv = self._encode([query])[0] if query.strip() else None
             sims, i = [], 0
             for p in parts:
                 sims.append([float(np.dot(qv, v)) if qv is not None else 0.0 for v in vecs[i:i + len(p)]])
                 i += len(p)
-            for k in views:
-                out[(w, k)] = [round(max(s[:k]), 6) for s in sims]  # rounded as ``scores`` is
+            for k in sorted({k for w_, k in family if w_ == w}):
+                out[dense_variant_name(w, k)] = [round(max(s[:k]), 6) for s in sims]  # rounded as ``scores`` is
         return out
-
-    def family_scores(self, context: str, mask: str, works: Sequence[str], texts: list[str],
-                      family: Sequence[tuple[int, int]]) -> dict[str, dict[str, float]]:
-        """Variant name -> work -> score for every (window, chunks) of ``family`` (``texts``: the
-        works' candidate texts, in order)."""
-        from scalar.generate.shortcuts import dense_variant_name
-
-        scored = self.variant_scores(context, mask, texts, sorted({w for w, _k in family}), sorted({k for _w, k in family}))
-        return {dense_variant_name(w, k): dict(zip(works, scored[(w, k)])) for w, k in family}
 
     def scores(self, query: str, texts: list[str]) -> list[float]:
         """Best-chunk cosine similarity of each text with ``query``."""

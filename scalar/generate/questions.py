@@ -45,6 +45,7 @@ from scalar.generate._candidates import TITLE_MASK, View, scrub_title
 from scalar.generate._prep import (
     Draft,
     PaperPrep,
+    body_shows_title,
     eligible_works,
     nearest_works,
     prepare_paper,
@@ -422,7 +423,6 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
     """Drafts whose distractors are not chosen yet: each carries every shortcut target its pool
     can reach (``balance.options``); ``balance.assign_targets`` picks one per draft release-wide."""
     from scalar.generate import balance
-    from scalar.generate._leak_checks import shows_title
     from scalar.generate.lexical import masked_window
     from scalar.generate.shortcuts import DENSE_WINDOW, bm25, bm25_name, query_tokens, scorer_names
 
@@ -442,7 +442,7 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
         if len(others) < k:
             rejected["too_few_distractors"] += 1
             continue
-        if view == "body" and shows_title(work_ref(prep, gold).body.text, work_ref(prep, gold).title):
+        if view == "body" and body_shows_title(prep, gold):
             rejected["hidden_title_revealed"] += 1  # the audit's own check, on the gold's hidden title
             continue
         stats["mcq_checked_for_surface_match"] += 1
@@ -495,8 +495,8 @@ def _balanced_drafts(prep: PaperPrep, config: GenerationConfig, difficulty: str,
             guards.update(dense_guards)
             # ... and a family of its variants checks the gold's rank 1 (docs: "Robust to scorer variants")
             if config.dense_family:
-                wide = dense_scorer(config.shortcut_model, max_chunks=max(k_ for _w, k_ in config.dense_family))
-                dense_family = wide.family_scores(context, MASK, works, texts, config.dense_family)
+                dense_family = {name: dict(zip(works, sc)) for name, sc in
+                                scorer.variant_scores(context, MASK, texts, config.dense_family).items()}
         length = {w: float(docs[w].chars) for w in works}
         above, below, longer = balance.pool_relations(gold, others, topical, length, guards)
         # distractors that also satisfy the family are tried first

@@ -136,19 +136,16 @@ def top_share(scores: Sequence[float], gold: int) -> float:
 
 def candidate_scores(context: str, texts: Sequence[str], mask: str = MASK,
                      windows: Sequence[int] = DEFAULT_WINDOWS, dense=None,
-                     dense_family: Sequence[tuple[int, int]] = (), family_scorer=None) -> dict[str, list[float]]:
+                     dense_family: Sequence[tuple[int, int]] = ()) -> dict[str, list[float]]:
     """Every scorer's scores of ``texts`` for the mask ``mask`` in ``context``. ``dense``: a
     ``DenseScorer`` (or None to leave the dense scorer out); ``dense_family``: (query window,
-    chunks) variants of it to add, scored by ``family_scorer`` (a ``DenseScorer`` reading at
-    least the largest chunk count)."""
+    chunks) variants of it to add as scorers of their own."""
     docs = [_term_counts(t) for t in texts]
     out = {bm25_name(w): bm25(query_tokens(context, w, mask), docs) for w in windows}
     if dense is not None:
         out[DENSE] = dense.scores(masked_window(context, mask, DENSE_WINDOW), list(texts))
-    if dense_family and family_scorer is not None:
-        idx = [str(i) for i in range(len(texts))]
-        for name, sc in family_scorer.family_scores(context, mask, idx, list(texts), dense_family).items():
-            out[name] = [sc[i] for i in idx]
+    if dense is not None and dense_family:
+        out.update(dense.variant_scores(context, mask, list(texts), dense_family))
     out[LENGTH] = [float(len(t)) for t in texts]
     return out
 

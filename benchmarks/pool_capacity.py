@@ -1,0 +1,170 @@
+"""Would bigger distractor pools make questions shortcut-proof? A measurement, not a timing.
+
+A question can have its gold below the top under a set of shortcut scorers only if some work of
+its pool beats the gold under every one of them; a balanced release needs three such questions
+for each question with the gold on top, so it keeps at most about 4/3 of them
+(docs/question-generation.md, "Why it costs questions"). This script counts those questions on
+the 128 real papers of ``../shared/reference/scalar-release-128`` for three pools:
+
+* ``in-paper`` — the citing paper's own works (those any of its questions shows as a candidate);
+* ``other papers`` — works cited by the *other* papers of the release, published on arXiv before
+  the citing paper (by arXiv id), with another title than the gold (about 470 per question);
+* ``both``.
+
+and three scorer sets: the default's balanced scorers (BM25 over 10/25/50 words, dense over 50
+words, best of the first 2 chunks), plus its BM25 guard windows (5/15/35/100), and robust's set
+(plus the 3-word window and the nine dense variants). The questions come from ``import-reference
+--regenerate --distractors original`` with opaque markers, so every gold the generator would ask
+is there, with the context a balanced build sees. Pool-wide BM25 takes its IDF from the pool (the
+generator's exact check scores the four candidates alone): a capacity estimate, not a release.
+
+    python benchmarks/pool_capacity.py [--src ../shared/reference/scalar-release-128]
+
+Needs the [dense] extra (all-MiniLM-L6-v2); embeddings come from and go to the usual store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT.parent / "shared" / "reference" / "scalar-release-128"
+BM25_TOPICAL = (10, 25, 50)
+BM25_GUARDS = (5, 15, 35, 100)
+FAMILY = [(w, k) for w in (25, 50, 100) for k in (1, 2, 8)]
+CHUNK_WORDS, MOST_CHUNKS = 100, 8
+
+
+def scorer_sets() -> dict[str, list[str]]:
+    from scalar.generate.shortcuts import DENSE, bm25_name, dense_variant_name
+
+    topical = [bm25_name(w) for w in BM25_TOPICAL] + [DENSE]
+    guarded = topical + [bm25_name(w) for w in BM25_GUARDS]
+    robust = guarded + [bm25_name(3)] + [dense_variant_name(w, k) for w, k in FAMILY]
+    return {"default scorers": topical, "+ BM25 guards": guarded, "robust set": robust}
+
+
+def arxiv_month(arxiv_id: str) -> tuple[int, int] | None:
+    """(year, month) of an arXiv id: new style 'YYMM.NNNNN', old style 'cs/YYMMNNN'."""
+    m = re.match(r"(\d\d)(\d\d)\.\d+", arxiv_id) or re.search(r"/(\d\d)(\d\d)\d+", arxiv_id)
+    if not m:
+        return None
+    yy = int(m[1])
+    return (1900 + yy if "/" in arxiv_id and yy > 50 else 2000 + yy), int(m[2])
+
+
+def _title_key(title: str | None) -> str:
+    return " ".join(re.findall(r"\w+", (title or "").lower()))
+
+
+def coverable(beats: list[frozenset[str]], names: list[str], k: int = 3) -> bool:
+    """Whether at most ``k`` works (each given as the scorers it beats the gold under) beat the
+    gold under every scorer of ``names`` between them: the gold can then sit below the top."""
+    need = frozenset(names)
+    # only what a work contributes matters; drop works another one dominates
+    kinds = sorted({b & need for b in beats if b & need}, key=len, reverse=True)
+    kinds = [b for i, b in enumerate(kinds) if not any(b < o for o in kinds[:i])]
+    return any(frozenset().union(*combo) == need
+               for r in range(1, k + 1) for combo in itertools.combinations(kinds, r))
+
+
+def questions(src: Path, out: Path) -> list[dict]:
+    from scalar.reference.importer import import_reference
+
+    import_reference(src, out, regenerate=True, progress=False,
+                     generation={"distractors": "original", "citation_markers": "opaque", "tasks": ["mcq"]})
+    return [json.loads(line) for line in (out / "questions.jsonl").read_text().splitlines()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--src", type=Path, default=SRC, help="the original release (default: %(default)s)")
+    args = ap.parse_args(argv)
+    if not args.src.exists():
+        print(f"pool_capacity: {args.src} not found", file=sys.stderr)
+        return 2
+    from scalar.generate._prep import view_for
+    from scalar.generate.dense import DenseScorer
+    from scalar.generate.shortcuts import DENSE, DENSE_WINDOW, TermCounts, bm25, bm25_name, compare, query_tokens
+    from scalar.schema import MCQ_MASK
+
+    with tempfile.TemporaryDirectory() as tmp:
+        qs = questions(args.src, Path(tmp) / "release")
+    # every work any question shows, per candidate view, by arXiv id (undated works are left out)
+    texts: dict[str, dict[str, str]] = defaultdict(dict)
+    titles: dict[str, str] = {}
+    cited_by: dict[str, set[str]] = defaultdict(set)
+    for q in qs:
+        for c in q["candidates"]:
+            aid = (c.get("arxiv_id") or "").split("v")[0]
+            if aid and arxiv_month(aid):
+                texts[view_for(q["difficulty"])].setdefault(aid, c["text"])
+                titles[aid] = _title_key(c.get("title"))
+                cited_by[q["paper"]].add(aid)
+    terms = {v: {a: TermCounts.of(t) for a, t in ws.items()} for v, ws in texts.items()}
+    # the dense scorer reads the first 8 chunks at most: the first 800 words give the same chunks
+    heads = {v: {a: " ".join(t.split()[:CHUNK_WORDS * MOST_CHUNKS]) for a, t in ws.items()} for v, ws in texts.items()}
+    dense = DenseScorer(chunk_words=CHUNK_WORDS)
+    sets = scorer_sets()
+    beaten: dict[tuple[str, str, str], int] = defaultdict(int)  # (pool, scorer set, difficulty) -> questions
+    asked: dict[str, int] = defaultdict(int)
+    pool_sizes: dict[str, list[int]] = defaultdict(list)
+    for i, q in enumerate(qs):
+        gold = q["candidates"][q["answer"]]
+        gid = (gold.get("arxiv_id") or "").split("v")[0]
+        view = view_for(q["difficulty"])
+        if gid not in texts[view]:
+            continue  # an undated gold: no comparable pool
+        asked[q["difficulty"]] += 1
+        month = tuple(int(x) for x in q["first_public_date"].split("-")[:2])
+        own = cited_by[q["paper"]]
+        ids = [a for a in texts[view] if a != gid and titles[a] != titles[gid]]
+        in_paper = {a for a in ids if a in own}
+        other = {a for a in ids if a not in own and arxiv_month(a) < month}  # type: ignore[operator]
+        pool_sizes["in-paper"].append(len(in_paper))
+        pool_sizes["other papers"].append(len(other))
+        works = [gid] + [a for a in ids if a in in_paper or a in other]
+        scores: dict[str, list[float]] = {}
+        docs = [terms[view][a] for a in works]
+        for w in sorted({3, *BM25_TOPICAL, *BM25_GUARDS}):
+            scores[bm25_name(w)] = bm25(query_tokens(q["context"], w, MCQ_MASK), docs)
+        scores.update(dense.variant_scores(q["context"], MCQ_MASK, [heads[view][a] for a in works], FAMILY))
+        scores[DENSE] = scores[f"{DENSE}_w{DENSE_WINDOW}_c2"]  # the balanced dense scorer is this variant
+        beats = {works[j]: frozenset(n for n in scores if compare(scores[n][0], scores[n][j]) > 0)
+                 for j in range(1, len(works))}
+        for set_name, names in sets.items():
+            for pool_name, pool in (("in-paper", in_paper), ("other papers", other), ("both", in_paper | other)):
+                beaten[(pool_name, set_name, q["difficulty"])] += coverable([beats[a] for a in pool], names)
+        if (i + 1) % 100 == 0:
+            print(f"  {i + 1}/{len(qs)} questions", file=sys.stderr, flush=True)
+    total = sum(asked.values())
+    print(f"{total} mcq questions with a dated gold ({dict(asked)}); median pool: "
+          + ", ".join(f"{k} {sorted(v)[len(v) // 2]}" for k, v in pool_sizes.items()))
+    print("share of questions where three pool works can put the gold below the top under every "
+          "scorer of the set (a balanced release keeps at most ~4/3 of it):")
+    print(f"| pool | {' | '.join(sets)} |")
+    print("|---|" + "---|" * len(sets))
+    for pool_name in ("in-paper", "other papers", "both"):
+        cells = []
+        for set_name in sets:
+            n = sum(beaten[(pool_name, set_name, d)] for d in asked)
+            cells.append(f"{100 * n / total:.0f}% ({n}; keeps <= {min(100, 400 * n / 3 / total):.0f}%)")
+        print(f"| {pool_name} | {' | '.join(cells)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    from scalar.errors import ScalarError
+
+    try:
+        sys.exit(main())
+    except ScalarError as e:  # e.g. the [dense] extra missing
+        print(f"pool_capacity: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -62,8 +62,9 @@ def _date(text: str | None) -> date | None:
 
 
 def _summary(manifest, out: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from scalar._util.console import plain_console
 
     table = Table(title=f"{manifest.venue}: {manifest.n_papers} papers")
     table.add_column("difficulty")
@@ -73,14 +74,14 @@ def _summary(manifest, out: Path) -> None:
     table.add_column("total", justify="right")
     for diff, row in manifest.counts.items():
         table.add_row(diff, *(str(row.get(t, 0)) for t in tasks), str(sum(row.values())))
-    console = Console()
+    console = plain_console()
     console.print(table)
     sources = {k: v for k, v in manifest.notes.items() if "text_source." in k}
     if sources:
         citing = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in sources.items() if k.startswith("citing_"))
         cited = ", ".join(f"{k.split('.', 1)[1]} {v}" for k, v in sources.items() if k.startswith("cited_"))
-        console.print(f"full texts: citing papers {citing or '-'}; cited papers {cited or '-'}")
+        console.print(f"full texts: citing papers {citing or '-'}; cited papers {cited or '-'}", soft_wrap=True)
     if manifest.skipped:
         skipped = ", ".join(f"{reason}: {n}" for reason, n in manifest.skipped.items())
-        console.print(f"skipped papers: {skipped}")
-    console.print(f"wrote {manifest.n_questions} questions to {out} (release {manifest.release_id})")
+        console.print(f"skipped papers: {skipped}", soft_wrap=True)
+    console.print(f"wrote {manifest.n_questions} questions to {out} (release {manifest.release_id})", soft_wrap=True)

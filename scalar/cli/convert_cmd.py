@@ -15,12 +15,12 @@ def convert(
     out: Path = typer.Option(..., "--out", help="Packed checkpoint folder to write."),
 ) -> None:
     """Convert a published 1-bit checkpoint into SCALAR's packed format (streams shards one at a time)."""
-    from rich.console import Console
     from rich.table import Table
 
+    from scalar._util.console import plain_console
     from scalar.local.convert import convert_checkpoint
 
-    err = Console(stderr=True)
+    err = plain_console(stderr=True)
     with err.status(f"converting {src} ...") as status:
         summary = convert_checkpoint(kind, src, out, progress=lambda msg: status.update(msg))
     table = Table(title=f"packed {summary['kind']} -> {summary['out']}", show_header=False)
@@ -33,4 +33,4 @@ def convert(
             ("time", f"{summary['seconds']:.1f} s")]
     for k, v in rows:
         table.add_row(k, v)
-    Console(file=sys.stdout).print(table)
+    plain_console(file=sys.stdout).print(table)

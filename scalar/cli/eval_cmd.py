@@ -52,8 +52,7 @@ def eval_(
     ray_workers: int | None = _opt("ray_workers"),
 ) -> None:
     """Evaluate a model on a release; re-running the same command resumes."""
-    from rich.console import Console
-
+    from scalar._util.console import plain_console
     from scalar.evaluate.runner import Estimate, run_eval
     from scalar.evaluate.summary import summary_table
     from scalar.run_folder import RunFolder
@@ -69,13 +68,13 @@ def eval_(
     except KeyboardInterrupt:
         print("scalar: interrupted; answers so far are saved, re-run the same command to resume", file=sys.stderr)
         raise typer.Exit(130) from None
-    console = Console()
+    console = plain_console()
     if isinstance(result, Estimate):
         console.print(_estimate_table(model, result))
         return
     console.print(summary_table(result))
     folder = RunFolder(config.out)
-    console.print(f"predictions: {folder.predictions}  summary: {folder.summary}")
+    console.print(f"predictions: {folder.predictions}  summary: {folder.summary}", soft_wrap=True)
 
 
 def _estimate_table(model: str, e):

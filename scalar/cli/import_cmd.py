@@ -21,9 +21,9 @@ def import_reference(
     shortcut_model: str | None = shortcut_model_option(),
 ) -> None:
     """Convert the original SCALAR release into a SCALAR release folder."""
-    from rich.console import Console
     from rich.table import Table
 
+    from scalar._util.console import plain_console
     from scalar.reference.importer import import_reference as run
 
     manifest = run(src, out, regenerate=regenerate, seed=seed, context_tokens=context_tokens,
@@ -35,10 +35,10 @@ def import_reference(
         table.add_column(t, justify="right")
     for difficulty, counts in manifest.counts.items():
         table.add_row(difficulty, *[str(counts.get(t, 0)) for t in tasks])
-    console = Console()
+    console = plain_console()
     console.print(table)
     s = manifest.token_stats
     console.print(f"release {manifest.release_id} in {out}: {manifest.n_questions} questions from "
                   f"{manifest.n_papers} papers; "
                   f"tokens p50 {s.p50:,.0f}, p90 {s.p90:,.0f}, max {s.max:,}; "
-                  f"questions.jsonl sha256 {manifest.questions_sha256[:16]}…")
+                  f"questions.jsonl sha256 {manifest.questions_sha256[:16]}…", soft_wrap=True)

@@ -54,17 +54,18 @@ def _after_date(text: str | None):
 def _print(snapshot, out: Path) -> None:
     import sys
 
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from scalar._util.console import plain_console
     from scalar.leaderboard.render import cell, model_label
 
-    err = Console(file=sys.stderr)
+    err = plain_console(file=sys.stderr)
     for w in snapshot.warnings:
-        err.print(f"[yellow]warning:[/] {w}")
+        err.print(Text.assemble(("warning:", "yellow"), f" {w}"))
     for r in snapshot.rows:
         for w in r.warnings:
-            err.print(f"[yellow]warning:[/] {r.model} ({r.release_id}): {w}")
+            err.print(Text.assemble(("warning:", "yellow"), f" {r.model} ({r.release_id}): {w}"))
     multi = len(snapshot.releases) > 1
     tasks = [t for t in ("mcq", "cloze") if any(t in rel.chance_by for rel in snapshot.releases)]
     table = Table(title=snapshot.title)
@@ -84,6 +85,6 @@ def _print(snapshot, out: Path) -> None:
     for rel in snapshot.releases:
         levels = ", ".join(f"{t} {100 * rel.chance[t]:.1f}%" for t in tasks if t in rel.chance)
         table.caption = (table.caption + "; " if table.caption else "") + f"chance: {levels}"
-    out_console = Console(width=None if sys.stdout.isatty() else 200)  # no wrapping in pipes/logs
+    out_console = plain_console(width=None if sys.stdout.isatty() else 200)  # no wrapping in pipes/logs
     out_console.print(table)
     out_console.print(f"snapshot written to {out}", soft_wrap=True)

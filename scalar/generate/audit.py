@@ -467,10 +467,12 @@ def shortcut_margins(report: AuditReport, groups=("easy", "medium", "hard")) -> 
 
 def render_report(report: AuditReport, console=None) -> None:
     """Rich tables on stdout: one row per check, one column per difficulty."""
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = console or Console(width=max(100, Console().width))
+    from scalar._util.console import plain_console
+
+    console = console or plain_console(width=max(100, plain_console().width))
     names = list(report.groups)
     t = Table(title=f"Audit of {report.release_id} ({report.venue}, {report.n_questions} questions)")
     t.add_column("check")
@@ -496,7 +498,7 @@ def render_report(report: AuditReport, console=None) -> None:
         t.add_row(label, *[f"{getattr(report.groups[n].tokens, attr):,.0f}" for n in names])
     console.print(t)
     if not report.papers_available:
-        console.print("[dim]gold cited elsewhere: n/a (the release has no papers/ folder)[/dim]")
+        console.print(Text("gold cited elsewhere: n/a (the release has no papers/ folder)", style="dim"))
     for check, ids in report.examples.items():
         if ids:
-            console.print(f"[dim]{check}: {', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}[/dim]")
+            console.print(Text(f"{check}: {', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}", style="dim"), soft_wrap=True)

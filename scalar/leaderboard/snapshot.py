@@ -364,9 +364,9 @@ def _progress(items, label: str, enabled: bool):
 
 
 def _stderr_console():
-    from rich.console import Console
+    from scalar._util.console import plain_console
 
-    return Console(file=sys.stderr)
+    return plain_console(file=sys.stderr)
 
 
 __all__ = ["build_snapshot", "leaderboards_root", "SNAPSHOT_FILES"]

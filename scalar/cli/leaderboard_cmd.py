@@ -85,6 +85,6 @@ def _print(snapshot, out: Path) -> None:
     for rel in snapshot.releases:
         levels = ", ".join(f"{t} {100 * rel.chance[t]:.1f}%" for t in tasks if t in rel.chance)
         table.caption = (table.caption + "; " if table.caption else "") + f"chance: {levels}"
-    out_console = plain_console(width=None if sys.stdout.isatty() else 200)  # no wrapping in pipes/logs
+    out_console = plain_console()  # PIPE_WIDTH in pipes and logs: no wrapping
     out_console.print(table)
     out_console.print(f"snapshot written to {out}", soft_wrap=True)

@@ -472,9 +472,10 @@ def render_report(report: AuditReport, console=None) -> None:
 
     from scalar._util.console import plain_console
 
-    console = console or plain_console()
-    if console.is_terminal:
-        console.width = max(100, console.width)  # seven columns need room (pipes get PIPE_WIDTH)
+    if console is None:
+        console = plain_console()
+        if console.is_terminal:
+            console.width = max(100, console.width)  # seven columns need room (pipes get PIPE_WIDTH)
     names = list(report.groups)
     t = Table(title=f"Audit of {report.release_id} ({report.venue}, {report.n_questions} questions)")
     t.add_column("check")

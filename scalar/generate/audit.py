@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, computed_field
 from scalar._util.progress import progress_bar
 from scalar.generate import _leak_checks as checks
 from scalar.generate.lexical import deciding_terms, masked_window, rank_candidates
-from scalar.generate.shortcuts import DEFAULT_WINDOWS, candidate_scores, gold_rank, top_share
+from scalar.generate.shortcuts import DEFAULT_WINDOWS, candidate_scores, dense_variant_of, gold_rank, top_share
 from scalar.schema import Paper, Question
 
 EXAMPLES_PER_CHECK = 10
@@ -432,9 +432,9 @@ def _fmt_rate(r: Rate) -> str:
 def _scorer_order(name: str) -> tuple:
     if name.startswith("bm25_"):
         return (0, int(name.split("_")[1]), 0)
-    if name.startswith("dense_w"):  # dense_w<window>_c<chunks>, after the balanced dense scorer
-        window, chunks = name.removeprefix("dense_w").split("_c")
-        return (1, int(window), int(chunks))
+    variant = dense_variant_of(name)
+    if variant:  # after the balanced dense scorer, by window then chunks
+        return (1, *variant)
     return (1 if name == "dense" else 2, 0, 0)
 
 

@@ -21,6 +21,7 @@ generation tries combinations; ``tests/generate/test_shortcuts.py`` checks it ra
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -110,6 +111,12 @@ def dense_variant_name(window: int, chunks: int) -> str:
     return f"{DENSE}_w{window}_c{chunks}"
 
 
+def dense_variant_of(name: str) -> tuple[int, int] | None:
+    """(window, chunks) of a ``dense_variant_name``; None for any other scorer name."""
+    m = re.fullmatch(rf"{DENSE}_w(\d+)_c(\d+)", name)
+    return (int(m[1]), int(m[2])) if m else None
+
+
 def compare(gold: float, other: float) -> int:
     """+1 when ``other`` scores above the gold, -1 below, 0 a tie (within _TIE, relative)."""
     scale = max(abs(gold), abs(other), 1e-12)
@@ -158,5 +165,6 @@ def shortcut_ranks(context: str, texts: Sequence[str], gold: int, mask: str = MA
 
 
 __all__ = ["DEFAULT_WINDOWS", "DENSE", "DENSE_WINDOW", "LENGTH", "TermCounts", "bm25", "bm25_name", "dense_variant_name",
+           "dense_variant_of",
            "candidate_scores", "compare", "gold_rank", "query_tokens", "scorer_names", "shortcut_ranks",
            "top_share"]

@@ -36,19 +36,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT.parent / "shared" / "reference" / "scalar-release-128"
-BM25_TOPICAL = (10, 25, 50)
-BM25_GUARDS = (5, 15, 35, 100)
-FAMILY = [(w, k) for w in (25, 50, 100) for k in (1, 2, 8)]
-CHUNK_WORDS, MOST_CHUNKS = 100, 8
 
 
 def scorer_sets() -> dict[str, list[str]]:
+    """The generator's own scorer sets (GenerationConfig's defaults, ``--distractors robust``'s)."""
+    from scalar.generate.config import ROBUST_DEFAULTS, GenerationConfig, robust_dense_family
     from scalar.generate.shortcuts import DENSE, bm25_name, dense_variant_name
 
-    topical = [bm25_name(w) for w in BM25_TOPICAL] + [DENSE]
-    guarded = topical + [bm25_name(w) for w in BM25_GUARDS]
-    robust = guarded + [bm25_name(3)] + [dense_variant_name(w, k) for w, k in FAMILY]
+    default = GenerationConfig(shortcut_model="none")  # the windows only; the dense scorer is added by name
+    topical = [bm25_name(w) for w in default.shortcut_windows] + [DENSE]
+    guarded = topical + [bm25_name(w) for w in default.shortcut_guard_windows]
+    robust_guards = [w for w in ROBUST_DEFAULTS["shortcut_guard_windows"] if w not in default.shortcut_guard_windows]
+    robust = guarded + [bm25_name(w) for w in robust_guards] + [dense_variant_name(w, k) for w, k in robust_dense_family()]
     return {"default scorers": topical, "+ BM25 guards": guarded, "robust set": robust}
+
+
+def bm25_windows() -> list[int]:
+    """Every BM25 window of ``scorer_sets``."""
+    from scalar.generate.config import ROBUST_DEFAULTS, GenerationConfig
+
+    default = GenerationConfig(shortcut_model="none")
+    return sorted({*default.shortcut_windows, *default.shortcut_guard_windows, *ROBUST_DEFAULTS["shortcut_guard_windows"]})
 
 
 def arxiv_month(arxiv_id: str) -> tuple[int, int] | None:
@@ -91,8 +99,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pool_capacity: {args.src} not found", file=sys.stderr)
         return 2
     from scalar.generate._prep import view_for
-    from scalar.generate.dense import DenseScorer
-    from scalar.generate.shortcuts import DENSE, DENSE_WINDOW, TermCounts, bm25, bm25_name, compare, query_tokens
+    from scalar.generate.config import robust_dense_family
+    from scalar.generate.dense import CHUNK_WORDS, MAX_CHUNKS, DenseScorer
+    from scalar.generate.shortcuts import (
+        DENSE,
+        DENSE_WINDOW,
+        TermCounts,
+        bm25,
+        bm25_name,
+        compare,
+        dense_variant_name,
+        query_tokens,
+    )
     from scalar.schema import MCQ_MASK
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,10 +127,13 @@ def main(argv: list[str] | None = None) -> int:
                 titles[aid] = _title_key(c.get("title"))
                 cited_by[q["paper"]].add(aid)
     terms = {v: {a: TermCounts.of(t) for a, t in ws.items()} for v, ws in texts.items()}
-    # the dense scorer reads the first 8 chunks at most: the first 800 words give the same chunks
-    heads = {v: {a: " ".join(t.split()[:CHUNK_WORDS * MOST_CHUNKS]) for a, t in ws.items()} for v, ws in texts.items()}
-    dense = DenseScorer(chunk_words=CHUNK_WORDS)
+    family = robust_dense_family()
+    # the dense scorer reads the first chunks only: the words they hold give the same chunks
+    most_words = CHUNK_WORDS * max(k for _w, k in family)
+    heads = {v: {a: " ".join(t.split()[:most_words]) for a, t in ws.items()} for v, ws in texts.items()}
+    dense = DenseScorer()
     sets = scorer_sets()
+
     beaten: dict[tuple[str, str, str], int] = defaultdict(int)  # (pool, scorer set, difficulty) -> questions
     asked: dict[str, int] = defaultdict(int)
     pool_sizes: dict[str, list[int]] = defaultdict(list)
@@ -133,10 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         works = [gid] + [a for a in ids if a in in_paper or a in other]
         scores: dict[str, list[float]] = {}
         docs = [terms[view][a] for a in works]
-        for w in sorted({3, *BM25_TOPICAL, *BM25_GUARDS}):
+        for w in bm25_windows():
             scores[bm25_name(w)] = bm25(query_tokens(q["context"], w, MCQ_MASK), docs)
-        scores.update(dense.variant_scores(q["context"], MCQ_MASK, [heads[view][a] for a in works], FAMILY))
-        scores[DENSE] = scores[f"{DENSE}_w{DENSE_WINDOW}_c2"]  # the balanced dense scorer is this variant
+        scores.update(dense.variant_scores(q["context"], MCQ_MASK, [heads[view][a] for a in works], family))
+        scores[DENSE] = scores[dense_variant_name(DENSE_WINDOW, MAX_CHUNKS)]  # the balanced dense scorer is this variant
         beats = {works[j]: frozenset(n for n in scores if compare(scores[n][0], scores[n][j]) > 0)
                  for j in range(1, len(works))}
         for set_name, names in sets.items():

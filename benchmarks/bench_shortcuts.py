@@ -6,13 +6,15 @@ parsed papers with the full texts of their cited works), runs ``scalar import-re
 process per mode and prints the median wall time, CPU time and peak resident memory of each:
 
 * ``original``  — the original SCALAR distractor rules (no shortcut scoring);
-* ``balanced-bm25`` — balanced against BM25 windows and length only (``--shortcut-model none``,
-  the default when the [dense] extra is not installed);
-* ``balanced-cold`` — the default with the [dense] extra: also the dense scorer
+* ``balanced-bm25`` — ``--distractors balanced`` against BM25 windows and length only
+  (``--shortcut-model none``);
+* ``balanced-cold`` — ``--distractors balanced`` with the [dense] extra: also the dense scorer
   (all-MiniLM-L6-v2), with an empty embedding store (a first build);
 * ``balanced-warm`` — the same again on the store the cold run filled (a rebuild, an audit);
-* ``robust-cold`` / ``robust-warm`` — ``--distractors robust`` (the dense scorer under 9 variants,
-  reading up to 8 chunks of each text) on an empty store, then on the store it filled.
+* ``robust-bm25`` — the default (``robust``) without a dense scorer: BM25 with the 3-word guard
+  and length (what a build without the [dense] extra does);
+* ``robust-cold`` / ``robust-warm`` — the default with the [dense] extra (the dense scorer under
+  9 variants, reading up to 8 chunks of each text) on an empty store, then on the store it filled.
 
     python benchmarks/bench_shortcuts.py [--repeats 1] [--modes original,balanced-bm25,balanced-cold,...]
 """
@@ -33,9 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT.parent / "shared" / "reference" / "scalar-release-128"
 MODES = {
     "original": {"distractors": "original"},
-    "balanced-bm25": {"shortcut_model": "none"},
-    "balanced-cold": {},
-    "balanced-warm": {},
+    "balanced-bm25": {"distractors": "balanced", "shortcut_model": "none"},
+    "balanced-cold": {"distractors": "balanced"},
+    "balanced-warm": {"distractors": "balanced"},
+    "robust-bm25": {"distractors": "robust", "shortcut_model": "none"},
     "robust-cold": {"distractors": "robust"},
     "robust-warm": {"distractors": "robust"},
 }

@@ -11,9 +11,9 @@ the 128 real papers of ``../shared/reference/scalar-release-128`` for three pool
   the citing paper (by arXiv id), with another title than the gold (about 470 per question);
 * ``both``.
 
-and three scorer sets: the default's balanced scorers (BM25 over 10/25/50 words, dense over 50
-words, best of the first 2 chunks), plus its BM25 guard windows (5/15/35/100), and robust's set
-(plus the 3-word window and the nine dense variants). The questions come from ``import-reference
+and three scorer sets: ``--distractors balanced``'s scorers (BM25 over 10/25/50 words, dense over
+50 words, best of the first 2 chunks), plus its BM25 guard windows (5/15/35/100), and the default
+(robust) set (plus the 3-word window and the nine dense variants). The questions come from ``import-reference
 --regenerate --distractors original`` with opaque markers, so every gold the generator would ask
 is there, with the context a balanced build sees. Pool-wide BM25 takes its IDF from the pool (the
 generator's exact check scores the four candidates alone): a capacity estimate, not a release.
@@ -39,24 +39,25 @@ SRC = ROOT.parent / "shared" / "reference" / "scalar-release-128"
 
 
 def scorer_sets() -> dict[str, list[str]]:
-    """The generator's own scorer sets (GenerationConfig's defaults, ``--distractors robust``'s)."""
+    """The generator's own scorer sets (``--distractors balanced``'s, then the default robust one's)."""
     from scalar.generate.config import ROBUST_DEFAULTS, GenerationConfig, robust_dense_family
     from scalar.generate.shortcuts import DENSE, bm25_name, dense_variant_name
 
-    default = GenerationConfig(shortcut_model="none")  # the windows only; the dense scorer is added by name
-    topical = [bm25_name(w) for w in default.shortcut_windows] + [DENSE]
-    guarded = topical + [bm25_name(w) for w in default.shortcut_guard_windows]
-    robust_guards = [w for w in ROBUST_DEFAULTS["shortcut_guard_windows"] if w not in default.shortcut_guard_windows]
+    # the windows only; the dense scorer is added by name
+    balanced = GenerationConfig(distractors="balanced", shortcut_model="none")
+    topical = [bm25_name(w) for w in balanced.shortcut_windows] + [DENSE]
+    guarded = topical + [bm25_name(w) for w in balanced.shortcut_guard_windows]
+    robust_guards = [w for w in ROBUST_DEFAULTS["shortcut_guard_windows"] if w not in balanced.shortcut_guard_windows]
     robust = guarded + [bm25_name(w) for w in robust_guards] + [dense_variant_name(w, k) for w, k in robust_dense_family()]
-    return {"default scorers": topical, "+ BM25 guards": guarded, "robust set": robust}
+    return {"balanced scorers": topical, "+ BM25 guards": guarded, "robust set": robust}
 
 
 def bm25_windows() -> list[int]:
     """Every BM25 window of ``scorer_sets``."""
     from scalar.generate.config import ROBUST_DEFAULTS, GenerationConfig
 
-    default = GenerationConfig(shortcut_model="none")
-    return sorted({*default.shortcut_windows, *default.shortcut_guard_windows, *ROBUST_DEFAULTS["shortcut_guard_windows"]})
+    balanced = GenerationConfig(distractors="balanced", shortcut_model="none")
+    return sorted({*balanced.shortcut_windows, *balanced.shortcut_guard_windows, *ROBUST_DEFAULTS["shortcut_guard_windows"]})
 
 
 def arxiv_month(arxiv_id: str) -> tuple[int, int] | None:

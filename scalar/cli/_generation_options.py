@@ -7,11 +7,12 @@ import typer
 
 
 def distractors_option():
-    return typer.Option(None, "--distractors", help="balanced (default: each shortcut scorer ranks the gold first "
-                        "in one question in four per difficulty), robust (balanced, and near chance under variants "
-                        "of the scorers too: other dense query windows and chunkings, a 3-word BM25 window; "
-                        "keeps fewer questions, needs the [dense] extra) or original (the original SCALAR "
-                        "rules, comparable with published numbers).")
+    return typer.Option(None, "--distractors", help="robust (default: each shortcut scorer ranks the gold first "
+                        "in one question in four per difficulty, and so do variants of them: other dense query "
+                        "windows and chunkings, a 3-word BM25 window), balanced (the same for the recorded "
+                        "scorers only; keeps more questions, but another shape of the dense scorer can find "
+                        "the gold again) or original (the original SCALAR rules, comparable with published "
+                        "numbers).")
 
 
 def shortcut_model_option():
@@ -28,7 +29,7 @@ def generation_options(distractors: str | None, shortcut_model: str | None) -> d
         out["distractors"] = distractors
     if shortcut_model is not None:
         out["shortcut_model"] = shortcut_model
-    if (distractors or "balanced") == "balanced" and (shortcut_model or "auto").strip().lower() == "auto":
+    if distractors != "original" and (shortcut_model or "auto").strip().lower() == "auto":
         from scalar.generate.dense import dense_available
 
         if not dense_available():  # said once, before minutes of work, not discovered in the manifest

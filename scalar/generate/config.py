@@ -16,11 +16,16 @@ from scalar.schema import DIFFICULTIES, TASKS
 MIN_CONTEXT_BUDGET = 1000  # tokens: below this no paper text is left beside instruction and candidates
 
 
-# ``--distractors robust``: balanced, and rank 1 also checked under 9 variants of the dense scorer
-# (query windows of 25/50/100 words either side x the best of a candidate's first 1, 2 or 8 100-word
-# chunks) and guarded under a 3-word BM25 window too; settings given explicitly win
+# ``--distractors robust`` (the default): balanced, and rank 1 also checked under 9 variants of the
+# dense scorer (query windows of 25/50/100 words either side x the best of a candidate's first 1, 2
+# or 8 100-word chunks) and guarded under a 3-word BM25 window too; settings given explicitly win.
+# Robust rather than plain balanced by default because a release balanced on one dense scorer lets
+# another shape of the same encoder find the gold in up to half the questions
+# (docs/question-generation.md "Why robust is the default")
+DEFAULT_DISTRACTORS = "robust"
 ROBUST_DEFAULTS = {"shortcut_dense_family_windows": [25, 50, 100], "shortcut_dense_family_views": [1, 2, 8],
                    "shortcut_guard_windows": [3, 5, 15, 35, 100]}
+_ROBUST_DENSE_KEYS = ("shortcut_dense_family_windows", "shortcut_dense_family_views")
 
 
 def dense_family_pairs(windows: list[int], views: list[int]) -> list[tuple[int, int]]:
@@ -31,6 +36,19 @@ def dense_family_pairs(windows: list[int], views: list[int]) -> list[tuple[int, 
 def robust_dense_family() -> list[tuple[int, int]]:
     """The dense variants ``--distractors robust`` balances (and ``scalar audit --dense-variants`` reports)."""
     return dense_family_pairs(ROBUST_DEFAULTS["shortcut_dense_family_windows"], ROBUST_DEFAULTS["shortcut_dense_family_views"])
+
+
+def _resolve_shortcut_model(value: str | None, distractors: str | None) -> str | None:
+    """The dense scorer a generation setting names: None (BM25 and length only), or a
+    sentence-transformers id or folder; ``auto`` is the bundled model when ``[dense]`` is installed."""
+    v = (value or "").strip()
+    if not v or v.lower() == "none" or distractors == "original":
+        return None  # the original rules never score candidates
+    if v.lower() == "auto":
+        from scalar.generate.dense import DEFAULT_MODEL, dense_available
+
+        return DEFAULT_MODEL if dense_available() else None
+    return v
 
 
 class GenerationConfig(BaseModel):
@@ -60,12 +78,12 @@ class GenerationConfig(BaseModel):
     cloze_distractors: int = 2
     max_cloze_per_paper: int | None = None
     include_appendix: bool = False
-    # shortcut control (docs/question-generation.md): "balanced" chooses distractors so the gold's
-    # rank under every shortcut scorer is uniform per difficulty; "original" keeps the original
-    # SCALAR rules (random / nearest-cited), so published numbers stay comparable
-    # "robust": balanced, and near chance under variants of the scorers too (ROBUST_DEFAULTS), at the
-    # cost of questions (docs/question-generation.md "Robust to scorer variants")
-    distractors: Literal["balanced", "robust", "original"] = "balanced"
+    # shortcut control (docs/question-generation.md): "balanced" chooses distractors so the gold
+    # ranks first under every shortcut scorer in one question in four per difficulty; "robust" (the
+    # default) is balanced and near chance under variants of the scorers too (ROBUST_DEFAULTS), at
+    # the cost of questions; "original" keeps the original SCALAR rules (random / nearest-cited), so
+    # published numbers stay comparable
+    distractors: Literal["balanced", "robust", "original"] = DEFAULT_DISTRACTORS
     shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
     # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
     # a window the release was not balanced on does not find what the recorded ones hide
@@ -110,14 +128,19 @@ class GenerationConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _robust_defaults(cls, data):
-        if isinstance(data, dict) and data.get("distractors") == "robust":
-            data = {**ROBUST_DEFAULTS, **data}
+        if isinstance(data, dict) and data.get("distractors", DEFAULT_DISTRACTORS) == "robust":
+            extra = dict(ROBUST_DEFAULTS)
+            if _resolve_shortcut_model(data.get("shortcut_model", "auto"), "robust") is None:
+                # no encoder to be robust against: BM25 (with the 3-word guard) and length only, as
+                # balanced does without [dense]; family lists given explicitly still need one
+                extra = {k: v for k, v in extra.items() if k not in _ROBUST_DENSE_KEYS}
+            data = {**extra, **data}
         return data
 
     @model_validator(mode="after")
     def _family_needs_dense(self):
         if self.balanced and self.dense_family and not self.shortcut_model:
-            raise ValueError("robust distractors need the dense scorer: install the [dense] extra "
+            raise ValueError("a dense variant family needs the dense scorer: install the [dense] extra "
                              "(pip install 'scalar-bench[dense]') or pass --shortcut-model")
         return self
 
@@ -161,14 +184,7 @@ class GenerationConfig(BaseModel):
     @field_validator("shortcut_model")
     @classmethod
     def _shortcut_model(cls, v: str | None, info) -> str | None:
-        v = (v or "").strip()
-        if not v or v.lower() == "none" or info.data.get("distractors") == "original":
-            return None  # the original rules never score candidates
-        if v.lower() == "auto":
-            from scalar.generate.dense import DEFAULT_MODEL, dense_available
-
-            return DEFAULT_MODEL if dense_available() else None
-        return v
+        return _resolve_shortcut_model(v, info.data.get("distractors"))
 
     @field_validator("hard_pool")
     @classmethod

@@ -161,7 +161,7 @@ def test_generation_with_the_llm_typer_uses_its_answers(chat_server, tmp_path, m
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     config = GenerationConfig(tasks=["mcq"], citation_typer="llm:openai/typer-model",
                               typer_cache=str(tmp_path / "c.sqlite"), typer_api_base=base,
-                              reject_surface_matches=False)
+                              reject_surface_matches=False, distractors="balanced")  # robust drops this easy gold
     result = generate_questions([small_citing_paper()], config)
     asked = len(requests)
     assert asked == result.stats["single_occurrences"]  # one question per single occurrence

@@ -138,8 +138,11 @@ class DenseScorer:
         if self._model is None:
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
             except ImportError:
                 raise ConfigError("the dense scorer needs the [dense] extra: pip install 'scalar-bench[dense]'") from None
+            # transformers 5 draws a "Loading weights" bar on stderr at every load, over our own progress
+            hf_logging.disable_progress_bar()
             path = default_model_path() if self.model_name == DEFAULT_MODEL else self.model_name
             if os.path.isdir(path):
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub

@@ -31,7 +31,7 @@ def cloze_drafts(prep: PaperPrep, config: GenerationConfig, rejected: Counter, s
     ones, as in mcq — so difficulty and ``citation_type`` describe every mask. Masks a string matcher
     could resolve are dropped (which never changes the type of the rest); a draft needs two masks
     left. Medium: random distractors, full text; hard: the works cited nearest to the masks, body
-    only. Balanced (the default): the candidate set is chosen release-wide against the shortcut
+    only. Balanced and robust (the default): the candidate set is chosen release-wide against the shortcut
     scorers (``cloze_balance``).
     """
     seed, pid = config.seed, prep.paper_id

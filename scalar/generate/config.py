@@ -87,18 +87,18 @@ class GenerationConfig(BaseModel):
     shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
     # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
     # a window the release was not balanced on does not find what the recorded ones hide
-    # (5 to 100 words, around and between the balanced ones; a 3-word window is left out by
-    # default: guarding it keeps ~5% fewer questions, docs/question-generation.md "Measured")
+    # (5 to 100 words, around and between the balanced ones; robust, the default, adds the 3-word
+    # window through ROBUST_DEFAULTS: it costs balanced ~5% of its questions)
     shortcut_guard_windows: list[int] = Field(default_factory=lambda: [5, 15, 35, 100])
     # windows that only order the choice: distractors that stay on their side of the gold under
     # these too are tried first (no question is lost to them; variants of the scorers agree more)
     shortcut_prefer_windows: list[int] = Field(default_factory=list)
     # query windows (words either side) under which the dense scorer guards like the BM25 guard
-    # windows; only the query is encoded again. Off by default: [25] keeps 62% of the 128 real
-    # papers' mcq instead of 70% (docs/question-generation.md "Measured")
+    # windows; only the query is encoded again. Off (robust's family covers it); under balanced,
+    # [25] keeps 62% of the 128 real papers' mcq instead of 70%
     shortcut_dense_guard_windows: list[int] = Field(default_factory=list)
     # chunk counts (best of the first k chunks) under which the dense scorer guards the same way
-    # (off by default: [1] keeps 66.8% of the 128 real papers' mcq instead of 70.4%)
+    # (off; under balanced, [1] keeps 66.8% of the 128 real papers' mcq instead of 70.4%)
     shortcut_dense_guard_chunks: list[int] = Field(default_factory=list)
     # the dense scorer balanced too (sentence-transformers id/folder); "auto": the bundled
     # all-MiniLM-L6-v2 when the [dense] extra is installed, else none; "none": BM25 and length only.
@@ -107,7 +107,8 @@ class GenerationConfig(BaseModel):
     # rank-1 checks under a family of dense variants, every query window here x the best of the
     # first k chunks for every k in views: a question with the gold on top keeps it strictly on top
     # under each, any other has a distractor strictly above the gold under each, so a dense scorer
-    # shaped unlike the balanced one still finds the gold about one time in n (off unless robust)
+    # shaped unlike the balanced one still finds the gold about one time in n (robust, the default,
+    # sets them when a dense scorer is in use)
     shortcut_dense_family_windows: list[int] = Field(default_factory=list)
     shortcut_dense_family_views: list[int] = Field(default_factory=list)
     hard_pool: int = 30  # balanced hard: distractors among the works cited nearest to the mask

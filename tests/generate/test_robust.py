@@ -51,14 +51,6 @@ def test_a_dense_family_given_without_a_dense_scorer_is_refused():
         GenerationConfig(shortcut_model="none", shortcut_dense_family_windows=[25])
 
 
-def test_default_build_without_a_dense_scorer_keeps_the_3_word_guard(tmp_path):
-    r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "x"), "--shortcut-model", "none")
-    assert r.returncode == 0, r.stderr
-    notes = json.loads((tmp_path / "x" / "manifest.json").read_text())["notes"]
-    assert "dense" not in notes["stats.shortcut_scorers"] and "stats.shortcut_dense_family" not in notes
-    assert notes["stats.shortcut_guard_windows"] == "[3, 5, 15, 35, 100]"
-
-
 @needs_dense
 def test_robust_sample_release_every_family_variant_finds_the_gold_only_where_the_balanced_scorer_does(tmp_path):
     """Recomputed independently from the written questions: under each of the 9 variants the gold

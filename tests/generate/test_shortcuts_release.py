@@ -66,6 +66,9 @@ def test_sample_build_without_the_dense_scorer_has_its_own_pin(tmp_path):
     manifest = json.loads((tmp_path / "n" / "manifest.json").read_text())
     scorers = manifest["notes"]["stats.shortcut_scorers"]  # manifest notes are flat strings
     assert "bm25_10" in scorers and "length" in scorers and "dense" not in scorers
+    # robust without an encoder: no dense family, the 3-word BM25 guard still on
+    assert "stats.shortcut_dense_family" not in manifest["notes"]
+    assert manifest["notes"]["stats.shortcut_guard_windows"] == "[3, 5, 15, 35, 100]"
 
 
 def test_sample_build_balanced_mode_keeps_its_pins(tmp_path):

@@ -22,7 +22,8 @@ MIN_CONTEXT_BUDGET = 1000  # tokens: below this no paper text is left beside ins
 # Robust rather than plain balanced by default because a release balanced on one dense scorer lets
 # another shape of the same encoder find the gold in up to half the questions
 # (docs/question-generation.md "Why robust is the default")
-DEFAULT_DISTRACTORS = "robust"
+Distractors = Literal["balanced", "robust", "original"]
+DEFAULT_DISTRACTORS: Distractors = "robust"
 ROBUST_DEFAULTS = {"shortcut_dense_family_windows": [25, 50, 100], "shortcut_dense_family_views": [1, 2, 8],
                    "shortcut_guard_windows": [3, 5, 15, 35, 100]}
 _ROBUST_DENSE_KEYS = ("shortcut_dense_family_windows", "shortcut_dense_family_views")
@@ -83,7 +84,7 @@ class GenerationConfig(BaseModel):
     # default) is balanced and near chance under variants of the scorers too (ROBUST_DEFAULTS), at
     # the cost of questions; "original" keeps the original SCALAR rules (random / nearest-cited), so
     # published numbers stay comparable
-    distractors: Literal["balanced", "robust", "original"] = DEFAULT_DISTRACTORS
+    distractors: Distractors = DEFAULT_DISTRACTORS
     shortcut_windows: list[int] = Field(default_factory=lambda: [10, 25, 50])  # BM25 windows, words
     # more BM25 windows balanced distractors must not contradict (may tie, never flip), so that
     # a window the release was not balanced on does not find what the recorded ones hide

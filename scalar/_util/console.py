@@ -23,4 +23,4 @@ def plain_console(**kwargs: Any):
     return console
 
 
-__all__ = ["plain_console"]
+__all__ = ["PIPE_WIDTH", "plain_console"]

@@ -11,7 +11,7 @@ def venues(venues_file: Path | None = venues_file_option()) -> None:
     """List the registered venues (bundled, plus those of --venues-file or the file named by $SCALAR_VENUES)."""
     from rich.table import Table
 
-    from scalar._util.console import plain_console
+    from scalar._util.console import PIPE_WIDTH, plain_console
     from scalar.crawl.venues import all_venues
 
     table = Table(title="SCALAR venues")
@@ -20,4 +20,4 @@ def venues(venues_file: Path | None = venues_file_option()) -> None:
     for v in all_venues(venues_file):
         source = "bundled replay" if v.source == "sample" else "OpenReview"
         table.add_row(v.name, v.title, v.venue_id, str(v.year), source, v.origin)
-    plain_console(width=200).print(table)
+    plain_console(width=PIPE_WIDTH).print(table)

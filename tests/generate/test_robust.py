@@ -16,7 +16,6 @@ import pytest
 from scalar.errors import ConfigError
 from scalar.generate.config import ROBUST_DEFAULTS, GenerationConfig
 from scalar.generate.dense import dense_available
-from scalar.reference.importer import import_reference
 
 needs_dense = pytest.mark.skipif(not dense_available(), reason="the [dense] extra is not installed")
 
@@ -111,6 +110,8 @@ def test_128_real_papers_default_every_variant_near_chance(reference_dir, tmp_pa
     src = reference_dir / "scalar-release-128"
     if not src.is_dir():
         pytest.skip("scalar-release-128 is absent")
+    from scalar.reference.importer import import_reference
+
     manifest = import_reference(src, tmp_path / "r", regenerate=True, progress=False)
     # after the first build, so the second finds every embedding in the store
     log = (tmp_path / "again.log").open("w")  # a file, not a pipe nobody reads while this one checks

@@ -73,7 +73,7 @@ def test_sample_build_without_the_dense_scorer_has_its_own_pin(tmp_path):
 
 def test_sample_build_balanced_mode_keeps_its_pins(tmp_path):
     """``--distractors balanced`` (the default before robust) still gives the same bytes, with and
-    without the dense scorer, and keeps more questions than the default."""
+    without the dense scorer."""
     r = _scalar("build", "--venue", "sample", "--offline", "--out", str(tmp_path / "b"), "--distractors", "balanced")
     assert r.returncode == 0, r.stderr
     assert _sha(tmp_path / "b" / "questions.jsonl") == balanced_sample_sha()
